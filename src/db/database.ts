@@ -1,0 +1,24 @@
+import { join, resolve } from 'node:path'
+import { Kysely } from 'kysely'
+import type { Config } from '../config.js'
+import { PostgresDialectForAgora, createPool, type DbLogger } from './postgres.js'
+import { SqliteDialectForAgora, openSqlite } from './sqlite.js'
+import type { Database } from './tables.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export function dialectOf (config: Config): Dialect {
+  return config.DATABASE_URL?.startsWith('postgres') === true ? 'postgres' : 'sqlite'
+}
+
+/** The SQLite file that `config` points at. */
+export function sqlitePath (config: Config): string {
+  const url = config.DATABASE_URL
+  return resolve(url?.startsWith('sqlite:') === true ? url.slice('sqlite:'.length) : join(config.DATA_DIR, 'agora.db'))
+}
+
+/** A Kysely instance over better-sqlite3 or a pg pool, with safe settings for each. */
+export function createDb (config: Config, log?: DbLogger): Kysely<Database> {
+  if (dialectOf(config) === 'postgres') return new Kysely<Database>({ dialect: new PostgresDialectForAgora({ pool: createPool(config, log) }) })
+  return new Kysely<Database>({ dialect: new SqliteDialectForAgora({ database: openSqlite(sqlitePath(config)) }) })
+}

@@ -1,0 +1,101 @@
+import { PostgresAdapter, sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
+
+// The only place that knows SQLite from PostgreSQL at query time.
+
+export function isPostgres (db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+}
+
+/** `%`, `_` and `\` in user input match themselves. */
+export function escapeLike (text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+/** Case-insensitive "column contains text", with `text` taken literally. */
+export function containsText (db: Kysely<any>, column: string, text: string): Expression<SqlBool> {
+  const pattern = `%${escapeLike(text)}%`
+  // SQLite's LIKE is case-insensitive already; PostgreSQL needs ILIKE.
+  return isPostgres(db)
+    ? sql<SqlBool>`${sql.ref(column)} ilike ${pattern} escape '\\'`
+    : sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '\\'`
+}
+
+/** Tables with a search index (migration 0006), and the columns it covers. */
+export interface SearchIndexes {
+  products: 'name' | 'description'
+  posts: 'title' | 'content'
+  users: 'name' | 'email'
+}
+
+// Trigrams: a shorter text has none, so neither index can narrow the search.
+const MIN_INDEXED_LENGTH = 3
+
+/**
+ * `containsText` over several columns of `table`, through its search index when `text`
+ * has 3 characters or more: on PostgreSQL, ILIKE itself uses the pg_trgm GIN indexes; on
+ * SQLite, the FTS5 trigram table answers, as a quoted phrase (so every character of
+ * `text` is literal). Trigram folding is Unicode-aware, so on SQLite `É` matches `é`
+ * there too. Shorter texts fall back to the LIKE scan.
+ */
+export function containsTextIndexed<T extends keyof SearchIndexes> (
+  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string
+): Expression<SqlBool> {
+  if (isPostgres(db) || [...text].length < MIN_INDEXED_LENGTH) {
+    const tests = columns.map((column) => containsText(db, `${table}.${column}`, text))
+    return tests.length === 1 ? tests[0]! : sql<SqlBool>`(${sql.join(tests, sql` or `)})`
+  }
+  const fts = `${table}_fts`
+  const phrase = `{${columns.join(' ')}} : "${text.replaceAll('"', '""')}"`
+  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (select rowid from ${sql.table(fts)} where ${sql.table(fts)} match ${phrase})`
+}
+
+/**
+ * An OFFSET both drivers can bind. Page and skip have no upper bound in the contract, but
+ * better-sqlite3 refuses a non-integer-sized number and PostgreSQL a value past int8; an
+ * offset past 2^53 − 1 rows is past every row anyway, so it is capped there.
+ */
+export function rowOffset (offset: number): number {
+  return Math.min(offset, Number.MAX_SAFE_INTEGER)
+}
+
+/** True for a unique-constraint violation from either driver. */
+export function isUniqueViolation (error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}
+
+/**
+ * The database clock plus `ms`, as a value for a timestamp column. The database's clock,
+ * not this process's, so that leases agree across hosts. SQLite's text timestamps use
+ * the same ISO 8601 form as the column defaults, so they compare as strings.
+ */
+export function nowPlus (db: Kysely<any>, ms = 0): RawBuilder<string> {
+  return isPostgres(db)
+    ? sql<string>`now() + cast(${ms} as double precision) * interval '1 millisecond'`
+    : sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`+${ms / 1000} seconds`})`
+}
+
+/**
+ * Locks the selected rows and skips rows that another transaction has locked, so that
+ * concurrent claimers never wait for or take the same row. SQLite has one writer at a
+ * time and no row locks, so a single statement is atomic there already.
+ */
+export function forUpdateSkipLocked<DB, TB extends keyof DB, O> (
+  db: Kysely<any>, query: SelectQueryBuilder<DB, TB, O>
+): SelectQueryBuilder<DB, TB, O> {
+  return isPostgres(db) ? query.forUpdate().skipLocked() : query
+}
+
+/**
+ * Settings for loading many rows on this connection (`agora seed`). SQLite's default
+ * 2 MB page cache makes every index insert into a large table a read from disk; up to
+ * 1 GB (taken as pages are used) keeps a million products' indexes in memory. A larger WAL between checkpoints writes a page
+ * changed by many batches back once, not once per checkpoint; NORMAL (still safe in WAL
+ * mode) skips the fsync per commit. PostgreSQL's buffers are the server's business.
+ */
+export async function prepareBulkLoad (db: Kysely<any>): Promise<void> {
+  if (isPostgres(db)) return
+  await sql`pragma cache_size = -1048576`.execute(db)
+  await sql`pragma wal_autocheckpoint = 20000`.execute(db)
+  await sql`pragma synchronous = NORMAL`.execute(db)
+}

@@ -1,0 +1,75 @@
+import { PostgresAdapter, sql, type Kysely } from 'kysely'
+
+// The columns `q` searches, per table. Frozen here: a later change of what is searched
+// is a new migration, not an edit of this list.
+const SEARCHED: Array<{ table: string, columns: string[] }> = [
+  { table: 'products', columns: ['name', 'description'] },
+  { table: 'posts', columns: ['title', 'content'] },
+  { table: 'users', columns: ['name', 'email'] }
+]
+
+/**
+ * SQLite: an external-content FTS5 table with the trigram tokenizer per searched table,
+ * kept in step by triggers. A quoted trigram MATCH is a case-insensitive substring match
+ * (Unicode case folding, unlike LIKE's ASCII-only one) for strings of 3 characters or more.
+ */
+async function upSqlite (db: Kysely<any>): Promise<void> {
+  for (const { table, columns } of SEARCHED) {
+    const fts = `${table}_fts`
+    const list = columns.join(', ')
+    const newValues = columns.map((c) => `new.${c}`).join(', ')
+    const oldValues = columns.map((c) => `old.${c}`).join(', ')
+    await sql.raw(`create virtual table ${fts} using fts5(${list}, content='${table}', content_rowid='id', tokenize='trigram')`).execute(db)
+    await sql.raw(`create trigger ${fts}_insert after insert on ${table} begin
+      insert into ${fts}(rowid, ${list}) values (new.id, ${newValues});
+    end`).execute(db)
+    await sql.raw(`create trigger ${fts}_delete after delete on ${table} begin
+      insert into ${fts}(${fts}, rowid, ${list}) values ('delete', old.id, ${oldValues});
+    end`).execute(db)
+    // Only when a searched column changes: a price or version bump leaves the index alone.
+    await sql.raw(`create trigger ${fts}_update after update of ${list} on ${table} begin
+      insert into ${fts}(${fts}, rowid, ${list}) values ('delete', old.id, ${oldValues});
+      insert into ${fts}(rowid, ${list}) values (new.id, ${newValues});
+    end`).execute(db)
+    await sql.raw(`insert into ${fts}(${fts}) values ('rebuild')`).execute(db)
+  }
+}
+
+/**
+ * PostgreSQL: pg_trgm GIN indexes, which ILIKE '%…%' uses for patterns of 3 characters or
+ * more. Extensions are per database and live in one schema; each Agora schema's
+ * search_path holds only itself, so the extension goes to `public` and the index names
+ * its operator class there.
+ */
+async function upPostgres (db: Kysely<any>): Promise<void> {
+  // Schemas of one database migrating at once race on the extension: "if not exists"
+  // does not stop the loser's unique violation (23505) or duplicate_object (42710).
+  // The block's exception handler rolls back only itself, not the migration.
+  await sql`do $$ begin
+    create extension if not exists pg_trgm schema public;
+  exception when unique_violation or duplicate_object then null;
+  end $$`.execute(db)
+  for (const { table, columns } of SEARCHED) {
+    for (const column of columns) {
+      await sql`create index ${sql.id(`${table}_${column}_trgm_idx`)} on ${sql.id(table)} using gin (${sql.id(column)} public.gin_trgm_ops)`.execute(db)
+    }
+  }
+}
+
+export async function up (db: Kysely<any>): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) await upPostgres(db)
+  else await upSqlite(db)
+}
+
+export async function down (db: Kysely<any>): Promise<void> {
+  const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
+  for (const { table, columns } of SEARCHED) {
+    if (isPostgres) {
+      for (const column of columns) await db.schema.dropIndex(`${table}_${column}_trgm_idx`).execute()
+    } else {
+      for (const suffix of ['insert', 'delete', 'update']) await sql.raw(`drop trigger ${table}_fts_${suffix}`).execute(db)
+      await sql.raw(`drop table ${table}_fts`).execute(db)
+    }
+  }
+  // pg_trgm stays: it is shared by every schema of the database.
+}

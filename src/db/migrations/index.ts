@@ -1,0 +1,17 @@
+import type { Migration } from 'kysely'
+import * as createUsers from './2026_11_24_0001_create_users.js'
+import * as createJobs from './2026_11_24_0002_create_jobs.js'
+import * as createAuthTables from './2026_11_24_0003_create_auth_tables.js'
+import * as createProductsAndPosts from './2026_11_24_0004_create_products_and_posts.js'
+import * as createIdempotencyKeys from './2026_11_24_0005_create_idempotency_keys.js'
+import * as addSearchIndexes from './2026_11_24_0006_add_search_indexes.js'
+
+/** Every migration, by name; names sort in the order they run. */
+export const migrations: Record<string, Migration> = {
+  '2026_11_24_0001_create_users': createUsers,
+  '2026_11_24_0002_create_jobs': createJobs,
+  '2026_11_24_0003_create_auth_tables': createAuthTables,
+  '2026_11_24_0004_create_products_and_posts': createProductsAndPosts,
+  '2026_11_24_0005_create_idempotency_keys': createIdempotencyKeys,
+  '2026_11_24_0006_add_search_indexes': addSearchIndexes
+}

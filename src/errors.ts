@@ -1,0 +1,41 @@
+import createError from '@fastify/error'
+
+// Every error Agora answers with on purpose. Code throws these; plugins/error-handler.ts
+// turns them (and Fastify's own) into the contract's bodies.
+
+export const UserNotFound = createError<[string | number]>('AGORA_USER_NOT_FOUND', 'User %s not found', 404)
+export const EmailTaken = createError('AGORA_EMAIL_TAKEN', 'Email already registered', 409)
+export const ProductNotFound = createError<[string | number]>('AGORA_PRODUCT_NOT_FOUND', 'Product %s not found', 404)
+export const PostNotFound = createError<[string | number]>('AGORA_POST_NOT_FOUND', 'Post %s not found', 404)
+/** An `If-Match` that names a version other than the current one: the client edited a stale copy. */
+export const PreconditionFailed = createError('AGORA_PRECONDITION_FAILED', 'Precondition Failed: the resource has changed since it was read', 412)
+
+export const InvalidCredentials = createError('AGORA_INVALID_CREDENTIALS', 'Invalid credentials', 401)
+export const NotAuthenticated = createError('AGORA_NOT_AUTHENTICATED', 'Not authenticated', 401)
+export const InvalidToken = createError('AGORA_INVALID_TOKEN', 'Could not validate credentials', 401)
+export const Forbidden = createError<[string?]>('AGORA_FORBIDDEN', '%s', 403)
+/** Thrown by plugins/rate-limit.ts with a `retry-after` header; the argument reads "N seconds". */
+export const RateLimited = createError<[string]>('AGORA_RATE_LIMITED', 'Rate limit exceeded, retry in %s', 429)
+export const InvalidRefreshToken = createError('AGORA_INVALID_REFRESH_TOKEN', 'Invalid or expired refresh token', 401)
+export const IncorrectPassword = createError('AGORA_INCORRECT_PASSWORD', 'Incorrect password', 400)
+export const InvalidResetToken = createError('AGORA_INVALID_RESET_TOKEN', 'Invalid or expired token', 400)
+export const InvalidIdempotencyKey = createError('AGORA_INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 characters', 400)
+export const IdempotencyKeyInUse = createError(
+  'AGORA_IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed; retry later', 409
+)
+
+/** One problem with the request, in FastAPI's shape: where it is, what is wrong, its kind. */
+export interface ValidationIssue {
+  loc: Array<string | number>
+  msg: string
+  type: string
+}
+
+/** A 422 built by Agora itself (outside JSON Schema), carrying FastAPI-style issues. */
+export class RequestValidationError extends Error {
+  readonly statusCode = 422
+  readonly code = 'AGORA_VALIDATION'
+  constructor (readonly issues: ValidationIssue[]) {
+    super(issues.map((i) => `${i.loc.join('.')}: ${i.msg}`).join('; '))
+  }
+}

@@ -1,0 +1,129 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely'
+import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
+import type { Database, NewProductRow, ProductRow, ProductRowUpdate } from '../../db/tables.js'
+
+type Db = Kysely<Database>
+
+export type ProductWithTags = ProductRow & { tags: string[] }
+
+/** What a product list may be narrowed by; prices in cents, `tag` normalised. */
+export interface ProductFilters {
+  text?: string
+  tag?: string
+  minCents?: number
+  maxCents?: number
+  inStock?: boolean
+}
+
+export interface ProductOrder {
+  column: 'name' | 'price_cents' | 'created_at'
+  direction: 'asc' | 'desc'
+}
+
+/**
+ * `query` narrowed by `filters`. Shared by the v1 pages, their `total` and the v2 keyset
+ * pages, so every list applies the same rules.
+ */
+export function applyProductFilters<O> (
+  db: Db, query: SelectQueryBuilder<Database, 'products', O>, filters: ProductFilters
+): SelectQueryBuilder<Database, 'products', O> {
+  const { text, tag, minCents, maxCents, inStock } = filters
+  if (text !== undefined && text !== '') {
+    query = query.where(containsTextIndexed(db, 'products', ['name', 'description'], text))
+  }
+  // A semi-join on (tag, product_id): the tag index finds the ids, the primary key the rows.
+  if (tag !== undefined) {
+    query = query.where('products.id', 'in', db.selectFrom('product_tags').select('product_tags.product_id').where('product_tags.tag', '=', tag))
+  }
+  if (minCents !== undefined) query = query.where('products.price_cents', '>=', minCents)
+  if (maxCents !== undefined) query = query.where('products.price_cents', '<=', maxCents)
+  if (inStock !== undefined) query = query.where('products.quantity', inStock ? '>' : '=', 0)
+  return query
+}
+
+/** Each product's tags, in the order they were given. */
+async function withTags (db: Db, rows: ProductRow[]): Promise<ProductWithTags[]> {
+  if (rows.length === 0) return []
+  const tags = await db.selectFrom('product_tags').select(['product_id', 'tag'])
+    .where('product_id', 'in', rows.map((row) => row.id))
+    .orderBy('product_id').orderBy('position')
+    .execute()
+  const byProduct = new Map<number, string[]>(rows.map((row) => [row.id, []]))
+  for (const { product_id: productId, tag } of tags) byProduct.get(productId)?.push(tag)
+  return rows.map((row) => ({ ...row, tags: byProduct.get(row.id) ?? [] }))
+}
+
+export async function findProductById (db: Db, id: number): Promise<ProductWithTags | undefined> {
+  const row = await db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst()
+  return row === undefined ? undefined : (await withTags(db, [row]))[0]
+}
+
+/** The query behind `listProducts`, unexecuted (the query-plan tests explain it). */
+export function productPageQuery (db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number) {
+  let query = applyProductFilters(db, db.selectFrom('products').selectAll('products'), filters)
+  if (order !== undefined) query = query.orderBy(order.column, order.direction)
+  return query.orderBy('id').offset(rowOffset(offset)).limit(limit)
+}
+
+/** One v1 page: sorted by `order` when given, ties (and no order) by id ascending. */
+export async function listProducts (
+  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number
+): Promise<ProductWithTags[]> {
+  return await withTags(db, await productPageQuery(db, filters, order, offset, limit).execute())
+}
+
+/** The keyset page after `afterId` (by id ascending), for cursor pagination. */
+export async function listProductsAfter (db: Db, filters: ProductFilters, afterId: number, limit: number): Promise<ProductWithTags[]> {
+  const query = applyProductFilters(db, db.selectFrom('products').selectAll('products'), filters)
+  return await withTags(db, await query.where('products.id', '>', afterId).orderBy('id').limit(limit).execute())
+}
+
+/** The query behind `countProducts`, unexecuted. */
+export function productCountQuery (db: Db, filters: ProductFilters) {
+  return applyProductFilters(db, db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('count')), filters)
+}
+
+export async function countProducts (db: Db, filters: ProductFilters): Promise<number> {
+  const { count } = await productCountQuery(db, filters).executeTakeFirstOrThrow()
+  return Number(count)
+}
+
+async function insertTags (db: Db, productId: number, tags: string[]): Promise<void> {
+  if (tags.length === 0) return
+  await db.insertInto('product_tags').values(tags.map((tag, position) => ({ product_id: productId, tag, position }))).execute()
+}
+
+/** Inserts a product and its tags; run it in a transaction. */
+export async function insertProduct (db: Db, row: NewProductRow, tags: string[]): Promise<ProductWithTags> {
+  const product = await db.insertInto('products').values(row).returningAll().executeTakeFirstOrThrow()
+  await insertTags(db, product.id, tags)
+  return { ...product, tags }
+}
+
+/**
+ * Applies `changes` (and replaces the tags when given), bumping the version; run it in a
+ * transaction. With `version`, only a row still at that version is changed: undefined
+ * then means the row is gone or was changed by someone else in the meantime.
+ */
+export async function updateProduct (
+  db: Db, id: number, changes: ProductRowUpdate, tags: string[] | undefined, version?: number
+): Promise<ProductWithTags | undefined> {
+  let query = db.updateTable('products')
+    .set((eb) => ({ ...changes, version: eb('version', '+', 1), updated_at: new Date().toISOString() }))
+    .where('id', '=', id)
+  if (version !== undefined) query = query.where('version', '=', version)
+  const row = await query.returningAll().executeTakeFirst()
+  if (row === undefined) return undefined
+  if (tags === undefined) return (await withTags(db, [row]))[0]
+  await db.deleteFrom('product_tags').where('product_id', '=', id).execute()
+  await insertTags(db, id, tags)
+  return { ...row, tags }
+}
+
+/** Deletes a product (its tags go by cascade); false when there was none at `version`. */
+export async function deleteProduct (db: Db, id: number, version?: number): Promise<boolean> {
+  let query = db.deleteFrom('products').where('id', '=', id)
+  if (version !== undefined) query = query.where('version', '=', version)
+  const result = await query.executeTakeFirst()
+  return result.numDeletedRows > 0n
+}

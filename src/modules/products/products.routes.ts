@@ -1,0 +1,128 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { UserRow } from '../../db/tables.js'
+import { Forbidden, ProductNotFound } from '../../errors.js'
+import { signedInUser } from '../../plugins/auth.js'
+import { bearerSecurity, errorResponses, rowId, toPage } from '../../schemas/common.js'
+import { ConditionalHeadersSchema, etagOf, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
+import { toCents } from '../../schemas/money.js'
+import * as products from './products.repository.js'
+import type { ProductOrder, ProductWithTags } from './products.repository.js'
+import {
+  CreateProductBodySchema, ProductIdParamsSchema, ProductListQuerySchema, ProductPageSchema, ProductSchema,
+  toProductFilters, toProductResponse, uniqueTags, UpdateProductBodySchema, type ProductSort
+} from './products.schemas.js'
+
+function toOrder (sort: ProductSort | undefined): ProductOrder | undefined {
+  if (sort === undefined) return undefined
+  const key = sort.replace(/^-/, '')
+  return { column: key === 'price' ? 'price_cents' : key as ProductOrder['column'], direction: sort.startsWith('-') ? 'desc' : 'asc' }
+}
+
+/** The product as `viewer` may change it: 404 when there is none, 403 for anyone's else. */
+function assertMayChange (product: ProductWithTags | undefined, viewer: UserRow, pathId: string): asserts product is ProductWithTags {
+  if (product === undefined) throw new ProductNotFound(pathId)
+  if (product.owner_id !== viewer.id && viewer.role !== 'admin') throw new Forbidden('Not enough permissions')
+}
+
+const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
+  const { db } = fastify
+
+  fastify.post('/products', {
+    schema: {
+      tags: ['products'],
+      summary: 'Create a product owned by the caller',
+      security: bearerSecurity,
+      body: CreateProductBodySchema,
+      response: { 201: ProductSchema, ...errorResponses(401) }
+    },
+    onRequest: fastify.authenticate,
+    config: { idempotent: true }
+  }, async function (request, reply) {
+    const { price, tags = [], description = null, ...fields } = request.body
+    const product = await db.transaction().execute(async (trx) => await products.insertProduct(
+      trx, { ...fields, description, price_cents: toCents(price), owner_id: signedInUser(request).id }, uniqueTags(tags)
+    ))
+    return reply.code(201).header('location', `/api/v1/products/${product.id}`).header('etag', etagOf(product))
+      .send(toProductResponse(product))
+  })
+
+  fastify.get('/products', {
+    schema: {
+      tags: ['products'],
+      summary: 'List products',
+      querystring: ProductListQuerySchema,
+      response: { 200: ProductPageSchema }
+    }
+  }, async function (request) {
+    const { page, page_size: pageSize, sort } = request.query
+    const filters = toProductFilters(request.query)
+    const [rows, total] = await Promise.all([
+      products.listProducts(db, filters, toOrder(sort), (page - 1) * pageSize, pageSize),
+      products.countProducts(db, filters)
+    ])
+    return toPage(rows.map(toProductResponse), total, request.query)
+  })
+
+  fastify.get('/products/:product_id', {
+    schema: {
+      tags: ['products'],
+      summary: 'Get a product',
+      params: ProductIdParamsSchema,
+      headers: ConditionalHeadersSchema,
+      response: { 200: ProductSchema, ...NotModifiedResponse, ...errorResponses(404) }
+    }
+  }, async function (request, reply) {
+    const product = await products.findProductById(db, rowId(request.params.product_id))
+    if (product === undefined) throw new ProductNotFound(request.params.product_id)
+    reply.header('etag', etagOf(product))
+    if (isNotModified(request.headers, product)) return await reply.code(304).send(null)
+    return toProductResponse(product)
+  })
+
+  fastify.patch('/products/:product_id', {
+    schema: {
+      tags: ['products'],
+      summary: 'Update a product (owner or admin)',
+      security: bearerSecurity,
+      params: ProductIdParamsSchema,
+      headers: ConditionalHeadersSchema,
+      body: UpdateProductBodySchema,
+      response: { 200: ProductSchema, ...errorResponses(401, 403, 404, 412) }
+    },
+    onRequest: fastify.authenticate
+  }, async function (request, reply) {
+    const id = rowId(request.params.product_id)
+    const current = await products.findProductById(db, id)
+    assertMayChange(current, signedInUser(request), request.params.product_id)
+    const version = expectedVersion(request.headers, current)
+    const { price, tags, ...fields } = request.body
+    const changes = { ...fields, ...(price === undefined ? {} : { price_cents: toCents(price) }) }
+    const updated = await db.transaction().execute(async (trx) =>
+      await products.updateProduct(trx, id, changes, tags === undefined ? undefined : uniqueTags(tags), version))
+    // Gone since it was read, or changed by another client in between.
+    if (updated === undefined) throw unchangedRowError(version, () => new ProductNotFound(request.params.product_id))
+    return reply.header('etag', etagOf(updated)).send(toProductResponse(updated))
+  })
+
+  fastify.delete('/products/:product_id', {
+    schema: {
+      tags: ['products'],
+      summary: 'Delete a product (owner or admin)',
+      security: bearerSecurity,
+      params: ProductIdParamsSchema,
+      headers: ConditionalHeadersSchema,
+      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 412) }
+    },
+    onRequest: fastify.authenticate
+  }, async function (request, reply) {
+    const id = rowId(request.params.product_id)
+    const current = await products.findProductById(db, id)
+    assertMayChange(current, signedInUser(request), request.params.product_id)
+    const version = expectedVersion(request.headers, current)
+    if (!await products.deleteProduct(db, id, version)) throw unchangedRowError(version, () => new ProductNotFound(request.params.product_id))
+    return reply.code(204).send(null)
+  })
+}
+
+export default productsRoutes

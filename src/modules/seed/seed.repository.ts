@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely'
+import type { Database, NewPostRow, NewProductRow, NewUserRow } from '../../db/tables.js'
+
+type Db = Kysely<Database>
+
+// Multi-row inserts: one statement (and one round trip) per batch. Batches stay below
+// SQLite's 32 766 bound parameters: 1 000 products bind 7 000, their tags at most 9 000.
+
+/** Inserts users in one statement and returns their ids. */
+export async function insertUserBatch (db: Db, rows: NewUserRow[]): Promise<number[]> {
+  if (rows.length === 0) return []
+  const inserted = await db.insertInto('users').values(rows).returning('id').execute()
+  return inserted.map((row) => row.id)
+}
+
+/** Inserts products in one statement, then all their tags in another. */
+export async function insertProductBatch (db: Db, products: Array<{ row: NewProductRow, tags: string[] }>): Promise<void> {
+  if (products.length === 0) return
+  const inserted = await db.insertInto('products').values(products.map((p) => p.row)).returning('id').execute()
+  // Both databases return a multi-row insert's rows in VALUES order.
+  const tags = inserted.flatMap(({ id }, i) => products[i]!.tags.map((tag, position) => ({ product_id: id, tag, position })))
+  if (tags.length > 0) await db.insertInto('product_tags').values(tags).execute()
+}
+
+export async function insertPostBatch (db: Db, rows: NewPostRow[]): Promise<void> {
+  if (rows.length === 0) return
+  await db.insertInto('posts').values(rows).execute()
+}
+
+/** Every user id, for picking owners and authors. */
+export async function listAllUserIds (db: Db): Promise<number[]> {
+  const rows = await db.selectFrom('users').select('id').orderBy('id').execute()
+  return rows.map((row) => row.id)
+}

@@ -1,0 +1,52 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { sql } from 'kysely'
+import { countJobsByStatus } from '../jobs/jobs.repository.js'
+
+const StatusSchema = Type.Object({ status: Type.String() })
+
+const QUEUE_STATUSES = ['queued', 'running', 'failed'] as const
+
+const ReadySchema = Type.Object({
+  status: Type.String(),
+  jobs: Type.Object({
+    queued: Type.Integer({ description: 'Waiting to run, retries included' }),
+    running: Type.Integer(),
+    failed: Type.Integer({ description: 'Out of attempts; `agora jobs retry ID` queues one again' })
+  }, { description: 'Queue depth by status' })
+})
+
+const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
+  const { db, redis } = fastify
+
+  fastify.get('/', {
+    schema: { tags: ['system'], summary: 'Welcome', response: { 200: Type.Object({ message: Type.String() }) } }
+  }, async function () {
+    return { message: 'Welcome to my API' }
+  })
+
+  fastify.get('/health', {
+    schema: { tags: ['system'], summary: 'Liveness: the process is up', response: { 200: StatusSchema } }
+  }, async function () {
+    return { status: 'ok' }
+  })
+
+  fastify.get('/ready', {
+    schema: {
+      tags: ['system'],
+      summary: 'Readiness: the database (and Redis, when configured) answers',
+      response: { 200: ReadySchema, 503: StatusSchema }
+    }
+  }, async function (request, reply) {
+    try {
+      await sql`select 1`.execute(db)
+      if (redis !== null) await redis.ping()
+      return { status: 'ok', jobs: await countJobsByStatus(db, QUEUE_STATUSES) }
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness check failed')
+      return reply.code(503).send({ status: 'unavailable' })
+    }
+  })
+}
+
+export default systemRoutes

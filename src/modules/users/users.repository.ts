@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely'
+import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
+import type { Database, NewUserRow, UserRow, UserRowUpdate } from '../../db/tables.js'
+
+type Db = Kysely<Database>
+
+export async function findUserById (db: Db, id: number): Promise<UserRow | undefined> {
+  return await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function findUserByEmail (db: Db, email: string): Promise<UserRow | undefined> {
+  return await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
+}
+
+/** Inserts a user; a taken e-mail surfaces as the driver's unique violation. */
+export async function insertUser (db: Db, row: NewUserRow): Promise<UserRow> {
+  return await db.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function updateUser (db: Db, id: number, changes: UserRowUpdate): Promise<UserRow | undefined> {
+  return await db.updateTable('users')
+    .set({ ...changes, updated_at: new Date().toISOString() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/** Deletes a user; true when there was one. */
+export async function deleteUser (db: Db, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+  return result.numDeletedRows > 0n
+}
+
+export async function listUsers (db: Db, offset: number, limit: number): Promise<UserRow[]> {
+  return await db.selectFrom('users').selectAll().orderBy('id').offset(rowOffset(offset)).limit(limit).execute()
+}
+
+/** The keyset page after `afterId` (by id ascending), for cursor pagination. */
+export async function listUsersAfter (db: Db, afterId: number, limit: number): Promise<UserRow[]> {
+  return await db.selectFrom('users').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute()
+}
+
+export async function countUsers (db: Db): Promise<number> {
+  const { count } = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
+  return Number(count)
+}
+
+export interface UserSearch {
+  text: string
+  includeEmail: boolean
+  sort: 'name' | 'email' | 'created_at' | undefined
+  skip: number
+  limit: number
+}
+
+/** Users whose name (or e-mail, when `includeEmail`) contains `text` literally. */
+export async function searchUsers (db: Db, search: UserSearch): Promise<UserRow[]> {
+  let query = db.selectFrom('users').selectAll()
+    .where(containsTextIndexed(db, 'users', search.includeEmail ? ['name', 'email'] : ['name'], search.text))
+  if (search.sort !== undefined) query = query.orderBy(search.sort)
+  return await query.orderBy('id').offset(rowOffset(search.skip)).limit(search.limit).execute()
+}

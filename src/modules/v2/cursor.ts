@@ -1,0 +1,54 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { RequestValidationError } from '../../errors.js'
+
+/** The lists a v2 cursor can belong to; a cursor of one is refused by the others. */
+export type CursorResource = 'users' | 'products' | 'posts'
+
+export interface CursorCodec {
+  encode (resource: CursorResource, lastId: number): string
+  /** The id the page after `cursor` starts after; a 422 at `query.cursor` for anything not issued by `encode`. */
+  decode (resource: CursorResource, cursor: string): number
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+
+function invalidCursor (msg: string): RequestValidationError {
+  return new RequestValidationError([{ loc: ['query', 'cursor'], msg, type: 'cursor_invalid' }])
+}
+
+/**
+ * Opaque keyset cursors: `base64url(JSON {resource, last_id}) "." base64url(HMAC-SHA256)`.
+ * The MAC key is derived from `secret` for this purpose only, so a cursor can never pass
+ * for a token, and a client can neither forge a cursor nor move one to another list.
+ */
+export function createCursorCodec (secret: string): CursorCodec {
+  const key = createHmac('sha256', secret).update('agora/v2/cursor/1').digest()
+  const sign = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest()
+
+  return {
+    encode (resource, lastId) {
+      const payload = Buffer.from(JSON.stringify({ resource, last_id: lastId })).toString('base64url')
+      return `${payload}.${sign(payload).toString('base64url')}`
+    },
+
+    decode (resource, cursor) {
+      const [payload, signature, ...rest] = cursor.split('.')
+      if (payload === undefined || signature === undefined || rest.length > 0 || !BASE64URL.test(payload) || !BASE64URL.test(signature)) {
+        throw invalidCursor('Cursor is malformed')
+      }
+      const given = Buffer.from(signature, 'base64url')
+      const expected = sign(payload)
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidCursor('Cursor signature is invalid')
+      let data: unknown
+      try {
+        data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+      } catch {
+        throw invalidCursor('Cursor is malformed')
+      }
+      const { resource: owner, last_id: lastId } = (data ?? {}) as { resource?: unknown, last_id?: unknown }
+      if (owner !== resource) throw invalidCursor(`Cursor does not belong to /${resource}`)
+      if (typeof lastId !== 'number' || !Number.isSafeInteger(lastId) || lastId < 1) throw invalidCursor('Cursor is malformed')
+      return lastId
+    }
+  }
+}

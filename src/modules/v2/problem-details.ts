@@ -1,0 +1,64 @@
+import { STATUS_CODES } from 'node:http'
+import { Type } from '@sinclair/typebox'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ValidationIssue } from '../../errors.js'
+import { classifyError } from '../../plugins/error-classifier.js'
+import { trackRouteMethods } from '../../plugins/error-handler.js'
+import { ValidationIssueSchema } from '../../schemas/common.js'
+
+export const PROBLEM_JSON = 'application/problem+json'
+
+export const ProblemSchema = Type.Object({
+  type: Type.String({ examples: ['about:blank'] }),
+  title: Type.String({ description: 'The HTTP reason phrase' }),
+  status: Type.Integer(),
+  detail: Type.String(),
+  instance: Type.String({ description: 'The request path' }),
+  errors: Type.Optional(Type.Array(ValidationIssueSchema, { description: 'On a 422: one entry per problem' }))
+}, { description: 'An RFC 9457 problem detail' })
+
+/** Response schemas for a v2 route's error statuses, served as problem+json. */
+export function problemResponses (...statuses: Array<401 | 403 | 404 | 429>) {
+  return Object.fromEntries([...statuses, 422].map((status) => [status, {
+    description: STATUS_CODES[status],
+    content: { [PROBLEM_JSON]: { schema: ProblemSchema } }
+  }]))
+}
+
+function sendProblem (
+  request: FastifyRequest, reply: FastifyReply, status: number, detail: string | ValidationIssue[], headers: Record<string, string> = {}
+): FastifyReply {
+  const problem = {
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail: typeof detail === 'string'
+      ? detail
+      : detail.map((issue) => `${issue.loc.join('.')}: ${issue.msg}`).join('; '),
+    instance: request.url.split('?', 1)[0] ?? '/',
+    ...(typeof detail === 'string' ? {} : { errors: detail })
+  }
+  return reply.code(status).headers(headers).type(PROBLEM_JSON).send(problem)
+}
+
+/**
+ * Makes `fastify`'s scope answer every error, unknown path (404) and wrong method (405)
+ * as an RFC 9457 problem detail, classified exactly as v1 errors are. Call it before the
+ * scope's routes are added: it learns their methods as they are.
+ * @see https://www.rfc-editor.org/rfc/rfc9457
+ */
+export function useProblemDetails (fastify: FastifyInstance): void {
+  const allowedMethods = trackRouteMethods(fastify)
+
+  fastify.setNotFoundHandler(async function (request, reply) {
+    const allowed = allowedMethods(request.url.split('?', 1)[0] ?? '/')
+    if (allowed.length > 0) return sendProblem(request, reply, 405, 'Method Not Allowed', { allow: allowed.join(', ') })
+    return sendProblem(request, reply, 404, 'Not Found')
+  })
+
+  fastify.setErrorHandler(async function (error, request, reply) {
+    const { statusCode, detail, headers } = classifyError(error as FastifyError)
+    if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    return sendProblem(request, reply, statusCode, detail, headers)
+  })
+}

@@ -1,0 +1,97 @@
+import jwt from '@fastify/jwt'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import type { UserRow } from '../db/tables.js'
+import { Forbidden, InvalidToken, NotAuthenticated } from '../errors.js'
+import { findUserById } from '../modules/users/users.repository.js'
+
+export interface AccessTokenPayload {
+  sub: string
+  iat: number
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: AccessTokenPayload
+    user: UserRow | null
+  }
+}
+
+type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Guard: a valid access token of an active user, loaded into `request.user`. */
+    authenticate: Guard
+    /** Guard: like `authenticate`, and sets `request.user` to null instead of failing when no token is sent. */
+    identify: Guard
+    /** Guard: `authenticate`, then the user must have `role`. */
+    requireRole: (role: UserRow['role']) => Guard
+  }
+}
+
+/** The signed-in user of a route guarded by `authenticate`. */
+export function signedInUser (request: FastifyRequest): UserRow {
+  if (request.user === null) throw new NotAuthenticated()
+  return request.user
+}
+
+function bearerToken (request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (header === undefined) return undefined
+  const [scheme, token] = header.split(' ')
+  return scheme?.toLowerCase() === 'bearer' && token !== undefined && token !== '' ? token : ''
+}
+
+/** Clock skew allowed between the instances that sign and verify access tokens. */
+const CLOCK_SKEW_SECONDS = 30
+
+/**
+ * Access tokens: HS256 (or the configured HMAC) only, `exp`, `iat` and `sub` required, 30 s
+ * of clock skew. The key is the configured secret alone, so `jwk`, `jku` and `kid` headers
+ * choose nothing. Each request reloads the user, so deleted or deactivated users are out
+ * at once, and so are tokens issued before their last password change.
+ * @see https://github.com/fastify/fastify-jwt
+ */
+export default fp<{ config: Config }>(async function auth (fastify, { config }) {
+  if (config.JWT_SECRET === undefined) throw new Error('JWT_SECRET is not set')
+  await fastify.register(jwt, {
+    secret: config.JWT_SECRET,
+    sign: { algorithm: config.JWT_ALGORITHM, expiresIn: `${config.ACCESS_TOKEN_EXPIRE_MINUTES}m` },
+    verify: { algorithms: [config.JWT_ALGORITHM], requiredClaims: ['exp', 'iat', 'sub'], clockTolerance: CLOCK_SKEW_SECONDS * 1000 }
+  })
+
+  async function loadUser (request: FastifyRequest, token: string): Promise<void> {
+    let payload: AccessTokenPayload
+    try {
+      payload = fastify.jwt.verify<AccessTokenPayload>(token)
+    } catch {
+      throw new InvalidToken()
+    }
+    const id = Number(payload.sub)
+    // A token dated in the future would outlive the password change meant to end it.
+    if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidToken()
+    const user = Number.isSafeInteger(id) ? await findUserById(fastify.db, id) : undefined
+    if (user === undefined || user.is_active !== 1) throw new InvalidToken()
+    if (user.tokens_valid_after !== null && payload.iat <= user.tokens_valid_after) throw new InvalidToken()
+    request.user = user
+  }
+
+  fastify.decorate('authenticate', async function (request: FastifyRequest) {
+    const token = bearerToken(request)
+    if (token === undefined) throw new NotAuthenticated()
+    await loadUser(request, token)
+  })
+
+  fastify.decorate('identify', async function (request: FastifyRequest) {
+    const token = bearerToken(request)
+    request.user = null
+    if (token !== undefined) await loadUser(request, token)
+  })
+
+  fastify.decorate('requireRole', (role: UserRow['role']): Guard => async function (request, reply) {
+    await fastify.authenticate(request, reply)
+    if (signedInUser(request).role !== role) throw new Forbidden('Not enough permissions')
+  })
+}, { name: 'auth', dependencies: ['db'] })

@@ -1,0 +1,193 @@
+import { createHmac, randomUUID, type Hmac } from 'node:crypto'
+import { Transform } from 'node:stream'
+import { Type } from '@sinclair/typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import { IdempotencyKeyInUse, InvalidIdempotencyKey, RequestValidationError } from '../errors.js'
+import { ErrorSchema } from '../schemas/common.js'
+import {
+  claimIdempotencyKey, completeIdempotencyKey, purgeExpiredIdempotencyKeys, releaseIdempotencyKey, type IdempotencyScope
+} from '../modules/idempotency/idempotency.repository.js'
+import type { AccessTokenPayload } from './auth.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Honour `Idempotency-Key` on this route (plugins/idempotency.ts). */
+    idempotent?: boolean
+  }
+}
+
+const HEADER = 'idempotency-key'
+const MAX_KEY_LENGTH = 255
+/** The response headers a replay repeats; the rest are the replaying response's own. */
+const KEPT_HEADERS = ['content-type', 'location', 'etag']
+const PURGE_INTERVAL_MS = 3_600_000
+
+interface Pending {
+  key: string
+  /** The keyed hash of the body, fed as the body is read. */
+  digest: Hmac
+  /** False while the body has not passed through `digest` (a multipart body). */
+  hashed: boolean
+  claim?: { scope: IdempotencyScope, claimId: string }
+}
+
+const KeyHeaderSchema = Type.String({
+  maxLength: MAX_KEY_LENGTH,
+  description: 'Makes a retry safe: the first successful response is kept for this key (24 hours by default) and given again ' +
+    'to a retry with the byte-identical body, which creates nothing. Another body: 422; while the first still runs: 409.'
+})
+
+function bearerToken (request: FastifyRequest): string | undefined {
+  const [scheme, token] = (request.headers.authorization ?? '').split(' ')
+  return scheme?.toLowerCase() === 'bearer' && token !== undefined && token !== '' ? token : undefined
+}
+
+/**
+ * `Idempotency-Key` for the routes whose `config` says `idempotent: true`. The key is
+ * scoped to the caller (the user of a valid access token, else the client address) and
+ * the route; `/api/v1/x` and its unprefixed alias `/x` are one route.
+ *
+ * The first request claims the key with an `in_progress` row before its handler runs; a
+ * 2xx answer is stored in that row (before the client sees it), any other answer deletes
+ * it. A retry with the same body gets the stored answer and `Idempotent-Replayed: true`;
+ * with another body a 422; while the first runs a 409. A claim whose request never
+ * answered (a crash) is free again after IDEMPOTENCY_LEASE_SECONDS.
+ *
+ * The stored answer is written after the handler's own transaction commits: should that
+ * write fail, or the process die between the two, a retry after the lease runs the
+ * handler again. The window is one statement long; closing it would need every route to
+ * write the answer inside its own transaction.
+ *
+ * Bodies are hashed as they are read (preParsing), so "byte-identical" means exactly that.
+ * A body that the handler itself streams (multipart) is not read before the handler runs:
+ * a key sent with one is refused (422) rather than half honoured.
+ * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
+ */
+export default fp<{ config: Config }>(async function idempotency (fastify, { config }) {
+  if (config.JWT_SECRET === undefined) throw new Error('JWT_SECRET is not set')
+  // Keyed, so that a copy of the table cannot be used to test guesses of a sign-up's password.
+  // A new JWT_SECRET makes retries of kept keys a 422 until those keys expire.
+  const hashKey = createHmac('sha256', config.JWT_SECRET).update('agora/idempotency/request-body/1').digest()
+  const leaseMs = config.IDEMPOTENCY_LEASE_SECONDS * 1000
+  const ttlMs = Math.round(config.IDEMPOTENCY_TTL_HOURS * 3_600_000)
+  const pending = new WeakMap<FastifyRequest, Pending>()
+
+  function callerOf (request: FastifyRequest): string {
+    if (request.user !== null && request.user !== undefined) return `user:${request.user.id}`
+    // A route open to anyone (sign-up) has not looked at the token: a valid one still counts.
+    const token = bearerToken(request)
+    if (token !== undefined) {
+      try {
+        return `user:${fastify.jwt.verify<AccessTokenPayload>(token).sub}`
+      } catch {}
+    }
+    return `ip:${request.ip}`
+  }
+
+  fastify.addHook('onRoute', (route) => {
+    if (route.config?.idempotent !== true) return
+    if (route.method !== 'POST' && route.method !== 'PUT' && route.method !== 'PATCH') {
+      throw new Error(`${String(route.method)} ${route.url}: only POST, PUT and PATCH routes can be idempotent`)
+    }
+    const headers = (route.schema?.headers ?? Type.Object({})) as ReturnType<typeof Type.Object>
+    // Documents the header and its errors on the route; the checks themselves are below.
+    route.schema = {
+      ...route.schema,
+      headers: { ...headers, properties: { ...headers.properties, [HEADER]: Type.Optional(KeyHeaderSchema) } },
+      response: { 400: ErrorSchema, 409: ErrorSchema, ...(route.schema?.response as object | undefined) }
+    }
+  })
+
+  fastify.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.idempotent !== true) return
+    const key = request.headers[HEADER]
+    if (key === undefined) return
+    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw new InvalidIdempotencyKey()
+    pending.set(request, { key, digest: createHmac('sha256', hashKey), hashed: false })
+  })
+
+  fastify.addHook('preParsing', async (request, reply, payload) => {
+    const state = pending.get(request)
+    if (state === undefined) return payload
+    // A handler streams a multipart body itself, from the raw request: teeing it here would stall it.
+    if (isMultipart(request)) return payload
+    const { digest } = state
+    state.hashed = true
+    const tee = new Transform({
+      transform (chunk: Buffer, encoding, callback) {
+        digest.update(chunk)
+        callback(null, chunk)
+      }
+    })
+    payload.on('error', (error) => tee.destroy(error))
+    return payload.pipe(tee)
+  })
+
+  fastify.addHook('preHandler', async (request, reply) => {
+    const state = pending.get(request)
+    if (state === undefined) return
+    if (!state.hashed && isMultipart(request)) {
+      throw new RequestValidationError([{
+        loc: ['header', HEADER], msg: 'Idempotency-Key is not supported with multipart bodies', type: 'idempotency_key_unsupported'
+      }])
+    }
+    const requestHash = state.digest.digest('hex')
+    const route = (request.routeOptions.url ?? request.url).replace(/^\/api\/v1(?=\/)/, '')
+    const scope = { caller: callerOf(request), route: `${request.method} ${route}`, key: state.key }
+    const claimId = randomUUID()
+    const result = await claimIdempotencyKey(fastify.db, scope, requestHash, claimId, leaseMs, ttlMs)
+    if (result.claimed) {
+      state.claim = { scope, claimId }
+      return
+    }
+    const { row } = result
+    if (row.request_hash !== requestHash) {
+      throw new RequestValidationError([{
+        loc: ['header', HEADER], msg: 'This Idempotency-Key was used with another request body', type: 'idempotency_key_reused'
+      }])
+    }
+    if (row.state !== 'completed' || row.response_status === null) throw new IdempotencyKeyInUse()
+    return replay(reply, row.response_status, row.response_headers, row.response_body)
+  })
+
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    const claim = pending.get(request)?.claim
+    if (claim === undefined) return payload
+    pending.delete(request)
+    const { scope, claimId } = claim
+    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined
+    try {
+      if (reply.statusCode >= 200 && reply.statusCode < 300 && body !== undefined) {
+        const headers = Object.fromEntries(KEPT_HEADERS.flatMap((name) => {
+          const value = reply.getHeader(name)
+          return value === undefined ? [] : [[name, String(value)]]
+        }))
+        await completeIdempotencyKey(fastify.db, scope, claimId, { status: reply.statusCode, headers, body }, ttlMs)
+      } else {
+        await releaseIdempotencyKey(fastify.db, scope, claimId)
+      }
+    } catch (error) {
+      // The work is done and its answer is on its way; only a later retry is unprotected.
+      request.log.error({ err: error }, 'could not record the idempotency key')
+    }
+    return payload
+  })
+
+  const purge = setInterval(() => {
+    purgeExpiredIdempotencyKeys(fastify.db).catch((error: unknown) => fastify.log.warn({ err: error }, 'idempotency key purge failed'))
+  }, PURGE_INTERVAL_MS).unref()
+  fastify.addHook('onClose', async () => { clearInterval(purge) })
+}, { name: 'idempotency', dependencies: ['db', 'auth'] })
+
+function isMultipart (request: FastifyRequest): boolean {
+  return request.headers['content-type']?.toLowerCase().startsWith('multipart/') === true
+}
+
+function replay (reply: FastifyReply, status: number, headers: string | null, body: string | null): FastifyReply {
+  return reply.code(status)
+    .headers(JSON.parse(headers ?? '{}') as Record<string, string>)
+    .header('idempotent-replayed', 'true')
+    .send(body ?? '')
+}

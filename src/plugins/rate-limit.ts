@@ -1,0 +1,132 @@
+import { createRequire } from 'node:module'
+import rateLimit, { normalizeIP, type FastifyRateLimitStore, type RateLimitOptions } from '@fastify/rate-limit'
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import { ConfigError, type Config } from '../config.js'
+import { RateLimited } from '../errors.js'
+
+type Store = Pick<FastifyRateLimitStore, 'incr'>
+
+// The package's own counters. Left to itself it gives every route a store of its own, so
+// `/users` and `/api/v1/users` would count apart; SharedStore below keeps one per limit.
+const require = createRequire(import.meta.url)
+const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, cache: number) => Store
+const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, key: string) => Store
+
+/** The contract's limits, each set by its variable. */
+const VARIABLES = {
+  global: 'RATE_LIMIT_GLOBAL',
+  usersList: 'RATE_LIMIT_USERS_LIST',
+  login: 'RATE_LIMIT_LOGIN',
+  signup: 'RATE_LIMIT_SIGNUP',
+  passwordReset: 'RATE_LIMIT_PASSWORD_RESET'
+} as const satisfies Record<string, keyof Config>
+
+export type LimitName = keyof typeof VARIABLES
+
+const UNIT_MS = { second: 1000, minute: 60_000, hour: 3_600_000 }
+
+export interface Rate {
+  max: number
+  /** In milliseconds. */
+  timeWindow: number
+}
+
+/** Parses `N/second`, `N/minute` or `N/hour`; the error names `variable`. */
+export function parseRate (value: string, variable: string): Rate {
+  const match = /^([1-9]\d{0,8})\/(second|minute|hour)$/.exec(value)
+  if (match === null) throw new ConfigError(`${variable} must be N/second, N/minute or N/hour (e.g. 10/minute), not "${value}"`)
+  return { max: Number(match[1]), timeWindow: UNIT_MS[match[2] as keyof typeof UNIT_MS] }
+}
+
+/** A client is its address (IPv6 by /64 network), which Fastify takes from X-Forwarded-For only under TRUST_PROXY. */
+function clientOf (request: FastifyRequest): string {
+  return normalizeIP(request.ip)
+}
+
+/** Login attempts count per client and e-mail (JSON `email` or the form's `username`). */
+function clientAndEmailOf (request: FastifyRequest): string {
+  const body = request.body as { email?: unknown, username?: unknown } | null | undefined
+  const email = body?.email ?? body?.username
+  return `${clientOf(request)}|${typeof email === 'string' ? email.trim().toLowerCase() : ''}`
+}
+
+/** `name:client`: the limit's name comes first, so that one store can serve them all. */
+function keyFor (name: LimitName): (request: FastifyRequest) => string {
+  const client = name === 'login' ? clientAndEmailOf : clientOf
+  return (request) => `${name}:${client(request)}`
+}
+
+/**
+ * The `config.rateLimit` of a route the contract limits (on top of the global limit): the
+ * rate from its variable, counted in one bucket for the route's `/api/v1` and unprefixed
+ * paths. Ignored when RATE_LIMIT_ENABLED is false.
+ */
+export function routeRateLimit (config: Config, name: Exclude<LimitName, 'global'>): RateLimitOptions {
+  return {
+    ...parseRate(config[VARIABLES[name]], VARIABLES[name]),
+    keyGenerator: keyFor(name),
+    // The e-mail is in the body, which is parsed after onRequest.
+    ...(name === 'login' ? { hook: 'preHandler' as const } : {})
+  }
+}
+
+function rateLimited (ttlMs: number): Error {
+  const seconds = Math.max(1, Math.ceil(ttlMs / 1000))
+  return Object.assign(new RateLimited(seconds === 1 ? '1 second' : `${seconds} seconds`), { headers: { 'retry-after': String(seconds) } })
+}
+
+/**
+ * The contract's rate limits: RATE_LIMIT_GLOBAL on every request (unknown routes too, so
+ * scanning for URLs is limited like anything else), and the routes' own limits from
+ * `config: { rateLimit: routeRateLimit(config, name) }`. Counters live in Redis when
+ * REDIS_URL is set, else in bounded in-memory LRUs. A 429 is thrown, so the error
+ * handler writes it (`{detail}` in v1, a problem in v2).
+ * @see https://github.com/fastify/fastify-rate-limit
+ */
+export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, { config }) {
+  if (!config.RATE_LIMIT_ENABLED) return
+  const { redis } = fastify
+  let storeFor: (key: string) => Store
+  if (redis !== null) {
+    const shared = new RedisStore(false, false, redis, `${config.REDIS_KEY_PREFIX}rate-limit:`)
+    storeFor = () => shared
+  } else {
+    // One LRU per limit: a flood of new clients on one limit cannot evict another's counters.
+    const stores = new Map<string, Store>()
+    storeFor = (key) => {
+      const name = key.slice(0, key.indexOf(':'))
+      let store = stores.get(name)
+      if (store === undefined) stores.set(name, store = new LocalStore(false, false, config.RATE_LIMIT_CACHE_SIZE))
+      return store
+    }
+  }
+  class SharedStore implements FastifyRateLimitStore {
+    incr (...args: Parameters<Store['incr']>): void { storeFor(args[0]).incr(...args) }
+    child (): FastifyRateLimitStore { return this }
+  }
+
+  await fastify.register(rateLimit, {
+    global: false, // the global limit is the hook below, which also counts routes that have their own
+    store: SharedStore,
+    // Redis unreachable: serve rather than fail every request; /ready reports it.
+    skipOnError: true,
+    errorResponseBuilder: (request, context) => rateLimited(context.ttl),
+    onExceeded: (request, key) => request.log.warn({ limit: key.slice(0, key.indexOf(':')) }, 'rate limit exceeded')
+  })
+
+  const globalLimit = fastify.createRateLimit({ ...parseRate(config.RATE_LIMIT_GLOBAL, VARIABLES.global), keyGenerator: keyFor('global') })
+  fastify.addHook('onRequest', async function globalRateLimit (request, reply) {
+    const limit = await globalLimit(request)
+    if (limit.isAllowed) return
+    // A route with its own limit sets these headers again, later, for that limit.
+    reply.header('x-ratelimit-limit', limit.max)
+      .header('x-ratelimit-remaining', limit.remaining)
+      .header('x-ratelimit-reset', limit.ttlInSeconds)
+    if (limit.isExceeded) {
+      request.log.warn({ limit: 'global' }, 'rate limit exceeded')
+      throw rateLimited(limit.ttl)
+    }
+  })
+}, { name: 'rate-limit', dependencies: ['redis'] })

@@ -1,0 +1,42 @@
+import fp from 'fastify-plugin'
+import { Redis } from 'ioredis'
+import type { Config } from '../config.js'
+
+/**
+ * A client for REDIS_URL. Commands fail at once while the server is away (no offline
+ * queue), rather than hold every request; the client keeps reconnecting meanwhile.
+ */
+export function createRedis (url: string): Redis {
+  return new Redis(url, { connectTimeout: 2000, commandTimeout: 1000, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Redis client when REDIS_URL is set, else null. */
+    redis: ReturnType<typeof createRedis> | null
+  }
+}
+
+/**
+ * Connects to REDIS_URL when it is set; closes the connection with the app. Losing Redis
+ * is logged, not fatal: the client reconnects, and `/ready` answers 503 meanwhile.
+ * @see https://github.com/redis/ioredis
+ */
+export default fp<{ config: Config }>(async function redis (fastify, { config }) {
+  if (config.REDIS_URL === undefined) {
+    fastify.decorate('redis', null)
+    return
+  }
+  const client = createRedis(config.REDIS_URL)
+  // Wait for the first connection (or the first failure: Redis being away does not stop the boot).
+  await new Promise<void>((resolve) => {
+    client.once('ready', resolve)
+    client.once('error', () => resolve())
+  })
+  client.on('error', (error: Error) => fastify.log.warn({ err: error }, 'redis connection error'))
+  fastify.addHook('onClose', async () => {
+    if (client.status === 'ready') await client.quit()
+    else client.disconnect()
+  })
+  fastify.decorate('redis', client)
+}, { name: 'redis' })

@@ -1,0 +1,92 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+/** Matches the decimal integers 1 … `max` with no sign, leading zero or fraction. */
+function positiveIntegerPattern (max: string): string {
+  const shorter = `[1-9]\\d{0,${max.length - 2}}`
+  const sameLength = [...max].map((digit, i) => {
+    const low = i === 0 ? 1 : 0
+    const high = Number(digit) - 1
+    if (high < low) return undefined
+    const rest = max.length - i - 1
+    return `${max.slice(0, i)}[${low}-${high}]${rest > 0 ? `\\d{${rest}}` : ''}`
+  }).filter((branch) => branch !== undefined)
+  return `^(?:${[shorter, ...sameLength, max].join('|')})$`
+}
+
+/** Ids are positive integers up to 2^63−1; anything else in a path is a 422. */
+export const ID_PATTERN = positiveIntegerPattern('9223372036854775807')
+
+/** A path parameter holding a resource id; see `rowId`. */
+export function IdParams<K extends string> (name: K) {
+  return Type.Object({
+    [name]: Type.String({
+      pattern: ID_PATTERN,
+      description: 'A positive integer id',
+      examples: ['1'],
+      'x-error': { msg: 'Input should be a positive integer up to 9223372036854775807', type: 'int_parsing' }
+    })
+  } as Record<K, ReturnType<typeof Type.String>>)
+}
+
+/**
+ * The row id for a validated path id. Ids above 2^53 are valid in the contract but never
+ * issued (sequences start at 1); 0 matches no row, so those answer 404.
+ */
+export function rowId (pathId: string): number {
+  const id = Number(pathId)
+  return Number.isSafeInteger(id) ? id : 0
+}
+
+/** `schema` or JSON null. */
+export function Nullable<T extends TSchema> (schema: T) {
+  return Type.Union([schema, Type.Null()])
+}
+
+/** A trimmed string whose length is checked after trimming. */
+export function TrimmedString (options: { minLength: number, maxLength: number, description?: string }) {
+  return Type.String({ transform: ['trim'], ...options })
+}
+
+/** The OpenAPI security requirement of routes that need an access token. */
+export const bearerSecurity = [{ OAuth2PasswordBearer: [] }]
+
+export const TimestampSchema = Type.String({ format: 'date-time', examples: ['2026-11-24T10:00:00.000Z'] })
+
+export const PageQuerySchema = Type.Object({
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 10 })
+})
+export type PageQuery = Static<typeof PageQuerySchema>
+
+/** The v1 list envelope. */
+export function PageSchema<T extends TSchema> (item: T) {
+  return Type.Object({
+    items: Type.Array(item),
+    total: Type.Integer({ minimum: 0 }),
+    page: Type.Integer({ minimum: 1 }),
+    page_size: Type.Integer({ minimum: 1 }),
+    pages: Type.Integer({ minimum: 0 })
+  })
+}
+
+export function toPage<T> (items: T[], total: number, { page, page_size: pageSize }: PageQuery) {
+  return { items, total, page, page_size: pageSize, pages: Math.ceil(total / pageSize) }
+}
+
+export const ErrorSchema = Type.Object({ detail: Type.String() }, { description: 'An HTTP error' })
+
+export const ValidationIssueSchema = Type.Object({
+  loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
+  msg: Type.String(),
+  type: Type.String()
+})
+
+export const ValidationErrorSchema = Type.Object({ detail: Type.Array(ValidationIssueSchema) }, { description: 'Validation error' })
+
+/** Response schemas for the error statuses a route can answer with. */
+export function errorResponses (...statuses: Array<400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429>) {
+  return {
+    ...Object.fromEntries(statuses.map((status) => [status, ErrorSchema])),
+    422: ValidationErrorSchema
+  }
+}

@@ -1,0 +1,91 @@
+import { describe, it, type TestContext } from 'node:test'
+import type { Kysely } from 'kysely'
+import { containsText } from '../../src/db/dialect-sql.js'
+import type { Database } from '../../src/db/tables.js'
+import { insertPost, listPosts } from '../../src/modules/posts/posts.repository.js'
+import { countProducts, deleteProduct, insertProduct, listProducts, updateProduct } from '../../src/modules/products/products.repository.js'
+import { insertUser } from '../../src/modules/users/users.repository.js'
+import { testDialects } from '../helpers/build-app.js'
+import { testDb } from '../modules/jobs/helpers.js'
+
+const NAMES = [
+  'Sale 50%_off\\x', 'Proof Reader', 'Under_score', 'Back\\slash', 'Backslash', 'Oak Table', 'OAK TABLE XL',
+  'Smoked oak', 'Say "hi"', 'Émile Zola', 'Jürgen Öztürk', 'a', 'ab', 'Tab'
+]
+// Wildcards, escapes, quotes (FTS5 syntax), case, 1–2 characters (the LIKE fallback).
+const QUERIES = ['%_o', '_of', 'f\\x', '%%%', '___', 'r_s', 'k\\s', '\\\\\\', 'oak', 'OAK T', 'ak t', '"hi"', 'y "', 'NEAR', 'a', 'b', 'ab', 'AB', '%', '_', 'xl']
+
+async function seed (db: Kysely<Database>): Promise<{ ownerId: number, ids: Map<string, number> }> {
+  const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', age: null, role: 'user' })
+  const ids = new Map<string, number>()
+  for (const [i, name] of NAMES.entries()) {
+    // Every other one carries the text in the description, to search both columns.
+    const row = i % 2 === 0 ? { name, description: null } : { name: `Item ${i}`, description: name }
+    const product = await insertProduct(db, { ...row, price_cents: 100, quantity: 1, owner_id: owner.id }, [])
+    ids.set(name, product.id)
+  }
+  return { ownerId: owner.id, ids }
+}
+
+/** What the LIKE scan (the search before the index) finds for `text`. */
+async function scanned (db: Kysely<Database>, text: string): Promise<number[]> {
+  const rows = await db.selectFrom('products').select('id')
+    .where((eb) => eb.or([containsText(db, 'products.name', text), containsText(db, 'products.description', text)]))
+    .orderBy('id').execute()
+  return rows.map((row) => row.id)
+}
+
+async function found (db: Kysely<Database>, text: string): Promise<number[]> {
+  return (await listProducts(db, { text }, undefined, 0, 100)).map((p) => p.id)
+}
+
+for (const dialect of testDialects()) {
+  describe(`indexed text search (${dialect})`, () => {
+    it('finds what the LIKE scan finds, with %, _, \\ and " literal', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      await seed(db)
+      for (const text of QUERIES) {
+        const expected = await scanned(db, text)
+        t.assert.deepStrictEqual(await found(db, text), expected, text)
+        t.assert.strictEqual(await countProducts(db, { text }), expected.length, text)
+      }
+      t.assert.strictEqual((await found(db, 'oak')).length, 3)
+      t.assert.strictEqual((await found(db, '"hi"')).length, 1)
+    })
+
+    it('matches non-ASCII letters case-insensitively for 3 characters or more', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const { ids } = await seed(db)
+      t.assert.deepStrictEqual(await found(db, 'émile'), [ids.get('Émile Zola')])
+      t.assert.deepStrictEqual(await found(db, 'ÖZTÜRK'), [ids.get('Jürgen Öztürk')])
+    })
+
+    it('follows inserts, updates and deletes', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const { ids } = await seed(db)
+      const id = ids.get('Proof Reader')!
+      await updateProduct(db, id, { description: 'Walnut writing desk' }, undefined)
+      t.assert.deepStrictEqual(await found(db, 'proof'), [])
+      t.assert.deepStrictEqual(await found(db, 'writing desk'), [id])
+      // A change to another column leaves the text findable.
+      await updateProduct(db, id, { price_cents: 250 }, undefined)
+      t.assert.deepStrictEqual(await found(db, 'writing desk'), [id])
+      await deleteProduct(db, id)
+      t.assert.deepStrictEqual(await found(db, 'writing desk'), [])
+    })
+
+    it('searches post titles and contents the same way', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const { ownerId } = await seed(db)
+      const a = await insertPost(db, { title: 'Über 100% sure', content: 'plain', user_id: ownerId })
+      const b = await insertPost(db, { title: 'Other', content: 'snake_case and back\\slash', user_id: ownerId })
+      await insertPost(db, { title: 'Decoy', content: 'snakeXcase 1000 sure', user_id: ownerId })
+      const search = async (text: string) => (await listPosts(db, { viewer: null, text }, 0, 100)).map((p) => p.id)
+      t.assert.deepStrictEqual(await search('ÜBER'), [a.id])
+      t.assert.deepStrictEqual(await search('0% s'), [a.id])
+      t.assert.deepStrictEqual(await search('e_c'), [b.id])
+      t.assert.deepStrictEqual(await search('k\\s'), [b.id])
+      t.assert.deepStrictEqual(await search('%'), [a.id])
+    })
+  })
+}

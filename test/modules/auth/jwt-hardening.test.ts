@@ -1,0 +1,69 @@
+import { createHmac } from 'node:crypto'
+import { describe, it, type TestContext } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { loadConfig } from '../../../src/config.js'
+import { buildTestApp, testDialects } from '../../helpers/build-app.js'
+import { createUser, type TestUser } from '../../helpers/users.js'
+import { me } from './helpers.js'
+
+function base64url (value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url')
+}
+
+/** An HS256 JWT built by hand with any header. */
+function sign (header: object, payload: object, secret: string): string {
+  const unsigned = `${base64url({ alg: 'HS256', typ: 'JWT', ...header })}.${base64url(payload)}`
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`
+}
+
+const now = (): number => Math.floor(Date.now() / 1000)
+const ATTACKER_SECRET = 'attacker-secret-0123456789abcdefghijklmnop'
+
+for (const dialect of testDialects()) {
+  describe(`access token hardening (${dialect})`, () => {
+    async function setUp (t: TestContext): Promise<{ app: FastifyInstance, user: TestUser, secret: string, sub: string }> {
+      const app = await buildTestApp(t, dialect)
+      const user = await createUser(app)
+      return { app, user, secret: app.config.JWT_SECRET!, sub: String(user.user.id) }
+    }
+
+    it('ignores jwk, jku and kid headers: a token signed with the key they point at is refused', async (t: TestContext) => {
+      const { app, sub } = await setUp(t)
+      const claims = { sub, iat: now(), exp: now() + 600 }
+      const jwk = { kty: 'oct', k: Buffer.from(ATTACKER_SECRET).toString('base64url') }
+      for (const header of [{ jwk }, { jku: 'https://attacker.example/jwks.json' }, { kid: 'attacker' }, { kid: '../../../../dev/null' }]) {
+        const res = await me(app, sign(header, claims, ATTACKER_SECRET))
+        t.assert.strictEqual(res.statusCode, 401, JSON.stringify(header))
+      }
+    })
+
+    it('bounds clock skew to 30 s: expired 10 s ago passes, 60 s ago fails; iat far in the future fails', async (t: TestContext) => {
+      const { app, secret, sub } = await setUp(t)
+      t.assert.strictEqual((await me(app, sign({}, { sub, iat: now() - 1000, exp: now() - 10 }, secret))).statusCode, 200)
+      t.assert.strictEqual((await me(app, sign({}, { sub, iat: now() - 1000, exp: now() - 60 }, secret))).statusCode, 401)
+      t.assert.strictEqual((await me(app, sign({}, { sub, iat: now() + 3600, exp: now() + 7200 }, secret))).statusCode, 401)
+      t.assert.strictEqual((await me(app, sign({}, { sub, exp: now() + 600 }, secret))).statusCode, 401, 'iat is required')
+    })
+
+    it('refuses tokens issued in or before the second of tokens_valid_after', async (t: TestContext) => {
+      const { app, secret, sub, user } = await setUp(t)
+      const cutoff = now()
+      await app.db.updateTable('users').set({ tokens_valid_after: cutoff }).where('id', '=', user.user.id).execute()
+      t.assert.strictEqual((await me(app, sign({}, { sub, iat: cutoff - 5, exp: cutoff + 600 }, secret))).statusCode, 401)
+      t.assert.strictEqual((await me(app, sign({}, { sub, iat: cutoff, exp: cutoff + 600 }, secret))).statusCode, 401)
+      t.assert.strictEqual((await me(app, sign({}, { sub, iat: cutoff + 1, exp: cutoff + 600 }, secret))).statusCode, 200)
+    })
+  })
+}
+
+describe('token settings', () => {
+  it('default to 30 days for refresh tokens and 30 minutes for reset tokens, and take fractions', (t: TestContext) => {
+    const config = loadConfig({})
+    t.assert.deepStrictEqual([config.REFRESH_TOKEN_EXPIRE_DAYS, config.PASSWORD_RESET_EXPIRE_MINUTES], [30, 30])
+    const short = loadConfig({ REFRESH_TOKEN_EXPIRE_DAYS: '0.5', PASSWORD_RESET_EXPIRE_MINUTES: '0.25' })
+    t.assert.deepStrictEqual([short.REFRESH_TOKEN_EXPIRE_DAYS, short.PASSWORD_RESET_EXPIRE_MINUTES], [0.5, 0.25])
+    for (const [key, value] of [['REFRESH_TOKEN_EXPIRE_DAYS', '0'], ['PASSWORD_RESET_EXPIRE_MINUTES', '-1'], ['PASSWORD_RESET_EXPIRE_MINUTES', 'soon']]) {
+      t.assert.throws(() => loadConfig({ [key!]: value! }), new RegExp(key!))
+    }
+  })
+})
