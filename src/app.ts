@@ -9,6 +9,7 @@ import passwordRoutes from './modules/auth/password.routes.js'
 import postsRoutes from './modules/posts/posts.routes.js'
 import productsRoutes from './modules/products/products.routes.js'
 import systemRoutes from './modules/system/system.routes.js'
+import uploadsRoutes from './modules/uploads/uploads.routes.js'
 import searchRoutes from './modules/users/search.routes.js'
 import usersRoutes from './modules/users/users.routes.js'
 import v2Routes from './modules/v2/v2.routes.js'
@@ -19,6 +20,7 @@ import errorHandler from './plugins/error-handler.js'
 import idempotency from './plugins/idempotency.js'
 import inputSafety from './plugins/input-safety.js'
 import jobs from './plugins/jobs.js'
+import metrics from './plugins/metrics.js'
 import openapi from './plugins/openapi.js'
 import rateLimit from './plugins/rate-limit.js'
 import redis from './plugins/redis.js'
@@ -41,7 +43,7 @@ export interface BuildOptions {
 const SECRET_PATHS = ['password', 'new_password', 'current_password', 'access_token', 'refresh_token', 'token', 'authorization', 'cookie']
 
 /** The v1 resource routes, served under /api/v1 and again at the guide's unprefixed paths. */
-const v1Modules: FastifyPluginAsync[] = [usersRoutes, searchRoutes, authRoutes, passwordRoutes, productsRoutes, postsRoutes]
+const v1Modules: FastifyPluginAsync[] = [usersRoutes, searchRoutes, authRoutes, passwordRoutes, productsRoutes, postsRoutes, uploadsRoutes]
 
 async function registerV1 (app: FastifyInstance): Promise<void> {
   for (const module of v1Modules) await app.register(module, { prefix: '/api/v1' })
@@ -83,6 +85,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(validation)
   await app.register(errorHandler)
   await app.register(requestLog)
+  await app.register(metrics, { config })
   // After the request id, before everything that can refuse a request, so that 429s and
   // preflights carry these headers too; preflights end in cors before they are counted.
   await app.register(securityHeaders)

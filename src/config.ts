@@ -12,6 +12,8 @@ const RATE = '^[1-9]\\d{0,8}/(second|minute|hour)$'
 const PROXY_ADDRESS = '(loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(/\\d{1,3})?)'
 /** A browser origin: scheme, host and optional port, no path. */
 const ORIGIN = 'https?://[^\\s,/]+'
+/** A media type without parameters: `image/png`. */
+const MEDIA_TYPE = '[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*'
 
 /**
  * Every setting of Agora, keyed by the environment variable that sets it.
@@ -71,6 +73,15 @@ export const ConfigSchema = Type.Object({
   IDEMPOTENCY_LEASE_SECONDS: Type.Integer({
     default: 60, minimum: 1, maximum: 86_400, description: 'A request holding an `Idempotency-Key` that has not answered by then (a crash) may be taken over by a retry'
   }),
+  UPLOAD_DIR: Type.Optional(Type.String({
+    minLength: 1, description: 'Folder for uploaded files (shared storage when several instances run); unset: DATA_DIR/uploads'
+  })),
+  UPLOAD_MAX_BYTES: Type.Integer({ default: 10_485_760, minimum: 1, maximum: 1_073_741_824, description: 'Largest uploaded file, in bytes' }),
+  UPLOAD_ALLOWED_TYPES: Type.String({
+    default: 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,application/json,application/zip',
+    pattern: `^${MEDIA_TYPE}(\\s*,\\s*${MEDIA_TYPE})*$`,
+    description: 'Content types an upload may have, as detected from its bytes, comma-separated'
+  }),
   TRUST_PROXY: Type.String({
     default: 'false',
     pattern: `^(true|false|\\d{1,2}|${PROXY_ADDRESS}(\\s*,\\s*${PROXY_ADDRESS})*)$`,
@@ -91,7 +102,8 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_PASSWORD_RESET: Type.String({ default: '20/hour', pattern: RATE, description: '`POST /auth/password-reset` per client' }),
   RATE_LIMIT_CACHE_SIZE: Type.Integer({
     default: 10_000, minimum: 1, maximum: 10_000_000, description: 'Counters each limit keeps in memory (without Redis); the least recently used go first'
-  })
+  }),
+  METRICS_ENABLED: Type.Boolean({ default: true, description: '`false` turns `GET /metrics` (Prometheus) and the request timing behind it off' })
 }, { additionalProperties: false })
 
 export type Config = Readonly<Static<typeof ConfigSchema>>
@@ -156,6 +168,16 @@ export function withJwtSecret (config: Config): Config {
     }
   }
   return Object.freeze({ ...config, JWT_SECRET: readFileSync(file, 'utf8').trim() })
+}
+
+/** Where uploaded files are kept. */
+export function uploadDirOf (config: Config): string {
+  return resolve(config.UPLOAD_DIR ?? join(config.DATA_DIR, 'uploads'))
+}
+
+/** UPLOAD_ALLOWED_TYPES as a set. */
+export function allowedUploadTypes (config: Config): Set<string> {
+  return new Set(config.UPLOAD_ALLOWED_TYPES.split(',').map((type) => type.trim()))
 }
 
 /** TRUST_PROXY as Fastify's `trustProxy`: a boolean, the trusted proxies' addresses, or a hop count. */

@@ -7,6 +7,14 @@ export const UserNotFound = createError<[string | number]>('AGORA_USER_NOT_FOUND
 export const EmailTaken = createError('AGORA_EMAIL_TAKEN', 'Email already registered', 409)
 export const ProductNotFound = createError<[string | number]>('AGORA_PRODUCT_NOT_FOUND', 'Product %s not found', 404)
 export const PostNotFound = createError<[string | number]>('AGORA_POST_NOT_FOUND', 'Post %s not found', 404)
+export const UploadNotFound = createError<[string]>('AGORA_UPLOAD_NOT_FOUND', 'Upload %s not found', 404)
+export const NotMultipart = createError('AGORA_NOT_MULTIPART', 'Unsupported Media Type: send multipart/form-data', 415)
+export const UploadTypeNotAllowed = createError<[string, string]>(
+  'AGORA_UPLOAD_TYPE_NOT_ALLOWED', 'Unsupported Media Type: %s is %s, which is not an allowed upload type', 415
+)
+export const UploadTooLarge = createError<[string, number]>('AGORA_UPLOAD_TOO_LARGE', 'File too large: %s is over the limit of %d bytes', 413)
+export const TooManyUploadParts = createError<[string]>('AGORA_TOO_MANY_UPLOAD_PARTS', 'Too many parts in the form: %s', 413)
+export const MalformedMultipart = createError('AGORA_MALFORMED_MULTIPART', 'There was an error parsing the multipart body', 400)
 /** An `If-Match` that names a version other than the current one: the client edited a stale copy. */
 export const PreconditionFailed = createError('AGORA_PRECONDITION_FAILED', 'Precondition Failed: the resource has changed since it was read', 412)
 

@@ -10,6 +10,7 @@ export interface Database {
   product_tags: ProductTagsTable
   posts: PostsTable
   idempotency_keys: IdempotencyKeysTable
+  uploads: UploadsTable
 }
 
 /**
@@ -154,3 +155,19 @@ export interface IdempotencyKeysTable {
 }
 
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>
+
+/** An uploaded file; its bytes are the file named `id` in UPLOAD_DIR. */
+export interface UploadsTable {
+  id: string
+  user_id: number
+  /** The client's file name, made safe: metadata only, never a path. */
+  filename: string
+  /** Detected from the bytes, never taken from the client. */
+  content_type: string
+  size: number
+  sha256: string
+  created_at: Generated<string>
+}
+
+export type UploadRow = Selectable<UploadsTable>
+export type NewUploadRow = Insertable<UploadsTable>

@@ -16,6 +16,16 @@ declare module 'fastify' {
     /** Honour `Idempotency-Key` on this route (plugins/idempotency.ts). */
     idempotent?: boolean
   }
+  interface FastifyInstance {
+    /**
+     * For an idempotent route that reads a multipart body itself: claims the request's
+     * key once the form is read, `form` being what the form said (its fields and the
+     * files' names, types and hashes, not its boundary). Returns the stored answer of an
+     * earlier request with this key, which the handler sends (`sendStoredAnswer`) instead
+     * of doing the work again.
+     */
+    claimIdempotencyKeyForForm: (request: FastifyRequest, form: string) => Promise<StoredAnswer | undefined>
+  }
 }
 
 const HEADER = 'idempotency-key'
@@ -28,7 +38,7 @@ interface Pending {
   key: string
   /** The keyed hash of the body, fed as the body is read. */
   digest: Hmac
-  /** False while the body has not passed through `digest` (a multipart body). */
+  /** False for a multipart body, which its handler reads and describes. */
   hashed: boolean
   claim?: { scope: IdempotencyScope, claimId: string }
 }
@@ -61,8 +71,9 @@ function bearerToken (request: FastifyRequest): string | undefined {
  * write the answer inside its own transaction.
  *
  * Bodies are hashed as they are read (preParsing), so "byte-identical" means exactly that.
- * A body that the handler itself streams (multipart) is not read before the handler runs:
- * a key sent with one is refused (422) rather than half honoured.
+ * A multipart body is read by its handler, which claims the key through
+ * `claimIdempotencyKeyForForm` once the form is read; its hash covers what the form says,
+ * not its bytes, since a client's retry picks a new random boundary.
  * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
  */
 export default fp<{ config: Config }>(async function idempotency (fastify, { config }) {
@@ -127,20 +138,27 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
 
   fastify.addHook('preHandler', async (request, reply) => {
     const state = pending.get(request)
-    if (state === undefined) return
-    if (!state.hashed && isMultipart(request)) {
-      throw new RequestValidationError([{
-        loc: ['header', HEADER], msg: 'Idempotency-Key is not supported with multipart bodies', type: 'idempotency_key_unsupported'
-      }])
-    }
-    const requestHash = state.digest.digest('hex')
+    // A multipart form is claimed by its handler, once read.
+    if (state === undefined || !state.hashed) return
+    const stored = await claimKey(request, state, state.digest.digest('hex'))
+    if (stored !== undefined) return sendStoredAnswer(reply, stored)
+  })
+
+  fastify.decorate('claimIdempotencyKeyForForm', async function (request: FastifyRequest, form: string) {
+    const state = pending.get(request)
+    if (state === undefined || state.hashed) return undefined
+    return await claimKey(request, state, state.digest.update(form).digest('hex'))
+  })
+
+  /** Claims the key for this request, or finds the stored answer of the first; a 422 or a 409 otherwise. */
+  async function claimKey (request: FastifyRequest, state: Pending, requestHash: string): Promise<StoredAnswer | undefined> {
     const route = (request.routeOptions.url ?? request.url).replace(/^\/api\/v1(?=\/)/, '')
     const scope = { caller: callerOf(request), route: `${request.method} ${route}`, key: state.key }
     const claimId = randomUUID()
     const result = await claimIdempotencyKey(fastify.db, scope, requestHash, claimId, leaseMs, ttlMs)
     if (result.claimed) {
       state.claim = { scope, claimId }
-      return
+      return undefined
     }
     const { row } = result
     if (row.request_hash !== requestHash) {
@@ -149,8 +167,8 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
       }])
     }
     if (row.state !== 'completed' || row.response_status === null) throw new IdempotencyKeyInUse()
-    return replay(reply, row.response_status, row.response_headers, row.response_body)
-  })
+    return { status: row.response_status, headers: row.response_headers, body: row.response_body }
+  }
 
   fastify.addHook('onSend', async (request, reply, payload) => {
     const claim = pending.get(request)?.claim
@@ -185,7 +203,14 @@ function isMultipart (request: FastifyRequest): boolean {
   return request.headers['content-type']?.toLowerCase().startsWith('multipart/') === true
 }
 
-function replay (reply: FastifyReply, status: number, headers: string | null, body: string | null): FastifyReply {
+/** The first answer to a request with an Idempotency-Key, kept for its retries. */
+export interface StoredAnswer {
+  status: number
+  headers: string | null
+  body: string | null
+}
+
+export function sendStoredAnswer (reply: FastifyReply, { status, headers, body }: StoredAnswer): FastifyReply {
   return reply.code(status)
     .headers(JSON.parse(headers ?? '{}') as Record<string, string>)
     .header('idempotent-replayed', 'true')

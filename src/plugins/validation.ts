@@ -30,6 +30,9 @@ const textAjv = createAjv({ coerceTypes: 'array', removeAdditional: true })
 
 /** @see https://fastify.dev/docs/latest/Reference/Validation-and-Serialization/ */
 export default fp(async function validation (fastify) {
-  fastify.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema))
+  fastify.setValidatorCompiler(({ schema, httpPart, contentType }) => {
+    // A multipart form is streamed and checked by its handler; its schema only documents it.
+    if (httpPart === 'body' && contentType?.startsWith('multipart/') === true) return () => true
+    return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+  })
 }, { name: 'validation' })

@@ -5,6 +5,7 @@ import * as createAuthTables from './2026_11_24_0003_create_auth_tables.js'
 import * as createProductsAndPosts from './2026_11_24_0004_create_products_and_posts.js'
 import * as createIdempotencyKeys from './2026_11_24_0005_create_idempotency_keys.js'
 import * as addSearchIndexes from './2026_11_24_0006_add_search_indexes.js'
+import * as createUploads from './2026_11_24_0007_create_uploads.js'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_24_0003_create_auth_tables': createAuthTables,
   '2026_11_24_0004_create_products_and_posts': createProductsAndPosts,
   '2026_11_24_0005_create_idempotency_keys': createIdempotencyKeys,
-  '2026_11_24_0006_add_search_indexes': addSearchIndexes
+  '2026_11_24_0006_add_search_indexes': addSearchIndexes,
+  '2026_11_24_0007_create_uploads': createUploads
 }

@@ -7,6 +7,9 @@ type Db = Kysely<Database>
 
 export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'done', 'failed']
 
+/** The statuses that make up the queue's depth (done jobs only pile up). */
+export const QUEUE_STATUSES = ['queued', 'running', 'failed'] as const satisfies readonly JobStatus[]
+
 /** The attempt of a job that a worker holds: its lease is checked before every change. */
 export type HeldJob = Pick<JobRow, 'id' | 'attempts'>
 

@@ -1,11 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { sql } from 'kysely'
-import { countJobsByStatus } from '../jobs/jobs.repository.js'
+import { countJobsByStatus, QUEUE_STATUSES } from '../jobs/jobs.repository.js'
 
 const StatusSchema = Type.Object({ status: Type.String() })
-
-const QUEUE_STATUSES = ['queued', 'running', 'failed'] as const
 
 const ReadySchema = Type.Object({
   status: Type.String(),
@@ -17,7 +15,7 @@ const ReadySchema = Type.Object({
 })
 
 const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
-  const { db, redis } = fastify
+  const { db, redis, metrics } = fastify
 
   fastify.get('/', {
     schema: { tags: ['system'], summary: 'Welcome', response: { 200: Type.Object({ message: Type.String() }) } }
@@ -46,6 +44,20 @@ const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       request.log.warn({ err: error }, 'readiness check failed')
       return reply.code(503).send({ status: 'unavailable' })
     }
+  })
+
+  if (metrics === null) return
+  const { registry } = metrics
+  fastify.get('/metrics', {
+    schema: {
+      tags: ['system'],
+      summary: 'Prometheus metrics: requests by route, method and status; job queue depth; process figures',
+      response: {
+        200: { description: 'Prometheus text exposition format', content: { [registry.contentType]: { schema: Type.String() } } }
+      }
+    }
+  }, async function (request, reply) {
+    return reply.type(registry.contentType).send(await registry.metrics())
   })
 }
 

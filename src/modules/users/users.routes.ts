@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { uploadDirOf } from '../../config.js'
 import { isUniqueViolation } from '../../db/dialect-sql.js'
 import type { UserRowUpdate } from '../../db/tables.js'
 import { EmailTaken, UserNotFound } from '../../errors.js'
@@ -8,6 +9,7 @@ import { routeRateLimit } from '../../plugins/rate-limit.js'
 import { bearerSecurity, errorResponses, PageQuerySchema, rowId, toPage } from '../../schemas/common.js'
 import { hashPassword } from '../auth/passwords.js'
 import { enqueueJob } from '../jobs/jobs.repository.js'
+import { deleteAccount } from './account-deletion.js'
 import * as users from './users.repository.js'
 import {
   AdminUpdateUserBodySchema, CreateUserBodySchema, toUserResponse, UpdateMeBodySchema,
@@ -94,7 +96,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     schema: { tags: ['users'], summary: 'Delete the signed-in user', security: bearerSecurity, response: { 204: Type.Null(), ...errorResponses(401) } },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
-    await users.deleteUser(db, signedInUser(request).id)
+    await deleteAccount(db, uploadDirOf(fastify.config), signedInUser(request).id)
     return reply.code(204).send(null)
   })
 
@@ -139,7 +141,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     },
     onRequest: fastify.requireRole('admin')
   }, async function (request, reply) {
-    if (!await users.deleteUser(db, rowId(request.params.user_id))) throw new UserNotFound(request.params.user_id)
+    if (!await deleteAccount(db, uploadDirOf(fastify.config), rowId(request.params.user_id))) throw new UserNotFound(request.params.user_id)
     return reply.code(204).send(null)
   })
 }

@@ -1,0 +1,93 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, open, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Transform, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { FileSample } from './content-type.js'
+
+/** Bytes kept from the start of a file for type detection (file-type reads at most 4100). */
+const HEAD_BYTES = 4100
+
+/** A file written under a temporary name, with what was learnt while writing it. */
+export interface ReceivedFile extends FileSample {
+  tempPath: string
+  size: number
+  sha256: string
+}
+
+/** 144 random bits, base64url: an upload's id and the name of its file. */
+export function newUploadId (): string {
+  return randomBytes(18).toString('base64url')
+}
+
+export function storedPath (dir: string, id: string): string {
+  return join(dir, id)
+}
+
+// Tab, line feed, form feed and carriage return are text; other control characters are not.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/
+
+/**
+ * Streams `source` into a new file in `dir` under a temporary name, hashing it, keeping
+ * its first bytes and checking whether it is text as it passes, and syncs it to disk.
+ * On failure the partial file is removed.
+ */
+export async function receiveFile (dir: string, source: Readable): Promise<ReceivedFile> {
+  await mkdir(dir, { recursive: true })
+  const tempPath = join(dir, `.incoming-${randomBytes(12).toString('hex')}`)
+  const hash = createHash('sha256')
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  const head: Buffer[] = []
+  let headLength = 0
+  let size = 0
+  let isText = true
+
+  function checkText (chunk?: Buffer): void {
+    if (!isText) return
+    try {
+      isText = !CONTROL_CHARACTER.test(chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true }))
+    } catch {
+      isText = false
+    }
+  }
+
+  const inspect = new Transform({
+    transform (chunk: Buffer, _encoding, callback) {
+      hash.update(chunk)
+      size += chunk.length
+      if (headLength < HEAD_BYTES) {
+        head.push(chunk.subarray(0, HEAD_BYTES - headLength))
+        headLength = Math.min(HEAD_BYTES, headLength + chunk.length)
+      }
+      checkText(chunk)
+      callback(null, chunk)
+    }
+  })
+  try {
+    // `flush` syncs the file before closing it: a 201 must survive a power cut.
+    await pipeline(source, inspect, createWriteStream(tempPath, { flags: 'wx', mode: 0o600, flush: true }))
+  } catch (error) {
+    await rm(tempPath, { force: true })
+    throw error
+  }
+  checkText()
+  return { tempPath, size, sha256: hash.digest('hex'), head: Buffer.concat(head), isText }
+}
+
+/** Gives a received file its final name, durably: the rename is synced with its folder. */
+export async function keepFile (dir: string, tempPath: string, id: string): Promise<void> {
+  await rename(tempPath, storedPath(dir, id))
+  const folder = await open(dir, 'r')
+  try {
+    await folder.sync()
+  } finally {
+    await folder.close()
+  }
+}
+
+/** Removes files, whether kept or still temporary; one already gone is no error. */
+export async function removeFiles (paths: string[]): Promise<void> {
+  await Promise.all(paths.map(async (path) => await rm(path, { force: true })))
+}

@@ -1,0 +1,97 @@
+import type { FastifyBaseLogger } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Kysely } from 'kysely'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { Config } from '../config.js'
+import type { Database } from '../db/tables.js'
+import { countJobsByStatus, QUEUE_STATUSES } from '../modules/jobs/jobs.repository.js'
+
+// The route label of a request that matched no route (404, 405): never its URL, so a scan adds no series.
+const UNMATCHED_ROUTE = 'unmatched'
+
+const HTTP_LABELS = ['method', 'route', 'status_code'] as const
+
+let processRegistry: Registry | undefined
+
+// The process figures are one set per process: their collectors (a GC observer, an event
+// loop delay monitor) cannot be stopped, so every app of a process (tests build hundreds)
+// shares them instead of adding its own.
+function processMetrics (): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry()
+    collectDefaultMetrics({ register: processRegistry })
+  }
+  return processRegistry
+}
+
+/**
+ * The registry of one app: HTTP request counts and durations, the job queue's depth read
+ * from the database at each scrape, and the process figures.
+ */
+export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
+  const own = new Registry()
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from request to response, by route template, method and status',
+    labelNames: HTTP_LABELS,
+    registers: [own]
+  })
+  // The same number as the histogram's _count, under the name dashboards and alerts expect.
+  const total = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests answered, by route template, method and status',
+    labelNames: HTTP_LABELS,
+    registers: [own]
+  })
+  own.registerMetric(new Gauge({
+    name: 'agora_jobs',
+    help: 'Jobs in the queue by status (queued includes retries; failed are out of attempts)',
+    labelNames: ['status'],
+    registers: [],
+    async collect () {
+      try {
+        const counts = await countJobsByStatus(db, QUEUE_STATUSES)
+        for (const status of QUEUE_STATUSES) this.set({ status }, counts[status])
+      } catch (error) {
+        // A scrape still gets the HTTP and process figures; no stale depth is reported.
+        this.reset()
+        log.warn({ err: error }, 'metrics: counting jobs failed')
+      }
+    }
+  }))
+  const registry = Registry.merge([processMetrics(), own])
+
+  return {
+    registry,
+    /** Records one answered request; `route` is the template, or undefined when none matched. */
+    observeRequest (method: string, route: string | undefined, statusCode: number, seconds: number): void {
+      const labels = { method, route: route ?? UNMATCHED_ROUTE, status_code: statusCode }
+      duration.observe(labels, seconds)
+      total.inc(labels)
+    }
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's metrics, served at `/metrics`; null when METRICS_ENABLED is false. */
+    metrics: ReturnType<typeof createMetrics> | null
+  }
+}
+
+/**
+ * Prometheus metrics of the app, in a registry of its own: every answered request is timed
+ * by method, route template and status (unknown routes as `unmatched`).
+ * @see https://github.com/siimon/prom-client
+ */
+export default fp<{ config: Config }>(async function metrics (fastify, { config }) {
+  if (!config.METRICS_ENABLED) {
+    fastify.decorate('metrics', null)
+    return
+  }
+  const appMetrics = createMetrics(fastify.db, fastify.log)
+  fastify.decorate('metrics', appMetrics)
+  fastify.addHook('onResponse', async (request, reply) => {
+    appMetrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000)
+  })
+}, { name: 'metrics', dependencies: ['db'] })
