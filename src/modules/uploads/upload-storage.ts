@@ -1,10 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, open, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FileSample } from './content-type.js'
+
+/** Files still arriving: a crash can leave them behind. */
+const INCOMING_PREFIX = '.incoming-'
 
 /** Bytes kept from the start of a file for type detection (file-type reads at most 4100). */
 const HEAD_BYTES = 4100
@@ -36,7 +39,7 @@ const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/
  */
 export async function receiveFile (dir: string, source: Readable): Promise<ReceivedFile> {
   await mkdir(dir, { recursive: true })
-  const tempPath = join(dir, `.incoming-${randomBytes(12).toString('hex')}`)
+  const tempPath = join(dir, `${INCOMING_PREFIX}${randomBytes(12).toString('hex')}`)
   const hash = createHash('sha256')
   const decoder = new TextDecoder('utf-8', { fatal: true })
   const head: Buffer[] = []
@@ -90,4 +93,25 @@ export async function keepFile (dir: string, tempPath: string, id: string): Prom
 /** Removes files, whether kept or still temporary; one already gone is no error. */
 export async function removeFiles (paths: string[]): Promise<void> {
   await Promise.all(paths.map(async (path) => await rm(path, { force: true })))
+}
+
+/**
+ * Removes files left half-received by a process that died, once they are older than any
+ * upload could still be running. Returns how many went.
+ */
+export async function removeAbandonedFiles (dir: string, olderThanMs: number): Promise<number> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return []
+    throw error
+  })
+  const cutoff = Date.now() - olderThanMs
+  let removed = 0
+  for (const name of names.filter((entry) => entry.startsWith(INCOMING_PREFIX))) {
+    const path = join(dir, name)
+    const { mtimeMs } = await stat(path)
+    if (mtimeMs >= cutoff) continue
+    await rm(path, { force: true })
+    removed += 1
+  }
+  return removed
 }
