@@ -18,6 +18,7 @@ import cors from './plugins/cors.js'
 import db from './plugins/db.js'
 import errorHandler from './plugins/error-handler.js'
 import idempotency from './plugins/idempotency.js'
+import inFlight from './plugins/in-flight.js'
 import inputSafety from './plugins/input-safety.js'
 import jobs from './plugins/jobs.js'
 import metrics from './plugins/metrics.js'
@@ -95,6 +96,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(formbody, { bodyLimit: config.BODY_LIMIT })
   await app.register(auth, { config })
   await app.register(idempotency, { config })
+  await app.register(inFlight)
   await app.register(openapi)
 
   await app.register(systemRoutes)

@@ -1,0 +1,13 @@
+// The ceiling: the fastest a Node.js process can answer a small JSON over HTTP on this
+// machine, measured in the same run as Agora so that both see the same load on the box.
+// Plain JavaScript so that it starts on bare `node` with no TypeScript loader in the way.
+import { createServer } from 'node:http'
+
+const BODY = JSON.stringify({ status: 'ok' })
+
+createServer((request, response) => {
+  response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(BODY) })
+  response.end(BODY)
+}).listen(Number(process.env.PORT), '127.0.0.1')
+
+process.on('SIGTERM', () => process.exit(0))
