@@ -67,6 +67,9 @@ export const ConfigSchema = Type.Object({
   JOBS_SHUTDOWN_DEADLINE_MS: Type.Integer({
     default: 5000, minimum: 0, maximum: 600_000, description: 'On shutdown, running jobs get this long to finish before they are released'
   }),
+  JOBS_RETENTION_HOURS: Type.Number({
+    default: 168, exclusiveMinimum: 0, maximum: 87_600, description: 'Done jobs are deleted this long after they finished (failed ones are kept for `agora jobs retry`)'
+  }),
   IDEMPOTENCY_TTL_HOURS: Type.Number({
     default: 24, exclusiveMinimum: 0, maximum: 8760, description: 'How long a successful response is kept for `Idempotency-Key` retries (fractions allowed)'
   }),

@@ -108,7 +108,7 @@ export function isUniqueViolation (error: unknown): boolean {
 export function nowPlus (db: Kysely<any>, ms = 0): RawBuilder<string> {
   return isPostgres(db)
     ? sql<string>`now() + cast(${ms} as double precision) * interval '1 millisecond'`
-    : sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`+${ms / 1000} seconds`})`
+    : sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`${ms < 0 ? '' : '+'}${ms / 1000} seconds`})`
 }
 
 /**

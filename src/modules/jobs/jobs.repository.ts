@@ -157,3 +157,12 @@ export async function countJobsByStatus<S extends JobStatus> (db: Db, statuses: 
   for (const row of rows) counts[row.status as S] = Number(row.count)
   return counts
 }
+
+/** Deletes done jobs that finished more than `olderThanMs` ago; returns how many. */
+export async function deleteFinishedJobs (db: Db, olderThanMs: number): Promise<number> {
+  const result = await db.deleteFrom('jobs')
+    .where('status', '=', 'done')
+    .where('finished_at', '<', nowPlus(db, -olderThanMs))
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Config } from '../../config.js'
 import type { Database, JobRow } from '../../db/tables.js'
-import { claimJobs, completeJob, failJob, releaseJobs } from './jobs.repository.js'
+import { claimJobs, completeJob, deleteFinishedJobs, failJob, releaseJobs } from './jobs.repository.js'
 import type { JobHandler, JobHandlers } from './jobs.types.js'
 
 export interface WorkerOptions {
@@ -15,6 +15,8 @@ export interface WorkerOptions {
   visibilityTimeoutMs: number
   pollIntervalMs: number
   shutdownDeadlineMs: number
+  /** Done jobs older than this are deleted, by whichever process runs a worker. */
+  retentionMs: number
 }
 
 export function workerOptions (config: Config): WorkerOptions {
@@ -25,7 +27,8 @@ export function workerOptions (config: Config): WorkerOptions {
     backoffMaxMs: config.JOBS_BACKOFF_MAX_MS,
     visibilityTimeoutMs: config.JOBS_VISIBILITY_TIMEOUT_MS,
     pollIntervalMs: config.JOBS_POLL_INTERVAL_MS,
-    shutdownDeadlineMs: config.JOBS_SHUTDOWN_DEADLINE_MS
+    shutdownDeadlineMs: config.JOBS_SHUTDOWN_DEADLINE_MS,
+    retentionMs: Math.round(config.JOBS_RETENTION_HOURS * 3_600_000)
   }
 }
 
@@ -38,6 +41,8 @@ export function backoffDelay (attempt: number, baseMs: number, maxMs: number, ra
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 40))
   return Math.round(ceiling / 2 + (random() * ceiling) / 2)
 }
+
+const PRUNE_INTERVAL_MS = 3_600_000
 
 function errorText (error: unknown): string {
   const text = error instanceof Error ? error.message || error.name : String(error)
@@ -88,6 +93,7 @@ export function createWorker (
   let state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle'
   let loop: Promise<void> | undefined
   let stopping: Promise<void> | undefined
+  let pruning: NodeJS.Timeout | undefined
   // A wake-up that comes while the loop is busy (a job ended during a claim) is kept for
   // the next pause, so a freed slot is filled at once.
   let woken = false
@@ -175,8 +181,15 @@ export function createWorker (
     }
   }
 
+  function prune (): void {
+    deleteFinishedJobs(db, options.retentionMs)
+      .then((deleted) => { if (deleted > 0) log.info({ deleted }, 'old done jobs deleted') })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not delete old done jobs'))
+  }
+
   async function shutDown (): Promise<void> {
     state = 'stopping'
+    clearInterval(pruning)
     wake()
     await loop
     if (running.size > 0) {
@@ -210,6 +223,8 @@ export function createWorker (
       state = 'running'
       log.info({ worker: id, types, concurrency: options.concurrency }, 'job worker started')
       loop = poll()
+      prune()
+      pruning = setInterval(prune, PRUNE_INTERVAL_MS).unref()
     },
     async stop () {
       if (state === 'idle') state = 'stopped'

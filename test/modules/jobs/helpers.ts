@@ -31,6 +31,7 @@ export function fastWorkerOptions (overrides: Partial<WorkerOptions> = {}): Work
     visibilityTimeoutMs: 10_000,
     pollIntervalMs: 20,
     shutdownDeadlineMs: 1000,
+    retentionMs: 3_600_000,
     ...overrides
   }
 }

@@ -1,6 +1,6 @@
 import { describe, it, type TestContext } from 'node:test'
 import {
-  claimJobs, completeJob, countJobsByStatus, enqueueJob, failJob, findJobById, JOB_STATUSES, listJobs, releaseJobs, retryJob
+  claimJobs, completeJob, countJobsByStatus, deleteFinishedJobs, enqueueJob, failJob, findJobById, JOB_STATUSES, listJobs, releaseJobs, retryJob
 } from '../../../src/modules/jobs/jobs.repository.js'
 import { backoffDelay } from '../../../src/modules/jobs/jobs.worker.js'
 import { testDialects } from '../../helpers/build-app.js'
@@ -29,6 +29,18 @@ for (const dialect of testDialects()) {
       const job = await db.transaction().execute(async (trx) => await enqueueJob(trx, 'test-record', { n: 2 }))
       t.assert.deepStrictEqual(await findJobById(db, job.id), job)
       t.assert.deepStrictEqual([job.status, job.attempts, JSON.parse(job.payload)], ['queued', 0, { n: 2 }])
+    })
+
+    it('deletes done jobs past their retention, and nothing else', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const [oldDone, newDone, oldFailed, queued] = await Promise.all([1, 2, 3, 4].map(async (n) => await enqueueJob(db, 'test-record', { n })))
+      const hoursAgo = (hours: number): string => new Date(Date.now() - hours * 3_600_000).toISOString()
+      await db.updateTable('jobs').set({ status: 'done', finished_at: hoursAgo(200) }).where('id', '=', oldDone!.id).execute()
+      await db.updateTable('jobs').set({ status: 'done', finished_at: hoursAgo(1) }).where('id', '=', newDone!.id).execute()
+      await db.updateTable('jobs').set({ status: 'failed', finished_at: hoursAgo(200) }).where('id', '=', oldFailed!.id).execute()
+      t.assert.strictEqual(await deleteFinishedJobs(db, 168 * 3_600_000), 1)
+      const left = (await listJobs(db, { limit: 10 })).map((job) => job.id).sort((a, b) => a - b)
+      t.assert.deepStrictEqual(left, [newDone!.id, oldFailed!.id, queued!.id])
     })
 
     it('claims due jobs of its types, oldest first, up to the limit, and leases them', async (t: TestContext) => {

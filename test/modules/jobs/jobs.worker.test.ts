@@ -37,6 +37,14 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual([done.status, done.attempts, done.last_error], ['done', 3, 'attempt 2 failed'])
     })
 
+    it('deletes done jobs past their retention when it starts', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const old = await enqueueJob(db, 'test-fail', { failures: 0 })
+      await db.updateTable('jobs').set({ status: 'done', finished_at: new Date(Date.now() - 60_000).toISOString() }).where('id', '=', old.id).execute()
+      startWorker(t, db, { 'test-fail': failing }, { retentionMs: 1000 })
+      await waitFor(async () => (await findJobById(db, old.id)) === undefined, 10_000, 'the old done job to go')
+    })
+
     it('keeps a job as failed with its error once attempts run out, or at once on a permanent error', async (t: TestContext) => {
       const { db } = await testDb(t, dialect)
       const exhausted = await enqueueJob(db, 'test-fail', { failures: 99 })
