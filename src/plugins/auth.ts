@@ -44,12 +44,15 @@ function bearerToken (request: FastifyRequest): string | undefined {
   return scheme?.toLowerCase() === 'bearer' && token !== undefined && token !== '' ? token : ''
 }
 
-/** Clock skew allowed between the instances that sign and verify access tokens. */
+/**
+ * How far in the future a token's `iat` may be: the clock skew allowed between the
+ * instances that sign and verify access tokens. `exp` gets none: an expired token is out.
+ */
 const CLOCK_SKEW_SECONDS = 30
 
 /**
- * Access tokens: HS256 (or the configured HMAC) only, `exp`, `iat` and `sub` required, 30 s
- * of clock skew. The key is the configured secret alone, so `jwk`, `jku` and `kid` headers
+ * Access tokens: HS256 (or the configured HMAC) only, `exp`, `iat` and `sub` required, an
+ * `iat` up to 30 s ahead tolerated, none past `exp`. The key is the configured secret alone, so `jwk`, `jku` and `kid` headers
  * choose nothing. Each request reloads the user, so deleted or deactivated users are out
  * at once, and so are tokens issued before their last password change.
  * @see https://github.com/fastify/fastify-jwt
@@ -59,7 +62,7 @@ export default fp<{ config: Config }>(async function auth (fastify, { config }) 
   await fastify.register(jwt, {
     secret: config.JWT_SECRET,
     sign: { algorithm: config.JWT_ALGORITHM, expiresIn: `${config.ACCESS_TOKEN_EXPIRE_MINUTES}m` },
-    verify: { algorithms: [config.JWT_ALGORITHM], requiredClaims: ['exp', 'iat', 'sub'], clockTolerance: CLOCK_SKEW_SECONDS * 1000 }
+    verify: { algorithms: [config.JWT_ALGORITHM], requiredClaims: ['exp', 'iat', 'sub'] }
   })
 
   async function loadUser (request: FastifyRequest, token: string): Promise<void> {

@@ -17,6 +17,23 @@ function locs (res: LightMyRequestResponse): unknown[] {
 
 for (const dialect of testDialects()) {
   describe(`error handler (${dialect})`, () => {
+    it('answers 404 or 405 on a path no route serves, whatever its body', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      const bodies = [
+        { headers: json, payload: '{bad' },
+        { headers: { 'content-type': 'text/plain' }, payload: 'hello' },
+        { headers: json, payload: JSON.stringify({ blob: 'x'.repeat(1_100_000) }) }
+      ]
+      for (const body of bodies) {
+        const missing = await app.inject({ method: 'POST', url: '/nope', ...body })
+        t.assert.strictEqual(missing.statusCode, 404, body.headers['content-type'])
+        t.assert.strictEqual(missing.body, '{"detail":"Not Found"}')
+        const wrongMethod = await app.inject({ method: 'PUT', url: '/api/v1/users', ...body })
+        t.assert.strictEqual(wrongMethod.statusCode, 405, body.headers['content-type'])
+        t.assert.deepStrictEqual(allowed(wrongMethod), ['GET', 'HEAD', 'POST'])
+      }
+    })
+
     it('answers an unknown route with 404 Not Found', async (t: TestContext) => {
       const app = await buildTestApp(t, dialect)
       for (const url of ['/nope', '/api/v1/nope', '/users/me/nope', '/api/v1/users/1/nope', '/api/v3/users']) {

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ValidationIssue } from '../../errors.js'
 import { classifyError } from '../../plugins/error-classifier.js'
-import { trackRouteMethods } from '../../plugins/error-handler.js'
+import { answersAsNotFound, trackRouteMethods } from '../../plugins/error-handler.js'
 import { ValidationIssueSchema } from '../../schemas/common.js'
 
 export const PROBLEM_JSON = 'application/problem+json'
@@ -50,14 +50,22 @@ function sendProblem (
 export function useProblemDetails (fastify: FastifyInstance): void {
   const allowedMethods = trackRouteMethods(fastify)
 
-  fastify.setNotFoundHandler(async function (request, reply) {
+  async function notFound (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const allowed = allowedMethods(request.url.split('?', 1)[0] ?? '/')
     if (allowed.length > 0) return sendProblem(request, reply, 405, 'Method Not Allowed', { allow: allowed.join(', ') })
     return sendProblem(request, reply, 404, 'Not Found')
+  }
+
+  fastify.setNotFoundHandler(notFound)
+  // OPTIONS that is not a CORS preflight (those are answered before routing) would reach
+  // the root's catch-all and its v1 answer; here it gets this scope's 404 or 405.
+  fastify.options('/*', { schema: { hide: true } }, async function (request, reply) {
+    return await notFound(request, reply)
   })
 
   fastify.setErrorHandler(async function (error, request, reply) {
     const { statusCode, detail, headers } = classifyError(error as FastifyError)
+    if (answersAsNotFound(request, statusCode)) return await notFound(request, reply)
     if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
     return sendProblem(request, reply, statusCode, detail, headers)
   })

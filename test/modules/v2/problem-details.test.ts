@@ -20,6 +20,30 @@ for (const dialect of testDialects()) {
       }
     })
 
+    it('answers OPTIONS that is not a preflight, and a malformed body, with problems too', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      const options = await app.inject({ method: 'OPTIONS', url: '/api/v2/users' })
+      t.assert.strictEqual(options.statusCode, 405)
+      t.assert.match(String(options.headers['content-type']), /^application\/problem\+json/)
+      t.assert.strictEqual(options.headers.allow, 'GET, HEAD')
+      const refused = await app.inject({
+        method: 'OPTIONS', url: '/api/v2/products', headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' }
+      })
+      t.assert.strictEqual(refused.statusCode, 405)
+      t.assert.strictEqual(refused.headers['access-control-allow-origin'], undefined)
+      t.assert.match(String(refused.headers['content-type']), /^application\/problem\+json/)
+      const missing = await app.inject({ method: 'OPTIONS', url: '/api/v2/nope' })
+      t.assert.strictEqual(missing.statusCode, 404)
+      t.assert.match(String(missing.headers['content-type']), /^application\/problem\+json/)
+      const preflight = await app.inject({
+        method: 'OPTIONS', url: '/api/v2/users', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET' }
+      })
+      t.assert.strictEqual(preflight.statusCode, 204)
+      const badBody = await app.inject({ method: 'POST', url: '/api/v2/users', headers: { 'content-type': 'application/json' }, payload: '{bad' })
+      t.assert.strictEqual(badBody.statusCode, 405)
+      t.assert.match(String(badBody.headers['content-type']), /^application\/problem\+json/)
+    })
+
     it('answers a wrong method on a v2 path with a 405 problem and Allow', async (t: TestContext) => {
       const app = await buildTestApp(t, dialect)
       for (const url of ['/api/v2/users', '/api/v2/products', '/api/v2/posts']) {
