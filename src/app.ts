@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import { answerClientError } from './client-error.js'
+import { frameworkErrorHandler } from './framework-errors.js'
 import { trustProxySetting, type Config } from './config.js'
 import authRoutes from './modules/auth/auth.routes.js'
 import passwordRoutes from './modules/auth/password.routes.js'
@@ -73,9 +74,12 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     http: { connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS) },
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     clientErrorHandler: answerClientError,
+    frameworkErrors: frameworkErrorHandler((request, response) => app.routing(request, response)),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    routerOptions: { maxParamLength: 200 }
+    // Long enough for any path a client sends (Node caps the whole head at 16 KiB), so that
+    // an overlong id is a 422 from its schema rather than the router's bare 414.
+    routerOptions: { maxParamLength: 8192 }
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.server.headersTimeout = Math.min(10_000, config.REQUEST_TIMEOUT_MS)
 

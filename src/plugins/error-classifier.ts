@@ -50,6 +50,10 @@ function describe (error: ErrorObject): Pick<ValidationIssue, 'msg' | 'type'> {
       : { msg: `Input should be a valid ${p.format}`, type: 'value_error' }
     case 'enum': return { msg: `Input should be ${(p.allowedValues as unknown[]).map((v) => `'${String(v)}'`).join(', ')}`, type: 'enum' }
     case 'const': return { msg: `Input should be '${String(p.allowedValue)}'`, type: 'literal_error' }
+    case 'literals': {
+      const quoted = (p.allowedValues as unknown[]).map((v) => `'${String(v)}'`)
+      return { msg: `Input should be ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1) ?? ''}`, type: 'literal_error' }
+    }
     default: return { msg: error.message ?? 'Invalid value', type: 'value_error' }
   }
 }
@@ -72,6 +76,10 @@ function collapseUnions (errors: ErrorObject[]): ErrorObject[] {
   const insideOf = (union: ErrorObject) => (e: ErrorObject) => e !== union && e.schemaPath.startsWith(`${union.schemaPath}/`)
   const picked = new Map(unions.map((union) => {
     const branches = errors.filter(insideOf(union))
+    // A union of literals (`sort`): one entry naming every allowed value.
+    if (branches.length > 1 && branches.every((e) => e.keyword === 'const')) {
+      return [union, { ...branches[0]!, keyword: 'literals', params: { allowedValues: branches.map((e) => e.params.allowedValue) } }]
+    }
     return [union, branches.find((e) => e.keyword !== 'type') ?? branches[0] ?? union]
   }))
   return errors.flatMap((e) => {

@@ -34,6 +34,34 @@ for (const dialect of testDialects()) {
       }
     })
 
+    it('reads broken percent-encoding in a path as literal text', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      const badId = await app.inject({ url: '/products/%ZZ' })
+      t.assert.strictEqual(badId.statusCode, 422)
+      t.assert.deepStrictEqual(locs(badId), [['path', 'product_id']])
+      t.assert.ok(badId.headers['x-request-id'])
+      t.assert.strictEqual((await app.inject({ url: '/api/v1/posts/%E0%A4%A' })).statusCode, 422)
+      for (const url of ['/nope/%ZZ', '/uploads/%E0%A4%A']) {
+        const res = await app.inject({ url })
+        t.assert.strictEqual(res.statusCode, 404, url)
+        t.assert.ok(res.headers['x-request-id'], url)
+      }
+      const v2 = await app.inject({ url: '/api/v2/products/%ZZ' })
+      t.assert.strictEqual(v2.statusCode, 404)
+      t.assert.match(String(v2.headers['content-type']), /^application\/problem\+json/)
+    })
+
+    it('answers an overlong path id with 422, and a path past any reason with 414, in the contract\'s shape', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      const long = await app.inject({ url: `/products/${'9'.repeat(300)}` })
+      t.assert.strictEqual(long.statusCode, 422)
+      t.assert.deepStrictEqual(locs(long), [['path', 'product_id']])
+      const absurd = await app.inject({ url: `/products/${'9'.repeat(9000)}`, headers: { 'x-request-id': 'abc-414' } })
+      t.assert.strictEqual(absurd.statusCode, 414)
+      t.assert.deepStrictEqual(absurd.json(), { detail: 'URI Too Long' })
+      t.assert.strictEqual(absurd.headers['x-request-id'], 'abc-414')
+    })
+
     it('answers an unknown route with 404 Not Found', async (t: TestContext) => {
       const app = await buildTestApp(t, dialect)
       for (const url of ['/nope', '/api/v1/nope', '/users/me/nope', '/api/v1/users/1/nope', '/api/v3/users']) {

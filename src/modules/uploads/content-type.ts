@@ -53,3 +53,14 @@ export function safeFilename (name: string | undefined): string {
   const safe = cleaned === '.' || cleaned === '..' ? '' : [...cleaned].slice(0, MAX_FILENAME_LENGTH).join('')
   return safe === '' ? 'file' : safe
 }
+
+/**
+ * The file name for `Content-Disposition`'s plain `filename`, in ASCII: accents dropped,
+ * anything else `?`. The full name goes in `filename*`, UTF-8 encoded (RFC 6266), which
+ * every current browser prefers; Latin-1 in the plain parameter is read differently by
+ * different clients.
+ */
+export function asciiFilename (name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]/g, '?')
+}

@@ -8,7 +8,7 @@ import { Forbidden, UploadNotFound } from '../../errors.js'
 import { signedInUser } from '../../plugins/auth.js'
 import { sendStoredAnswer } from '../../plugins/idempotency.js'
 import { bearerSecurity, errorResponses } from '../../schemas/common.js'
-import { dispositionOf } from './content-type.js'
+import { asciiFilename, dispositionOf } from './content-type.js'
 import * as uploads from './uploads.repository.js'
 import {
   DownloadSchema, UploadFormSchema, UploadIdParamsSchema, UploadListSchema, UploadMultipleFormSchema, UploadSchema, toUploadResponse
@@ -86,7 +86,7 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     return reply
       .header('content-type', upload.content_type)
       .header('content-length', upload.size)
-      .header('content-disposition', contentDisposition(upload.filename, { type: dispositionOf(upload.content_type) }))
+      .header('content-disposition', contentDisposition(upload.filename, { type: dispositionOf(upload.content_type), fallback: asciiFilename(upload.filename) }))
       .header('x-content-type-options', 'nosniff')
       // Even a file opened directly runs nothing and reaches nothing.
       .header('content-security-policy', "default-src 'none'; sandbox")

@@ -16,7 +16,8 @@ export const UploadSchema = Type.Object({
 
 export const UploadListSchema = Type.Array(UploadSchema)
 
-export const UploadIdParamsSchema = Type.Object({ upload_id: Type.String({ minLength: 1, maxLength: 64 }) })
+// Any text: an id that was never issued is simply not found.
+export const UploadIdParamsSchema = Type.Object({ upload_id: Type.String() })
 
 const FileSchema = Type.String({ format: 'binary' })
 

@@ -248,6 +248,9 @@ for (const dialect of testDialects()) {
       const named = (await upload(app, ann, [{ field: 'file', filename: 'plan – v2.txt', content: 'x' }])).json()
       const namedRes = await app.inject({ method: 'GET', url: `/uploads/${named.id}` })
       t.assert.strictEqual(namedRes.headers['content-disposition'], 'inline; filename="plan ? v2.txt"; filename*=UTF-8\'\'plan%20%E2%80%93%20v2.txt')
+      const accented = (await upload(app, ann, [{ field: 'file', filename: 'naïve résumé.txt', content: 'x' }])).json()
+      const accentedRes = await app.inject({ method: 'GET', url: `/uploads/${accented.id}` })
+      t.assert.strictEqual(accentedRes.headers['content-disposition'], 'inline; filename="naive resume.txt"; filename*=UTF-8\'\'na%C3%AFve%20r%C3%A9sum%C3%A9.txt')
     })
 
     it('answers 404 for an unknown id', async (t: TestContext) => {

@@ -158,6 +158,9 @@ for (const dialect of testDialects()) {
       const bad = await search(app, me, { q: 'sort', sort: 'age' })
       t.assert.strictEqual(bad.statusCode, 422)
       t.assert.deepStrictEqual(locs(bad.json()), [['query', 'sort']])
+      t.assert.deepStrictEqual(bad.json().detail[0], {
+        loc: ['query', 'sort'], msg: "Input should be 'name', 'email' or 'created_at'", type: 'literal_error'
+      })
     })
 
     it('sorts by email for admins only; others get 403', async (t: TestContext) => {

@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+
+type Route = (request: IncomingMessage, response: ServerResponse) => void
+
+/**
+ * The URL with every percent sign that starts no decodable escape written as `%25`, so
+ * that `%ZZ` or a cut UTF-8 sequence is read as the literal text it is, as uvicorn reads
+ * it: `/products/%ZZ` is then a product id that is not an integer (422) and `/nope/%ZZ`
+ * an unknown path (404). The query string is left alone.
+ */
+export function lenientUrl (url: string): string {
+  const queryAt = url.indexOf('?')
+  const path = queryAt === -1 ? url : url.slice(0, queryAt)
+  const fixed = path
+    .replace(/%(?![0-9A-Fa-f]{2})/g, '%25')
+    .replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        decodeURIComponent(run)
+        return run
+      } catch {
+        return run.replaceAll('%', '%25')
+      }
+    })
+  return queryAt === -1 ? fixed : fixed + url.slice(queryAt)
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any route or hook runs. A
+ * path with broken percent-encoding is routed again as literal text; anything else (a
+ * path segment longer than the router takes) gets the contract's shape and a request id.
+ */
+export function frameworkErrorHandler (route: Route) {
+  return function (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    const url = request.raw.url ?? '/'
+    if (error.code === 'FST_ERR_BAD_URL' && lenientUrl(url) !== url) {
+      request.raw.url = lenientUrl(url)
+      route(request.raw, reply.raw)
+      return
+    }
+    const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400
+    const detail = status === 414 ? 'URI Too Long' : 'Bad Request: the URL cannot be decoded'
+    reply.code(status).header('x-request-id', request.id)
+    if (/^\/api\/v2(\/|$|\?)/.test(url)) {
+      const title = status === 414 ? 'URI Too Long' : 'Bad Request'
+      reply.type('application/problem+json').send({ type: 'about:blank', title, status, detail, instance: url.split('?', 1)[0] })
+    } else {
+      reply.send({ detail })
+    }
+  }
+}
