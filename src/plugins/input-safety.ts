@@ -47,6 +47,14 @@ export default fp(async function inputSafety (fastify) {
   // JSON in (plus the login form, @fastify/formbody): Fastify's built-in text/plain parser
   // would hand routes a string, a 422 where the contract wants a 415.
   fastify.removeContentTypeParser('text/plain')
+  // As FastAPI: a body with no Content-Type is read as JSON, and so is any `+json` type
+  // (application/merge-patch+json, application/vnd.api+json, …).
+  fastify.addContentTypeParser(/^application\/[\w.-]+\+json$/i, { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'))
+  fastify.addHook('onRequest', async (request) => {
+    const { headers } = request
+    const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+    if (headers['content-type'] === undefined && hasBody) headers['content-type'] = 'application/json'
+  })
 
   fastify.addHook('preValidation', async (request) => {
     const issue = findHostileValue(request.params, 'path') ??

@@ -164,6 +164,23 @@ for (const dialect of testDialects()) {
       t.assert.strictEqual(withCharset.statusCode, 201)
     })
 
+    it('reads a body with no Content-Type, or a +json type, as JSON, as FastAPI does', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      const bare = await app.inject({ method: 'POST', url: '/users', payload: JSON.stringify(validSignUp) })
+      t.assert.strictEqual(bare.statusCode, 201, bare.body)
+      const merged = await app.inject({
+        method: 'POST', url: '/users', headers: { 'content-type': 'application/vnd.api+json' }, payload: JSON.stringify({ ...validSignUp, email: 'b@example.com' })
+      })
+      t.assert.strictEqual(merged.statusCode, 201, merged.body)
+      const broken = await app.inject({ method: 'POST', url: '/users', payload: '{bad' })
+      t.assert.strictEqual(broken.statusCode, 422)
+      t.assert.strictEqual(broken.json().detail[0].type, 'json_invalid')
+      const poisoned = await app.inject({
+        method: 'POST', url: '/users', headers: { 'content-type': 'application/merge-patch+json' }, payload: '{"__proto__": {"role": "admin"}}'
+      })
+      t.assert.strictEqual(poisoned.statusCode, 422)
+    })
+
     it('reports every body problem in its own entry under body', async (t: TestContext) => {
       const app = await buildTestApp(t, dialect)
       const res = await app.inject({ method: 'POST', url: '/users', payload: { name: '   ', email: 'not-an-email', password: 'short', age: 200 } })
