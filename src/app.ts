@@ -28,7 +28,7 @@ import rateLimit from './plugins/rate-limit.js'
 import redis from './plugins/redis.js'
 import requestLog, { acceptedRequestId } from './plugins/request-log.js'
 import securityHeaders from './plugins/security-headers.js'
-import validation from './plugins/validation.js'
+import validation, { parseQueryString } from './plugins/validation.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -79,7 +79,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     onConstructorPoisoning: 'error',
     // Long enough for any path a client sends (Node caps the whole head at 16 KiB), so that
     // an overlong id is a 422 from its schema rather than the router's bare 414.
-    routerOptions: { maxParamLength: 8192 }
+    routerOptions: { maxParamLength: 8192, querystringParser: parseQueryString }
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.server.headersTimeout = Math.min(10_000, config.REQUEST_TIMEOUT_MS)
 

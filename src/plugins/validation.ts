@@ -28,8 +28,44 @@ function createAjv (options: Options): Ajv {
 const bodyAjv = createAjv({ coerceTypes: false, removeAdditional: 'all' })
 const textAjv = createAjv({ coerceTypes: 'array', removeAdditional: true })
 
+/**
+ * A query string as FastAPI reads one into scalar parameters: a repeated parameter keeps
+ * its last value (`?page=1&page=2` is page 2); `+` is a space; broken escapes stay as written.
+ */
+export function parseQueryString (query: string): Record<string, string> {
+  const params: Record<string, string> = Object.create(null)
+  for (const [name, value] of new URLSearchParams(query)) params[name] = value
+  return params
+}
+
+// pydantic's spellings of a boolean; Python clients send `True` for True.
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'y', 'on', 't'])
+const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'off', 'f'])
+
+/** The query parameters of a route's schema that are booleans. */
+function booleanQueryNames (schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties ?? {}
+  return Object.entries(properties).filter(([, property]) => property.type === 'boolean').map(([name]) => name)
+}
+
 /** @see https://fastify.dev/docs/latest/Reference/Validation-and-Serialization/ */
 export default fp(async function validation (fastify) {
+  fastify.addHook('onRoute', (route) => {
+    const names = booleanQueryNames(route.schema?.querystring)
+    if (names.length === 0) return
+    // Ajv converts only `true` and `false`; the other spellings are mapped to those first.
+    const hooks = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
+    route.preValidation = [async (request) => {
+      const query = request.query as Record<string, unknown>
+      for (const name of names) {
+        const word = typeof query[name] === 'string' ? (query[name] as string).toLowerCase() : undefined
+        if (word === undefined) continue
+        if (TRUE_WORDS.has(word)) query[name] = 'true'
+        else if (FALSE_WORDS.has(word)) query[name] = 'false'
+      }
+    }, ...hooks]
+  })
+
   fastify.setValidatorCompiler(({ schema, httpPart, contentType }) => {
     // A multipart form is streamed and checked by its handler; its schema only documents it.
     if (httpPart === 'body' && contentType?.startsWith('multipart/') === true) return () => true

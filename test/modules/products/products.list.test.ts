@@ -107,6 +107,17 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(await names(app, 'in_stock=false'), ['a'])
       t.assert.deepStrictEqual(await names(app, ''), ['a', 'b', 'c'])
       t.assert.strictEqual((await list(app, 'in_stock=true')).total, 2)
+      // pydantic's spellings: a Python client sends `True`.
+      for (const word of ['True', '1', 'yes', 'ON', 't']) t.assert.deepStrictEqual(await names(app, `in_stock=${word}`), ['b', 'c'], word)
+      for (const word of ['False', '0', 'no', 'off', 'F']) t.assert.deepStrictEqual(await names(app, `in_stock=${word}`), ['a'], word)
+    })
+
+    it('takes the last value of a repeated parameter, as FastAPI does', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      await seedProducts(app, [{ name: 'a', cents: 1, quantity: 0 }, { name: 'b', cents: 1, quantity: 1 }, { name: 'c', cents: 1, quantity: 9 }])
+      t.assert.deepStrictEqual(await names(app, 'in_stock=false&in_stock=true'), ['b', 'c'])
+      const page = await list(app, 'page_size=1&page=1&page=3')
+      t.assert.deepStrictEqual([page.page, page.items.map((p: { name: string }) => p.name)], [3, ['c']])
     })
 
     it('sorts by name, price and created_at, either way, ties by id ascending', async (t: TestContext) => {
