@@ -96,19 +96,25 @@ describe('rate limits in memory', () => {
 
   it('applies the global limit to every route, unknown ones included, with Retry-After on the 429', async (t: TestContext) => {
     const app = await limitedApp(t, { RATE_LIMIT_GLOBAL: '3/second' })
-    const health = await app.inject({ url: '/health' })
-    t.assert.strictEqual(health.statusCode, 200)
-    assertLimitHeaders(t, health, 3, 2, 1)
+    const root = await app.inject({ url: '/' })
+    t.assert.strictEqual(root.statusCode, 200)
+    assertLimitHeaders(t, root, 3, 2, 1)
     t.assert.strictEqual((await app.inject({ url: '/no-such-route' })).statusCode, 404)
     t.assert.strictEqual((await app.inject({ url: '/' })).statusCode, 200)
     const limited = await app.inject({ url: '/no-such-route' })
     assertRateLimited(t, limited, 3, 1)
     t.assert.strictEqual(limited.json().detail, 'Rate limit exceeded, retry in 1 second')
     t.assert.ok(limited.headers['x-request-id'] !== undefined, 'a 429 has a request id like any response')
-    assertRateLimited(t, await app.inject({ url: '/health' }), 3, 1)
+    assertRateLimited(t, await app.inject({ url: '/' }), 3, 1)
+    // Health checks and metrics are never limited: a load balancer probes often.
+    for (const url of ['/health', '/ready', '/metrics']) {
+      const probe = await app.inject({ url })
+      t.assert.strictEqual(probe.statusCode, 200, url)
+      t.assert.strictEqual(probe.headers['x-ratelimit-limit'], undefined, url)
+    }
     // The window is one second: after it, the client is served again.
     await new Promise((resolve) => setTimeout(resolve, 1100))
-    const again = await app.inject({ url: '/health' })
+    const again = await app.inject({ url: '/' })
     t.assert.strictEqual(again.statusCode, 200)
     assertLimitHeaders(t, again, 3, 2, 1)
   })
@@ -181,7 +187,7 @@ describe('rate limits in memory', () => {
 
   it('ignores X-Forwarded-For without TRUST_PROXY, so rotating it does not dodge a limit', async (t: TestContext) => {
     const app = await limitedApp(t, { RATE_LIMIT_GLOBAL: '2/minute' })
-    const ask = async (ip: string): Promise<LightMyRequestResponse> => await app.inject({ url: '/health', headers: { 'x-forwarded-for': ip } })
+    const ask = async (ip: string): Promise<LightMyRequestResponse> => await app.inject({ url: '/', headers: { 'x-forwarded-for': ip } })
     t.assert.strictEqual((await ask('198.51.100.1')).statusCode, 200)
     t.assert.strictEqual((await ask('198.51.100.2')).statusCode, 200)
     assertRateLimited(t, await ask('198.51.100.3'), 2)
@@ -190,7 +196,7 @@ describe('rate limits in memory', () => {
   it('takes the client from X-Forwarded-For when TRUST_PROXY trusts the peer', async (t: TestContext) => {
     for (const trust of ['true', '1', '127.0.0.1', 'loopback']) {
       const app = await limitedApp(t, { RATE_LIMIT_GLOBAL: '2/minute', TRUST_PROXY: trust })
-      const ask = async (ip: string): Promise<LightMyRequestResponse> => await app.inject({ url: '/health', headers: { 'x-forwarded-for': ip } })
+      const ask = async (ip: string): Promise<LightMyRequestResponse> => await app.inject({ url: '/', headers: { 'x-forwarded-for': ip } })
       t.assert.strictEqual((await ask('198.51.100.1')).statusCode, 200)
       t.assert.strictEqual((await ask('198.51.100.1')).statusCode, 200)
       assertRateLimited(t, await ask('198.51.100.1'), 2)
@@ -200,20 +206,20 @@ describe('rate limits in memory', () => {
     }
     // A proxy list that does not hold the peer: the header is not believed.
     const app = await limitedApp(t, { RATE_LIMIT_GLOBAL: '1/minute', TRUST_PROXY: '10.0.0.0/8' })
-    t.assert.strictEqual((await app.inject({ url: '/health', headers: { 'x-forwarded-for': '198.51.100.1' } })).statusCode, 200)
-    assertRateLimited(t, await app.inject({ url: '/health', headers: { 'x-forwarded-for': '198.51.100.2' } }), 1)
+    t.assert.strictEqual((await app.inject({ url: '/', headers: { 'x-forwarded-for': '198.51.100.1' } })).statusCode, 200)
+    assertRateLimited(t, await app.inject({ url: '/', headers: { 'x-forwarded-for': '198.51.100.2' } }), 1)
   })
 
   it('counts IPv6 clients by /64 network', async (t: TestContext) => {
     const app = await limitedApp(t, { RATE_LIMIT_GLOBAL: '1/minute' })
-    t.assert.strictEqual((await app.inject({ url: '/health', remoteAddress: '2001:db8:1:2::1' })).statusCode, 200)
-    assertRateLimited(t, await app.inject({ url: '/health', remoteAddress: '2001:db8:1:2:ffff::9' }), 1)
-    t.assert.strictEqual((await app.inject({ url: '/health', remoteAddress: '2001:db8:1:3::1' })).statusCode, 200)
+    t.assert.strictEqual((await app.inject({ url: '/', remoteAddress: '2001:db8:1:2::1' })).statusCode, 200)
+    assertRateLimited(t, await app.inject({ url: '/', remoteAddress: '2001:db8:1:2:ffff::9' }), 1)
+    t.assert.strictEqual((await app.inject({ url: '/', remoteAddress: '2001:db8:1:3::1' })).statusCode, 200)
   })
 
   it('keeps at most RATE_LIMIT_CACHE_SIZE counters per limit in memory, dropping the least recently used', async (t: TestContext) => {
     const app = await limitedApp(t, { RATE_LIMIT_GLOBAL: '2/minute', RATE_LIMIT_CACHE_SIZE: '2' })
-    const ask = async (ip: string): Promise<LightMyRequestResponse> => await app.inject({ url: '/health', remoteAddress: ip })
+    const ask = async (ip: string): Promise<LightMyRequestResponse> => await app.inject({ url: '/', remoteAddress: ip })
     await ask('198.51.100.1')
     assertLimitHeaders(t, await ask('198.51.100.1'), 2, 0)
     await ask('198.51.100.2')
