@@ -61,6 +61,5 @@ export function safeFilename (name: string | undefined): string {
  * different clients.
  */
 export function asciiFilename (name: string): string {
-  // eslint-disable-next-line no-control-regex
   return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]/g, '?')
 }
