@@ -88,8 +88,8 @@ describe('CORS', () => {
 
   it('answers a rate-limited request with CORS headers, so that the browser can read the 429', async (t: TestContext) => {
     const app = await buildTestApp(t, 'sqlite', { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_GLOBAL: '1/minute' })
-    await app.inject({ url: '/health', headers: { origin: ALLOWED } })
-    const limited = await app.inject({ url: '/health', headers: { origin: ALLOWED } })
+    await app.inject({ url: '/', headers: { origin: ALLOWED } })
+    const limited = await app.inject({ url: '/', headers: { origin: ALLOWED } })
     t.assert.strictEqual(limited.statusCode, 429)
     t.assert.strictEqual(limited.headers['access-control-allow-origin'], ALLOWED)
     // Preflights are answered before the limit, and are not counted.

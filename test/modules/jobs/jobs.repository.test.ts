@@ -33,14 +33,17 @@ for (const dialect of testDialects()) {
 
     it('deletes done jobs past their retention, and nothing else', async (t: TestContext) => {
       const { db } = await testDb(t, dialect)
-      const [oldDone, newDone, oldFailed, queued] = await Promise.all([1, 2, 3, 4].map(async (n) => await enqueueJob(db, 'test-record', { n })))
+      const [oldDone, newDone, oldFailed, queued] = [
+        await enqueueJob(db, 'test-record', { n: 1 }), await enqueueJob(db, 'test-record', { n: 2 }),
+        await enqueueJob(db, 'test-record', { n: 3 }), await enqueueJob(db, 'test-record', { n: 4 })
+      ]
       const hoursAgo = (hours: number): string => new Date(Date.now() - hours * 3_600_000).toISOString()
-      await db.updateTable('jobs').set({ status: 'done', finished_at: hoursAgo(200) }).where('id', '=', oldDone!.id).execute()
-      await db.updateTable('jobs').set({ status: 'done', finished_at: hoursAgo(1) }).where('id', '=', newDone!.id).execute()
-      await db.updateTable('jobs').set({ status: 'failed', finished_at: hoursAgo(200) }).where('id', '=', oldFailed!.id).execute()
+      await db.updateTable('jobs').set({ status: 'done', finished_at: hoursAgo(200) }).where('id', '=', oldDone.id).execute()
+      await db.updateTable('jobs').set({ status: 'done', finished_at: hoursAgo(1) }).where('id', '=', newDone.id).execute()
+      await db.updateTable('jobs').set({ status: 'failed', finished_at: hoursAgo(200) }).where('id', '=', oldFailed.id).execute()
       t.assert.strictEqual(await deleteFinishedJobs(db, 168 * 3_600_000), 1)
       const left = (await listJobs(db, { limit: 10 })).map((job) => job.id).sort((a, b) => a - b)
-      t.assert.deepStrictEqual(left, [newDone!.id, oldFailed!.id, queued!.id])
+      t.assert.deepStrictEqual(left, [newDone.id, oldFailed.id, queued.id])
     })
 
     it('claims due jobs of its types, oldest first, up to the limit, and leases them', async (t: TestContext) => {

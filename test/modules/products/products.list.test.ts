@@ -21,7 +21,7 @@ async function seedProducts (app: FastifyInstance, seeds: Seed[]): Promise<numbe
 async function list (app: FastifyInstance, query: string) {
   const res = await app.inject({ url: `/api/v1/products?${query}` })
   if (res.statusCode !== 200) throw new Error(`${query}: ${res.statusCode} ${res.body}`)
-  return res.json() as { items: Array<{ id: number, name: string, price: number }>, total: number, pages: number }
+  return res.json() as { items: Array<{ id: number, name: string, price: number }>, total: number, page: number, pages: number }
 }
 
 const names = async (app: FastifyInstance, query: string) => (await list(app, query)).items.map((p) => p.name)
@@ -117,7 +117,7 @@ for (const dialect of testDialects()) {
       await seedProducts(app, [{ name: 'a', cents: 1, quantity: 0 }, { name: 'b', cents: 1, quantity: 1 }, { name: 'c', cents: 1, quantity: 9 }])
       t.assert.deepStrictEqual(await names(app, 'in_stock=false&in_stock=true'), ['b', 'c'])
       const page = await list(app, 'page_size=1&page=1&page=3')
-      t.assert.deepStrictEqual([page.page, page.items.map((p: { name: string }) => p.name)], [3, ['c']])
+      t.assert.deepStrictEqual([page.page, page.items.map((p) => p.name)], [3, ['c']])
     })
 
     it('sorts by name, price and created_at, either way, ties by id ascending', async (t: TestContext) => {
