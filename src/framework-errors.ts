@@ -27,25 +27,23 @@ export function lenientUrl (url: string): string {
 
 /**
  * Fastify's `frameworkErrors`: what its router refuses before any route or hook runs. A
- * path with broken percent-encoding is routed again as literal text; anything else (a
- * path segment longer than the router takes) gets the contract's shape and a request id.
+ * path with broken percent-encoding is routed again as literal text; a path segment longer
+ * than the router takes gets the contract's shape and a request id.
  */
 export function frameworkErrorHandler (route: Route) {
   return function (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
     const url = request.raw.url ?? '/'
-    if (error.code === 'FST_ERR_BAD_URL' && lenientUrl(url) !== url) {
-      request.raw.url = lenientUrl(url)
+    const lenient = lenientUrl(url)
+    // Unchanged, it would come straight back here: it fails for a reason of its own.
+    if (error.code === 'FST_ERR_BAD_URL' && lenient !== url) {
+      request.raw.url = lenient
       route(request.raw, reply.raw)
       return
     }
-    const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400
-    const detail = status === 414 ? 'URI Too Long' : 'Bad Request: the URL cannot be decoded'
-    reply.code(status).header('x-request-id', request.id)
-    if (/^\/api\/v2(\/|$|\?)/.test(url)) {
-      const title = status === 414 ? 'URI Too Long' : 'Bad Request'
-      reply.type('application/problem+json').send({ type: 'about:blank', title, status, detail, instance: url.split('?', 1)[0] })
-    } else {
-      reply.send({ detail })
-    }
+    // No hook runs for these requests, so the request id is set here. (Only v1 routes have
+    // path parameters, so the answer is always v1's `{detail}`.)
+    const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    reply.code(tooLong ? 414 : 400).header('x-request-id', request.id)
+      .send({ detail: tooLong ? 'URI Too Long' : 'Bad Request: the URL cannot be decoded' })
   }
 }

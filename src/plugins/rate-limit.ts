@@ -6,6 +6,16 @@ import type { Redis } from 'ioredis'
 import { ConfigError, type Config } from '../config.js'
 import { RateLimited } from '../errors.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * `false` keeps the route out of RATE_LIMIT_GLOBAL: probes and scrapes come from one
+     * address many times a minute, and a healthy instance must not fail them with a 429.
+     */
+    globalRateLimit?: false
+  }
+}
+
 type Store = Pick<FastifyRateLimitStore, 'incr'>
 
 // The package's own counters. Left to itself it gives every route a store of its own, so
@@ -72,21 +82,16 @@ export function routeRateLimit (config: Config, name: Exclude<LimitName, 'global
   }
 }
 
-/**
- * Probes and scrapes, which come from one address many times a minute: a busy load
- * balancer must never see a healthy instance answer its health check with 429.
- */
-const UNLIMITED_ROUTES = new Set(['/health', '/ready', '/metrics'])
-
 function rateLimited (ttlMs: number): Error {
   const seconds = Math.max(1, Math.ceil(ttlMs / 1000))
   return Object.assign(new RateLimited(seconds === 1 ? '1 second' : `${seconds} seconds`), { headers: { 'retry-after': String(seconds) } })
 }
 
 /**
- * The contract's rate limits: RATE_LIMIT_GLOBAL on every request but health checks and
- * metrics (unknown routes too, so scanning for URLs is limited like anything else), and
- * the routes' own limits from `config: { rateLimit: routeRateLimit(config, name) }`. Counters live in Redis when
+ * The contract's rate limits: RATE_LIMIT_GLOBAL on every request (unknown routes too, so
+ * scanning for URLs is limited like anything else) but those of routes configured with
+ * `globalRateLimit: false`, and the routes' own limits from
+ * `config: { rateLimit: routeRateLimit(config, name) }`. Counters live in Redis when
  * REDIS_URL is set, else in bounded in-memory LRUs. A 429 is thrown, so the error
  * handler writes it (`{detail}` in v1, a problem in v2).
  * @see https://github.com/fastify/fastify-rate-limit
@@ -124,7 +129,7 @@ export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, {
 
   const globalLimit = fastify.createRateLimit({ ...parseRate(config.RATE_LIMIT_GLOBAL, VARIABLES.global), keyGenerator: keyFor('global') })
   fastify.addHook('onRequest', async function globalRateLimit (request, reply) {
-    if (UNLIMITED_ROUTES.has(request.routeOptions.url ?? '')) return
+    if (request.routeOptions.config.globalRateLimit === false) return
     const limit = await globalLimit(request)
     if (limit.isAllowed) return
     // A route with its own limit sets these headers again, later, for that limit.

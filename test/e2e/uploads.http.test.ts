@@ -1,8 +1,7 @@
-import { readdirSync } from 'node:fs'
 import { describe, it, type TestContext } from 'node:test'
 import { uploadDirOf } from '../../src/config.js'
 import { buildTestApp, testDialects } from '../helpers/build-app.js'
-import { PNG } from '../helpers/multipart.js'
+import { PNG, storedUploadFiles } from '../helpers/multipart.js'
 import { createUser } from '../helpers/users.js'
 
 for (const dialect of testDialects()) {
@@ -28,7 +27,7 @@ for (const dialect of testDialects()) {
       const refused = await fetch(`${base}/api/v1/upload`, { method: 'POST', headers: auth, body: big })
       t.assert.strictEqual(refused.status, 413)
       t.assert.match((await refused.json() as { detail: string }).detail, /over the limit of 10485760 bytes/)
-      t.assert.deepStrictEqual(readdirSync(uploadDirOf(app.config)), [upload.id])
+      t.assert.deepStrictEqual(storedUploadFiles(uploadDirOf(app.config)), [upload.id])
 
       // The connection is still usable: the refused body was read to its end.
       const again = await fetch(`${base}/health`)

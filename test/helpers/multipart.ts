@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 
 export interface FilePart {
   field: string
@@ -47,3 +49,11 @@ export const ZIP = Buffer.from(
 )
 
 export const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')
+
+/** Every file under an upload folder: kept ones by id, those still arriving as `.incoming/NAME`. */
+export function storedUploadFiles (dir: string): string[] {
+  if (!existsSync(dir)) return []
+  const kept = readdirSync(dir).filter((name) => name !== '.incoming')
+  const incoming = existsSync(join(dir, '.incoming')) ? readdirSync(join(dir, '.incoming')).map((name) => `.incoming/${name}`) : []
+  return [...kept, ...incoming]
+}

@@ -5,6 +5,9 @@ import { countJobsByStatus, QUEUE_STATUSES } from '../jobs/jobs.repository.js'
 
 const StatusSchema = Type.Object({ status: Type.String() })
 
+// Health checks and scrapes: called often from one address, never rate limited.
+const probe = { globalRateLimit: false } as const
+
 const ReadySchema = Type.Object({
   status: Type.String(),
   jobs: Type.Object({
@@ -24,7 +27,8 @@ const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   })
 
   fastify.get('/health', {
-    schema: { tags: ['system'], summary: 'Liveness: the process is up', response: { 200: StatusSchema } }
+    schema: { tags: ['system'], summary: 'Liveness: the process is up', response: { 200: StatusSchema } },
+    config: probe
   }, async function () {
     return { status: 'ok' }
   })
@@ -34,7 +38,8 @@ const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       tags: ['system'],
       summary: 'Readiness: the database (and Redis, when configured) answers',
       response: { 200: ReadySchema, 503: StatusSchema }
-    }
+    },
+    config: probe
   }, async function (request, reply) {
     try {
       await sql`select 1`.execute(db)
@@ -55,7 +60,8 @@ const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       response: {
         200: { description: 'Prometheus text exposition format', content: { [registry.contentType]: { schema: Type.String() } } }
       }
-    }
+    },
+    config: probe
   }, async function (request, reply) {
     return reply.type(registry.contentType).send(await registry.metrics())
   })

@@ -6,8 +6,13 @@ import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FileSample } from './content-type.js'
 
-/** Files still arriving: a crash can leave them behind. */
-const INCOMING_PREFIX = '.incoming-'
+/**
+ * The folder, inside UPLOAD_DIR, of files still arriving: a crash can leave them behind,
+ * and apart from the kept files they can be swept without listing those.
+ */
+export function incomingDir (dir: string): string {
+  return join(dir, '.incoming')
+}
 
 /** Bytes kept from the start of a file for type detection (file-type reads at most 4100). */
 const HEAD_BYTES = 4100
@@ -38,8 +43,8 @@ const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/
  * On failure the partial file is removed.
  */
 export async function receiveFile (dir: string, source: Readable): Promise<ReceivedFile> {
-  await mkdir(dir, { recursive: true })
-  const tempPath = join(dir, `${INCOMING_PREFIX}${randomBytes(12).toString('hex')}`)
+  await mkdir(incomingDir(dir), { recursive: true })
+  const tempPath = join(incomingDir(dir), randomBytes(12).toString('hex'))
   const hash = createHash('sha256')
   const decoder = new TextDecoder('utf-8', { fatal: true })
   const head: Buffer[] = []
@@ -79,7 +84,7 @@ export async function receiveFile (dir: string, source: Readable): Promise<Recei
   return { tempPath, size, sha256: hash.digest('hex'), head: Buffer.concat(head), isText }
 }
 
-/** Gives a received file its final name, durably: the rename is synced with its folder. */
+/** Gives a received file its final name in `dir`, durably: the rename is synced with the folder. */
 export async function keepFile (dir: string, tempPath: string, id: string): Promise<void> {
   await rename(tempPath, storedPath(dir, id))
   const folder = await open(dir, 'r')
@@ -100,14 +105,14 @@ export async function removeFiles (paths: string[]): Promise<void> {
  * upload could still be running. Returns how many went.
  */
 export async function removeAbandonedFiles (dir: string, olderThanMs: number): Promise<number> {
-  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+  const names = await readdir(incomingDir(dir)).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return []
     throw error
   })
   const cutoff = Date.now() - olderThanMs
   let removed = 0
-  for (const name of names.filter((entry) => entry.startsWith(INCOMING_PREFIX))) {
-    const path = join(dir, name)
+  for (const name of names) {
+    const path = join(incomingDir(dir), name)
     const { mtimeMs } = await stat(path)
     if (mtimeMs >= cutoff) continue
     await rm(path, { force: true })

@@ -11,12 +11,10 @@ import { bearerSecurity, errorResponses } from '../../schemas/common.js'
 import { asciiFilename, dispositionOf } from './content-type.js'
 import * as uploads from './uploads.repository.js'
 import {
-  DownloadSchema, UploadFormSchema, UploadIdParamsSchema, UploadListSchema, UploadMultipleFormSchema, UploadSchema, toUploadResponse
+  DownloadSchema, MAX_FILES, UploadFormSchema, UploadIdParamsSchema, UploadListSchema, UploadMultipleFormSchema, UploadSchema, toUploadResponse
 } from './uploads.schemas.js'
 import { dropForm, receiveForm, storeUploads, type UploadLimits } from './uploads.service.js'
 import { removeFiles, storedPath } from './upload-storage.js'
-
-const MAX_FILES = 10
 
 const uploadsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   const { db, config } = fastify

@@ -3,6 +3,9 @@ import { Type } from '@sinclair/typebox'
 import type { UploadRow } from '../../db/tables.js'
 import { TimestampSchema } from '../../schemas/common.js'
 
+/** Files one form may hold: the contract's limit for `/upload-multiple`, a 413 above it. */
+export const MAX_FILES = 10
+
 export const UploadSchema = Type.Object({
   id: Type.String({ description: 'Opaque and unguessable: whoever has it can download the file' }),
   filename: Type.String({ description: 'The client\'s file name, made safe; metadata only' }),
@@ -23,7 +26,7 @@ const FileSchema = Type.String({ format: 'binary' })
 
 /** Documents the forms; the parts themselves are streamed and checked by the handlers. */
 export const UploadFormSchema = Type.Object({ file: FileSchema })
-export const UploadMultipleFormSchema = Type.Object({ files: Type.Array(FileSchema, { minItems: 1, maxItems: 10 }) })
+export const UploadMultipleFormSchema = Type.Object({ files: Type.Array(FileSchema, { minItems: 1, maxItems: MAX_FILES }) })
 
 /** The file, streamed: its bytes with the detected content type. */
 export const DownloadSchema = Type.Unsafe<Readable>({ type: 'string', format: 'binary' })

@@ -9,7 +9,7 @@ import {
 } from '../../errors.js'
 import { detectContentType, safeFilename } from './content-type.js'
 import { insertUploads } from './uploads.repository.js'
-import { keepFile, newUploadId, receiveFile, removeFiles, storedPath } from './upload-storage.js'
+import { keepFile, newUploadId, receiveFile, removeFiles, storedPath, type ReceivedFile } from './upload-storage.js'
 
 export interface UploadLimits {
   dir: string
@@ -76,7 +76,7 @@ export async function receiveForm (request: FastifyRequest, field: string, keep:
   return { files, description: JSON.stringify(parts) }
 }
 
-async function acceptFile (part: MultipartFile, received: Awaited<ReturnType<typeof receiveFile>>, limits: UploadLimits): Promise<AcceptedFile> {
+async function acceptFile (part: MultipartFile, received: ReceivedFile, limits: UploadLimits): Promise<AcceptedFile> {
   const filename = safeFilename(part.filename)
   if (part.file.truncated) throw new UploadTooLarge(filename, limits.maxBytes)
   const contentType = await detectContentType(received, filename, part.mimetype)

@@ -24,6 +24,7 @@ function toRowUpdate (body: UpdateMeBody & { role?: 'user' | 'admin', is_active?
 
 const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   const { db, config } = fastify
+  const uploadDir = uploadDirOf(config)
 
   fastify.post('/users', {
     schema: {
@@ -96,7 +97,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     schema: { tags: ['users'], summary: 'Delete the signed-in user', security: bearerSecurity, response: { 204: Type.Null(), ...errorResponses(401) } },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
-    await deleteAccount(db, uploadDirOf(fastify.config), signedInUser(request).id)
+    await deleteAccount(db, uploadDir, signedInUser(request).id)
     return reply.code(204).send(null)
   })
 
@@ -141,7 +142,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     },
     onRequest: fastify.requireRole('admin')
   }, async function (request, reply) {
-    if (!await deleteAccount(db, uploadDirOf(fastify.config), rowId(request.params.user_id))) throw new UserNotFound(request.params.user_id)
+    if (!await deleteAccount(db, uploadDir, rowId(request.params.user_id))) throw new UserNotFound(request.params.user_id)
     return reply.code(204).send(null)
   })
 }

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto'
-import { readdirSync } from 'node:fs'
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { uploadDirOf } from '../../../src/config.js'
 import type { Dialect } from '../../../src/db/database.js'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
-import { multipartBody, PDF, PNG, ZIP, type FieldPart, type FilePart } from '../../helpers/multipart.js'
+import { multipartBody, PDF, PNG, storedUploadFiles, ZIP, type FieldPart, type FilePart } from '../../helpers/multipart.js'
 import { createUser, injectAs, type TestUser } from '../../helpers/users.js'
 
 async function upload (
@@ -18,11 +17,7 @@ async function upload (
 
 /** What UPLOAD_DIR holds, temporary files included. */
 function storedFiles (app: FastifyInstance): string[] {
-  try {
-    return readdirSync(uploadDirOf(app.config))
-  } catch {
-    return []
-  }
+  return storedUploadFiles(uploadDirOf(app.config))
 }
 
 async function uploadRows (app: FastifyInstance): Promise<number> {
@@ -64,6 +59,8 @@ for (const dialect of testDialects()) {
       const { app } = await setup(t, dialect)
       const res = await upload(app, undefined, [{ field: 'file', filename: 'a.txt', content: 'hello' }])
       t.assert.strictEqual(res.statusCode, 401)
+      const many = await upload(app, undefined, [{ field: 'files', filename: 'a.txt', content: 'hello' }], '/upload-multiple')
+      t.assert.strictEqual(many.statusCode, 401)
       t.assert.deepStrictEqual(storedFiles(app), [])
     })
 
@@ -251,6 +248,22 @@ for (const dialect of testDialects()) {
       const accented = (await upload(app, ann, [{ field: 'file', filename: 'naïve résumé.txt', content: 'x' }])).json()
       const accentedRes = await app.inject({ method: 'GET', url: `/uploads/${accented.id}` })
       t.assert.strictEqual(accentedRes.headers['content-disposition'], 'inline; filename="naive resume.txt"; filename*=UTF-8\'\'na%C3%AFve%20r%C3%A9sum%C3%A9.txt')
+    })
+
+    it('serves anything a browser could run as an attachment, when the allow-list lets it in', async (t: TestContext) => {
+      const { app, ann } = await setup(t, dialect, { UPLOAD_ALLOWED_TYPES: 'text/html,image/svg+xml,application/xml' })
+      const runnable: Array<[FilePart, string]> = [
+        [{ field: 'file', filename: 'page.html', content: '<html><script>alert(1)</script></html>' }, 'text/html'],
+        [{ field: 'file', filename: 'logo.svg', content: '<svg xmlns="http://www.w3.org/2000/svg"></svg>' }, 'image/svg+xml'],
+        [{ field: 'file', filename: 'feed.xml', content: '<?xml version="1.0"?><feed/>' }, 'application/xml']
+      ]
+      for (const [part, type] of runnable) {
+        const { id } = (await upload(app, ann, [part])).json()
+        const res = await app.inject({ method: 'GET', url: `/uploads/${id}` })
+        t.assert.strictEqual(res.headers['content-type'], type)
+        t.assert.strictEqual(res.headers['content-disposition'], `attachment; filename="${part.filename}"`)
+        t.assert.strictEqual(res.headers['x-content-type-options'], 'nosniff')
+      }
     })
 
     it('answers 404 for an unknown id', async (t: TestContext) => {
