@@ -4,8 +4,10 @@
  */
 export async function promptSecret (question: string): Promise<string> {
   const { stdin, stderr } = process
-  stderr.write(question)
+  // Echo goes off before the question shows: an answer typed (or pasted) the moment it
+  // appears must not be echoed by the terminal.
   stdin.setRawMode(true)
+  stderr.write(question)
   stdin.resume()
   stdin.setEncoding('utf8')
   try {
