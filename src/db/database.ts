@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path'
 import { Kysely } from 'kysely'
 import type { Config } from '../config.js'
 import { PostgresDialectForAgora, createPool, type DbLogger } from './postgres.js'
-import { SqliteDialectForAgora, openSqlite } from './sqlite.js'
+import { SqliteDialectForAgora } from './sqlite.js'
 import type { Database } from './tables.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -20,5 +20,5 @@ export function sqlitePath (config: Config): string {
 /** A Kysely instance over better-sqlite3 or a pg pool, with safe settings for each. */
 export function createDb (config: Config, log?: DbLogger): Kysely<Database> {
   if (dialectOf(config) === 'postgres') return new Kysely<Database>({ dialect: new PostgresDialectForAgora({ pool: createPool(config, log) }) })
-  return new Kysely<Database>({ dialect: new SqliteDialectForAgora({ database: openSqlite(sqlitePath(config)) }) })
+  return new Kysely<Database>({ dialect: new SqliteDialectForAgora(sqlitePath(config)) })
 }

@@ -1,7 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { SqliteAdapter, SqliteDialect, type DialectAdapter, type Kysely, type MigrationLockOptions } from 'kysely'
+import {
+  SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type DatabaseIntrospector, type Dialect, type DialectAdapter,
+  type Driver, type Kysely, type MigrationLockOptions, type QueryCompiler
+} from 'kysely'
+import { GroupCommitSqliteDriver } from './sqlite-driver.js'
 
 /** A lock older than this belongs to a process that died while migrating. */
 const STALE_LOCK_MS = 10 * 60_000
@@ -34,10 +38,20 @@ class LockingSqliteAdapter extends SqliteAdapter {
   }
 }
 
-export class SqliteDialectForAgora extends SqliteDialect {
-  override createAdapter (): DialectAdapter {
-    return new LockingSqliteAdapter()
+/** Kysely's SQLite dialect with Agora's driver (group commit, a read connection) and migration lock. */
+export class SqliteDialectForAgora implements Dialect {
+  constructor (private readonly path: string) {}
+
+  createDriver (): Driver {
+    const writer = openSqlite(this.path)
+    const reader = openSqlite(this.path)
+    reader.pragma('query_only = ON')
+    return new GroupCommitSqliteDriver(writer, reader)
   }
+
+  createQueryCompiler (): QueryCompiler { return new SqliteQueryCompiler() }
+  createAdapter (): DialectAdapter { return new LockingSqliteAdapter() }
+  createIntrospector (db: Kysely<any>): DatabaseIntrospector { return new SqliteIntrospector(db) }
 }
 
 export function openSqlite (path: string): SQLite.Database {
