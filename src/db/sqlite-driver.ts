@@ -199,7 +199,6 @@ class Session implements DatabaseConnection {
     return await this.driver.execute<R>(this, query)
   }
 
-  // eslint-disable-next-line require-yield
   async * streamQuery<R> (): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming is not supported on SQLite')
   }
