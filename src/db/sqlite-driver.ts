@@ -34,10 +34,19 @@ export class GroupCommitSqliteDriver implements Driver {
   #groupOpen = false
   #waitingForCommit: Unit[] = []
   #commitScheduled = false
+  #commits = 0
 
   constructor (writer: SQLite.Database, reader: SQLite.Database) {
     this.#writer = new StatementCache(writer)
     this.#reader = new StatementCache(reader)
+  }
+
+  /** Group commits so far: fewer than the units they covered when writes overlap. */
+  get commits (): number { return this.#commits }
+
+  /** Statements prepared and kept, on the write and read connections. */
+  get preparedStatements (): { writer: number, reader: number } {
+    return { writer: this.#writer.size, reader: this.#reader.size }
   }
 
   async init (): Promise<void> {}
@@ -172,6 +181,7 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#groupOpen = false
     try {
       this.#writer.run('commit')
+      this.#commits++
     } catch (error) {
       this.#waitingForCommit = units
       this.failGroup(error)

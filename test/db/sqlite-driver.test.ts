@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it, type TestContext } from 'node:test'
+import SQLite from 'better-sqlite3'
+import { Kysely, sql } from 'kysely'
+import { SqliteDialectForAgora } from '../../src/db/sqlite.js'
+import type { GroupCommitSqliteDriver } from '../../src/db/sqlite-driver.js'
+
+interface TestDb { items: { id: number, name: string } }
+
+function open (t: TestContext): { db: Kysely<TestDb>, driver: GroupCommitSqliteDriver, path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'agora-driver-'))
+  const path = join(dir, 'test.db')
+  const dialect = new SqliteDialectForAgora(path)
+  let driver: GroupCommitSqliteDriver | undefined
+  // Keep a handle on the driver Kysely creates, to read its counters.
+  const db = new Kysely<TestDb>({
+    dialect: { ...dialectMethods(dialect), createDriver: () => (driver = dialect.createDriver() as GroupCommitSqliteDriver) }
+  })
+  t.after(async () => {
+    await db.destroy()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return { db, get driver () { return driver! }, path }
+}
+
+function dialectMethods (dialect: SqliteDialectForAgora) {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createIntrospector: (db: Kysely<any>) => dialect.createIntrospector(db)
+  }
+}
+
+async function createTable (db: Kysely<TestDb>): Promise<void> {
+  await db.schema.createTable('items').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text', (c) => c.notNull().unique()).execute()
+}
+
+/** What another process would read from the file: only what is committed. */
+function committedNames (path: string): string[] {
+  const other = new SQLite(path, { readonly: true })
+  try {
+    return (other.prepare('select name from items order by id').all() as Array<{ name: string }>).map((row) => row.name)
+  } finally {
+    other.close()
+  }
+}
+
+describe('SQLite driver', () => {
+  it('prepares a statement once however often it runs', async (t: TestContext) => {
+    const { db, driver } = open(t)
+    await createTable(db)
+    await db.insertInto('items').values({ name: 'a' }).execute()
+    const before = driver.preparedStatements.reader
+    for (let i = 0; i < 50; i++) await db.selectFrom('items').selectAll().where('id', '=', i).execute()
+    t.assert.strictEqual(driver.preparedStatements.reader, before + 1)
+  })
+
+  it('answers a write only once it is committed, and commits overlapping writes together', async (t: TestContext) => {
+    const { db, driver, path } = open(t)
+    await createTable(db)
+    const commitsBefore = driver.commits
+    const names = Array.from({ length: 200 }, (_, i) => `item-${i}`)
+    await Promise.all(names.map(async (name) => {
+      await db.transaction().execute(async (trx) => { await trx.insertInto('items').values({ name }).execute() })
+      // Acknowledged: another connection must see it now.
+      t.assert.ok(committedNames(path).includes(name), `${name} is committed when its transaction returns`)
+    }))
+    t.assert.deepStrictEqual(committedNames(path), names)
+    const commits = driver.commits - commitsBefore
+    t.assert.ok(commits >= 1 && commits < 50, `200 overlapping transactions took ${commits} commits`)
+  })
+
+  it('rolls back a failed transaction alone, keeping the others of its group', async (t: TestContext) => {
+    const { db, path } = open(t)
+    await createTable(db)
+    await db.insertInto('items').values({ name: 'taken' }).execute()
+    const results = await Promise.allSettled([
+      db.transaction().execute(async (trx) => { await trx.insertInto('items').values({ name: 'first' }).execute() }),
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('items').values({ name: 'half-written' }).execute()
+        await trx.insertInto('items').values({ name: 'taken' }).execute()
+      }),
+      db.insertInto('items').values({ name: 'taken' }).execute(),
+      db.transaction().execute(async (trx) => { await trx.insertInto('items').values({ name: 'last' }).execute() })
+    ])
+    t.assert.deepStrictEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled'])
+    t.assert.deepStrictEqual(committedNames(path), ['taken', 'first', 'last'])
+  })
+
+  it('reads outside a transaction see only committed rows, and do not wait for a running transaction', async (t: TestContext) => {
+    const { db } = open(t)
+    await createTable(db)
+    let release!: () => void
+    const held = new Promise<void>((resolve) => { release = resolve })
+    const writing = db.transaction().execute(async (trx) => {
+      await trx.insertInto('items').values({ name: 'pending' }).execute()
+      await held
+    })
+    await new Promise((resolve) => setImmediate(resolve))
+    t.assert.deepStrictEqual(await db.selectFrom('items').select('name').execute(), [])
+    release()
+    await writing
+    t.assert.deepStrictEqual(await db.selectFrom('items').select('name').execute(), [{ name: 'pending' }])
+  })
+
+  it('applies connection settings outside any group', async (t: TestContext) => {
+    const { db } = open(t)
+    await createTable(db)
+    await Promise.all([db.insertInto('items').values({ name: 'x' }).execute(), sql`pragma synchronous = NORMAL`.execute(db)])
+    const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(db)
+    t.assert.strictEqual(rows[0]?.synchronous, 1)
+  })
+})
