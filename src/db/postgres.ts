@@ -78,6 +78,28 @@ function parseSafeInteger (value: string): number {
   return number
 }
 
+/** Starts the SQL of a statement to prepare once per connection (prepared-query.ts). */
+export const PREPARED_STATEMENT_MARK = '/* prepared */ '
+
+/**
+ * A pg client that runs marked statements as named ones: PostgreSQL parses and plans
+ * them once per connection instead of on every call. Only marked statements, a fixed
+ * set, so the statements kept per connection stay few.
+ */
+class PreparingClient extends pg.Client {}
+const plainQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown
+PreparingClient.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
+  const named = typeof config === 'string' && config.startsWith(PREPARED_STATEMENT_MARK)
+  return plainQuery.call(this, named ? { name: statementName(config), text: config } : config, ...rest)
+} as pg.Client['query']
+
+const statementNames = new Map<string, string>()
+function statementName (text: string): string {
+  let name = statementNames.get(text)
+  if (name === undefined) statementNames.set(text, name = `agora_${statementNames.size + 1}`)
+  return name
+}
+
 export function createPool (config: Config, log?: DbLogger): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
@@ -87,7 +109,8 @@ export function createPool (config: Config, log?: DbLogger): pg.Pool {
     statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
     idle_in_transaction_session_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
     options: `-c search_path=${config.DATABASE_SCHEMA}`,
-    types: pgTypes
+    types: pgTypes,
+    Client: PreparingClient
   })
   // Without a listener, an idle client's error (a database restart) crashes the process.
   pool.on('error', (error) => log?.error({ err: error }, 'PostgreSQL idle client error'))

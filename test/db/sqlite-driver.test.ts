@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import SQLite from 'better-sqlite3'
-import { Kysely, sql } from 'kysely'
+import { Kysely, sql, type Generated } from 'kysely'
 import { SqliteDialectForAgora } from '../../src/db/sqlite.js'
 import type { GroupCommitSqliteDriver } from '../../src/db/sqlite-driver.js'
 
-interface TestDb { items: { id: number, name: string } }
+interface TestDb { items: { id: Generated<number>, name: string } }
 
 function open (t: TestContext): { db: Kysely<TestDb>, driver: GroupCommitSqliteDriver, path: string } {
   const dir = mkdtempSync(join(tmpdir(), 'agora-driver-'))

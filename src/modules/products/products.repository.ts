@@ -1,5 +1,6 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
 import { containsTextIndexed, countTextMatches, rowOffset, textMatchPageIds } from '../../db/dialect-sql.js'
+import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewProductRow, ProductRow, ProductRowUpdate } from '../../db/tables.js'
 
 type Db = Kysely<Database>
@@ -56,9 +57,15 @@ async function withTags (db: Db, rows: ProductRow[]): Promise<ProductWithTags[]>
   return rows.map((row) => ({ ...row, tags: byProduct.get(row.id) ?? [] }))
 }
 
+const productById = preparedQuery((db: Db, id: number) => db.selectFrom('products').selectAll().where('id', '=', id))
+const tagsOfProduct = preparedQuery((db: Db, id: number) =>
+  db.selectFrom('product_tags').select('tag').where('product_id', '=', id).orderBy('position'))
+
 export async function findProductById (db: Db, id: number): Promise<ProductWithTags | undefined> {
-  const row = await db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst()
-  return row === undefined ? undefined : (await withTags(db, [row]))[0]
+  const row = await productById.executeTakeFirst(db, id)
+  if (row === undefined) return undefined
+  const tags = await tagsOfProduct.execute(db, id)
+  return { ...row, tags: tags.map(({ tag }) => tag) }
 }
 
 /** The text of filters that hold nothing else: the case the search index can answer alone. */

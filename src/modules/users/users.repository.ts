@@ -1,11 +1,15 @@
 import type { Kysely } from 'kysely'
 import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
+import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewUserRow, UserRow, UserRowUpdate } from '../../db/tables.js'
 
 type Db = Kysely<Database>
 
+// Every authenticated request runs this one.
+const userById = preparedQuery((db: Db, id: number) => db.selectFrom('users').selectAll().where('id', '=', id))
+
 export async function findUserById (db: Db, id: number): Promise<UserRow | undefined> {
-  return await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+  return await userById.executeTakeFirst(db, id)
 }
 
 export async function findUserByEmail (db: Db, email: string): Promise<UserRow | undefined> {

@@ -1,0 +1,49 @@
+import type { CompiledQuery, Compilable, Kysely } from 'kysely'
+import { isPostgres } from './dialect-sql.js'
+import { PREPARED_STATEMENT_MARK } from './postgres.js'
+
+/** Stands for the argument at `index` while a query is built; replaced by its value on each run. */
+class Placeholder {
+  constructor (readonly index: number) {}
+}
+
+export interface PreparedQuery<A extends unknown[], R> {
+  execute (db: Kysely<any>, ...args: A): Promise<R[]>
+  executeTakeFirst (db: Kysely<any>, ...args: A): Promise<R | undefined>
+}
+
+/**
+ * A query of a hot route, built and compiled by Kysely once per dialect instead of on
+ * every request (building and compiling costs more than the primary-key lookup it runs).
+ * `build` receives placeholders for its arguments, so it may only pass them on as values
+ * (`where('id', '=', id)`, `limit(n)`), never compute with them. On PostgreSQL the
+ * statement is also prepared once per connection, under a name (postgres.ts); on SQLite
+ * every statement already is (statement-cache.ts).
+ */
+export function preparedQuery<A extends unknown[], R> (build: (db: Kysely<any>, ...args: A) => Compilable<R>): PreparedQuery<A, R> {
+  const compiled: { sqlite?: CompiledQuery<R>, postgres?: CompiledQuery<R> } = {}
+
+  function compiledFor (db: Kysely<any>): CompiledQuery<R> {
+    const dialect = isPostgres(db) ? 'postgres' : 'sqlite'
+    let query = compiled[dialect]
+    if (query === undefined) {
+      const placeholders = Array.from({ length: build.length - 1 }, (_, index) => new Placeholder(index)) as A
+      query = build(db, ...placeholders).compile()
+      if (dialect === 'postgres') query = { ...query, sql: `${PREPARED_STATEMENT_MARK}${query.sql}` }
+      compiled[dialect] = query
+    }
+    return query
+  }
+
+  async function execute (db: Kysely<any>, ...args: A): Promise<R[]> {
+    const query = compiledFor(db)
+    const parameters = query.parameters.map((value) => value instanceof Placeholder ? args[value.index] : value)
+    const { rows } = await db.executeQuery<R>({ ...query, parameters })
+    return rows
+  }
+
+  return {
+    execute,
+    async executeTakeFirst (db, ...args) { return (await execute(db, ...args))[0] }
+  }
+}
