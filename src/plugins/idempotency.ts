@@ -1,7 +1,7 @@
 import { createHmac, randomUUID, type Hmac } from 'node:crypto'
 import { Transform } from 'node:stream'
 import { Type } from '@sinclair/typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { IdempotencyKeyInUse, InvalidIdempotencyKey, RequestValidationError } from '../errors.js'
@@ -109,17 +109,22 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
       headers: { ...headers, properties: { ...headers.properties, [HEADER]: Type.Optional(KeyHeaderSchema) } },
       response: { 400: ErrorSchema, 409: ErrorSchema, ...(route.schema?.response as object | undefined) }
     }
+    // Only here: a route that cannot be idempotent runs none of this plugin's hooks. They
+    // come before the route's own, as a global hook would (a bad key is a 400 before a 401).
+    route.onRequest = [readKey, ...asList(route.onRequest)]
+    route.preParsing = [hashBody, ...asList(route.preParsing)]
+    route.preHandler = [claimBeforeHandler, ...asList(route.preHandler)]
+    route.onSend = [...asList(route.onSend), recordAnswer]
   })
 
-  fastify.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.idempotent !== true) return
+  async function readKey (request: FastifyRequest): Promise<void> {
     const key = request.headers[HEADER]
     if (key === undefined) return
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw new InvalidIdempotencyKey()
     pending.set(request, { key, digest: createHmac('sha256', hashKey), hashed: false })
-  })
+  }
 
-  fastify.addHook('preParsing', async (request, reply, payload) => {
+  async function hashBody (request: FastifyRequest, reply: FastifyReply, payload: RequestPayload): Promise<RequestPayload> {
     const state = pending.get(request)
     if (state === undefined) return payload
     // A handler streams a multipart body itself, from the raw request: teeing it here would stall it.
@@ -134,15 +139,15 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
     })
     payload.on('error', (error) => tee.destroy(error))
     return payload.pipe(tee)
-  })
+  }
 
-  fastify.addHook('preHandler', async (request, reply) => {
+  async function claimBeforeHandler (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const state = pending.get(request)
     // A multipart form is claimed by its handler, once read.
     if (state === undefined || !state.hashed) return
     const stored = await claimKey(request, state, state.digest.digest('hex'))
-    if (stored !== undefined) return sendStoredAnswer(reply, stored)
-  })
+    if (stored !== undefined) await sendStoredAnswer(reply, stored)
+  }
 
   fastify.decorate('claimIdempotencyKeyForForm', async function (request: FastifyRequest, form: string) {
     const state = pending.get(request)
@@ -170,7 +175,7 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
     return { status: row.response_status, headers: row.response_headers, body: row.response_body }
   }
 
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  async function recordAnswer (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const claim = pending.get(request)?.claim
     if (claim === undefined) return payload
     pending.delete(request)
@@ -191,13 +196,17 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
       request.log.error({ err: error }, 'could not record the idempotency key')
     }
     return payload
-  })
+  }
 
   const purge = setInterval(() => {
     purgeExpiredIdempotencyKeys(fastify.db).catch((error: unknown) => fastify.log.warn({ err: error }, 'idempotency key purge failed'))
   }, PURGE_INTERVAL_MS).unref()
   fastify.addHook('onClose', async () => { clearInterval(purge) })
 }, { name: 'idempotency', dependencies: ['db', 'auth'] })
+
+function asList<T> (hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
+}
 
 function isMultipart (request: FastifyRequest): boolean {
   return request.headers['content-type']?.toLowerCase().startsWith('multipart/') === true

@@ -14,7 +14,7 @@ for (const dialect of testDialects()) {
       t.after(async () => await db.destroy())
       await migrateToLatest(db, config)
       for (const name of ['Ann', 'Bob', 'Cyd']) {
-        await db.insertInto('users').values({ name, email: `${name.toLowerCase()}@example.com`, hashed_password: 'x' }).execute()
+        await db.insertInto('users').values({ name, email: `${name.toLowerCase()}@example.com`, hashed_password: 'x', role: 'user' }).execute()
       }
       let builds = 0
       const namesAfter = preparedQuery((kysely, afterId: number, limit: number) => {
