@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os'
 import { hash, verify } from '@node-rs/argon2'
 import { verify as verifyBcrypt } from '@node-rs/bcrypt'
+import pLimit from 'p-limit'
 
 // Algorithm.Argon2id; the package's enum is const, which verbatimModuleSyntax cannot import.
 const ARGON2ID = 2
@@ -7,8 +9,15 @@ const ARGON2ID = 2
 // Both libraries run on libuv's thread pool: hashing never blocks the event loop.
 // argon2's defaults (19 MiB, 2 passes, 1 lane) are OWASP's argon2id recommendation.
 
+/**
+ * Hashes that run at once: one core fewer than the machine has (at least one). The pool
+ * has four threads; a burst of sign-ups filling them all on two cores left the event loop
+ * a fraction of one, and every other request waited. Beyond this, hashes queue.
+ */
+export const hashingSlots = pLimit(Math.max(1, availableParallelism() - 1))
+
 export async function hashPassword (password: string): Promise<string> {
-  return await hash(password, { algorithm: ARGON2ID })
+  return await hashingSlots(async () => await hash(password, { algorithm: ARGON2ID }))
 }
 
 /** bcrypt hashes from the guide's Python service (passlib writes `$2b$`; older tools `$2a$`/`$2y$`). */
@@ -25,8 +34,9 @@ const dummyHash = hashPassword('agora-timing-equaliser')
 
 export async function verifyPassword (hashed: string | undefined, password: string): Promise<boolean> {
   try {
-    if (hashed !== undefined && BCRYPT_HASH.test(hashed)) return await verifyBcrypt(password, hashed)
-    return await verify(hashed ?? await dummyHash, password) && hashed !== undefined
+    if (hashed !== undefined && BCRYPT_HASH.test(hashed)) return await hashingSlots(async () => await verifyBcrypt(password, hashed))
+    const stored = hashed ?? await dummyHash
+    return await hashingSlots(async () => await verify(stored, password)) && hashed !== undefined
   } catch {
     return false // a malformed stored hash is a failed login, not a 500
   }
