@@ -135,3 +135,21 @@ export async function prepareBulkLoad (db: Kysely<any>): Promise<void> {
   await sql`pragma wal_autocheckpoint = 20000`.execute(db)
   await sql`pragma synchronous = NORMAL`.execute(db)
 }
+
+/**
+ * Gives SQLite's planner statistics: without them it guesses, and took
+ * the quantity index for `in_stock=true&sort=-created_at` (80 ms) where the created_at
+ * index answers at once. Runs after a bulk load and at start on a database never
+ * analyzed; `pragma optimize` on close refreshes them as tables grow (sqlite-driver.ts).
+ * PostgreSQL's autovacuum does this itself.
+ */
+export async function analyzeAfterBulkLoad (db: Kysely<any>): Promise<void> {
+  if (!isPostgres(db)) await sql`analyze`.execute(db)
+}
+
+/** `analyzeAfterBulkLoad` for a database that has no statistics yet. */
+export async function analyzeIfNeverAnalyzed (db: Kysely<any>): Promise<void> {
+  if (isPostgres(db)) return
+  const { rows } = await sql<{ analyzed: number }>`select count(*) as analyzed from sqlite_schema where name = 'sqlite_stat1'`.execute(db)
+  if (rows[0]?.analyzed === 0) await sql`analyze`.execute(db)
+}

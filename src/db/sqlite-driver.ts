@@ -87,6 +87,8 @@ export class GroupCommitSqliteDriver implements Driver {
   async destroy (): Promise<void> {
     await this.#lock.acquire()
     this.commitGroup()
+    // SQLite's advice for long-lived connections: refreshes statistics of tables that grew.
+    this.#writer.run('pragma optimize')
     this.#reader.close()
     this.#writer.close()
   }

@@ -8,6 +8,7 @@ export interface Database {
   password_resets: PasswordResetsTable
   products: ProductsTable
   product_tags: ProductTagsTable
+  row_counts: RowCountsTable
   posts: PostsTable
   idempotency_keys: IdempotencyKeysTable
   uploads: UploadsTable
@@ -86,6 +87,15 @@ export interface ProductTagsTable {
   product_id: number
   tag: string
   position: number
+  /** The product's price, copied by triggers (migration 0009): never written by Agora. */
+  price_cents: Generated<number>
+}
+
+/** Rows per counted table, kept by triggers (migration 0008); the total is the sum of a table's slots. */
+export interface RowCountsTable {
+  table_name: 'users' | 'products'
+  slot: number
+  count: number
 }
 
 /** A post; `published` is 0 for a draft. `version` as for products. */

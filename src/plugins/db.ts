@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
 import type { Config } from '../config.js'
 import { createDb } from '../db/database.js'
+import { analyzeIfNeverAnalyzed } from '../db/dialect-sql.js'
 import { migrateToLatest } from '../db/migrate.js'
 import type { Database } from '../db/tables.js'
 
@@ -18,6 +19,7 @@ export default fp<{ config: Config }>(async function db (fastify, { config }) {
     try {
       const applied = await migrateToLatest(database, config)
       if (applied.length > 0) fastify.log.info({ migrations: applied }, 'database migrated')
+      await analyzeIfNeverAnalyzed(database)
     } catch (error) {
       await database.destroy()
       throw error

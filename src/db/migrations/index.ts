@@ -6,6 +6,8 @@ import * as createProductsAndPosts from './2026_11_24_0004_create_products_and_p
 import * as createIdempotencyKeys from './2026_11_24_0005_create_idempotency_keys.js'
 import * as addSearchIndexes from './2026_11_24_0006_add_search_indexes.js'
 import * as createUploads from './2026_11_24_0007_create_uploads.js'
+import * as createRowCounts from './2026_12_03_0008_create_row_counts.js'
+import * as addTagPrices from './2026_12_03_0009_add_tag_prices.js'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -15,5 +17,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_24_0004_create_products_and_posts': createProductsAndPosts,
   '2026_11_24_0005_create_idempotency_keys': createIdempotencyKeys,
   '2026_11_24_0006_add_search_indexes': addSearchIndexes,
-  '2026_11_24_0007_create_uploads': createUploads
+  '2026_11_24_0007_create_uploads': createUploads,
+  '2026_12_03_0008_create_row_counts': createRowCounts,
+  '2026_12_03_0009_add_tag_prices': addTagPrices
 }

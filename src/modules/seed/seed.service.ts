@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/tables.js'
-import { prepareBulkLoad } from '../../db/dialect-sql.js'
+import { analyzeAfterBulkLoad, prepareBulkLoad } from '../../db/dialect-sql.js'
 import { createRandom, creationTime, fakePost, fakeProduct, fakeUser, pick, type Random } from './seed.data.js'
 import { insertPostBatch, insertProductBatch, insertUserBatch, listAllUserIds } from './seed.repository.js'
 
@@ -67,5 +67,6 @@ export async function seedDatabase (db: Kysely<Database>, counts: SeedCounts, op
     await insertPostBatch(trx, Array.from({ length: count }, (_, i) =>
       fakePost(random, pick(random, userIds), creationTime(random, from + i, counts.posts))))
   })
+  await analyzeAfterBulkLoad(db)
   return counts
 }
