@@ -64,6 +64,19 @@ for (const dialect of testDialects()) {
       t.assert.match(text, /product_tags_tag_idx/, text)
     })
 
+    it('answers a tag with a price range, sorted by price, and its total from the (tag, price_cents, product_id) index', async (t: TestContext) => {
+      const filters = { tag: 'winter', minCents: 1_000, maxCents: 50_000 }
+      for (const direction of ['asc', 'desc'] as const) {
+        const text = await plan(db, dialect, page(db, filters, { column: 'price_cents', direction }))
+        t.assert.match(text, /product_tags_tag_price_idx/, text)
+        // Only runs of equal prices are sorted (by id), never the tag's products.
+        t.assert.doesNotMatch(text, /USE TEMP B-TREE FOR ORDER BY|Seq Scan/, text)
+      }
+      const count = await plan(db, dialect, productCountQuery(db, filters))
+      t.assert.match(count, /product_tags_tag_price_idx/, count)
+      t.assert.doesNotMatch(count, /SCAN products|Seq Scan/, count)
+    })
+
     it('finds a price range through the price index', async (t: TestContext) => {
       for (const query of [page(db, { minCents: 10_000, maxCents: 10_100 }), productCountQuery(db, { minCents: 10_000, maxCents: 10_100 })]) {
         const text = await plan(db, dialect, query)

@@ -124,6 +124,13 @@ export function productCountQuery (db: Db, filters: ProductFilters) {
   const text = textOnly(filters)
   const matches = text === undefined ? undefined : countTextMatches(db, 'products', SEARCHED_COLUMNS, text)
   if (matches !== undefined) return db.selectNoFrom(matches.as('count'))
+  const { tag } = filters
+  // A tag with at most a price range: its index alone, without reading the products.
+  if (tag !== undefined && (filters.text === undefined || filters.text === '') && filters.inStock === undefined) {
+    return db.selectFrom('product_tags').where('product_tags.tag', '=', tag)
+      .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents')))
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+  }
   return filteredProducts(db, filters).select((eb) => eb.fn.countAll<number>().as('count'))
 }
 

@@ -1,0 +1,45 @@
+import { describe, it, type TestContext } from 'node:test'
+import { deleteProduct, countProducts, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
+import { countUsers, deleteUser, insertUser } from '../../src/modules/users/users.repository.js'
+import { testDialects } from '../helpers/build-app.js'
+import { testDb } from '../modules/jobs/helpers.js'
+
+const user = (n: number) => ({ name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user' as const })
+const product = (ownerId: number, n: number) => ({ name: `Product ${n}`, price_cents: 100 * n, quantity: 1, owner_id: ownerId })
+
+for (const dialect of testDialects()) {
+  describe(`row counts (${dialect})`, () => {
+    it('stay exact under concurrent inserts and deletes, cascades included', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const owners = await Promise.all([1, 2, 3, 4].map(async (n) => await insertUser(db, user(n))))
+      // Concurrent transactions, each inserting several products, some of them rolled back.
+      await Promise.allSettled(Array.from({ length: 40 }, async (_, i) => await db.transaction().execute(async (trx) => {
+        for (let j = 0; j < 3; j++) await insertProduct(trx, product(owners[i % 4]!.id, i * 3 + j + 1), ['tag'])
+        if (i % 5 === 0) throw new Error('rolled back')
+      })))
+      const ids = (await db.selectFrom('products').select('id').execute()).map((row) => row.id)
+      t.assert.strictEqual(ids.length, 32 * 3)
+      await Promise.all(ids.slice(0, 20).map(async (id) => await deleteProduct(db, id)))
+      // Deleting a user deletes their products by cascade; the count follows.
+      await deleteUser(db, owners[0]!.id)
+      const { products } = await db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('products')).executeTakeFirstOrThrow()
+      t.assert.strictEqual(await countProducts(db, {}), Number(products))
+      t.assert.ok(Number(products) < 76)
+      t.assert.strictEqual(await countUsers(db), 3)
+    })
+
+    it('give tag rows their product\'s price, and follow a change of it', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const owner = await insertUser(db, user(1))
+      const created = await insertProduct(db, product(owner.id, 5), ['a', 'b'])
+      const prices = async () => (await db.selectFrom('product_tags').select('price_cents').where('product_id', '=', created.id).execute())
+        .map((row) => Number(row.price_cents))
+      t.assert.deepStrictEqual(await prices(), [500, 500])
+      await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { price_cents: 1999 }, undefined))
+      t.assert.deepStrictEqual(await prices(), [1999, 1999])
+      await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { price_cents: 2500 }, ['c']))
+      t.assert.deepStrictEqual(await prices(), [2500])
+      t.assert.strictEqual(await countProducts(db, { tag: 'c', minCents: 2500, maxCents: 2500 }), 1)
+    })
+  })
+}
