@@ -9,7 +9,9 @@ export interface BenchReport {
   /** `wrk 4.1.0 (own process)` or `autocannon (in the bench process)`. */
   generator: string
   options: BenchOptions
+  /** The higher of the ceilings measured at the start and at the end of the run: every share is of it. */
   ceiling: Measurement
+  ceilings: Measurement[]
   /** Fastify alone and the minimal read, each in its own process, on the SQLite file. */
   floors: Measurement[]
   runs: DatabaseRun[]
@@ -66,7 +68,8 @@ export function toMarkdown (report: BenchReport): string {
     `load from ${report.generator}; ${options.users} users, ${options.products} products, ${options.posts} posts; ` +
     `${options.duration} s per scenario after ${options.warmup} s of warm-up.`,
     '', '**reference servers** (each its own process)', '', ...HEADER,
-    ...[report.ceiling, ...report.floors].map((m) => row(m, report.ceiling))
+    ...[report.ceiling, ...report.floors].map((m) => row(m, report.ceiling)),
+    '', `The ceiling was measured at the start and at the end of the run (${report.ceilings.map((m) => number(m.requestsPerSecond)).join(' and ')} req/s); the higher counts.`
   ]
   for (const run of report.runs) {
     lines.push('', `**Agora on ${run.database}** (cold start ${Math.round(run.startupMs)} ms; RSS at rest ${mib(run.idleRssBytes)} MiB, ` +
