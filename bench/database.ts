@@ -9,6 +9,8 @@ export interface BenchDatabase {
   label: string
   /** What the server and the seed command need on top of the shared settings. */
   env: NodeJS.ProcessEnv
+  /** The SQLite file, which the minimal-read floor opens too; undefined on PostgreSQL. */
+  file?: string
   /** Brings the freshly seeded database to the state a live one is in (planner statistics). */
   settle (): Promise<void>
   drop (): Promise<void>
@@ -24,9 +26,11 @@ export interface SeedCounts {
 export async function sqliteDatabase (workDir: string): Promise<BenchDatabase> {
   const dataDir = join(workDir, 'sqlite')
   await mkdir(dataDir)
+  const file = join(dataDir, 'agora.db')
   return {
     label: 'sqlite',
-    env: { DATA_DIR: dataDir, DATABASE_URL: `sqlite:${join(dataDir, 'agora.db')}` },
+    env: { DATA_DIR: dataDir, DATABASE_URL: `sqlite:${file}` },
+    file,
     // Nothing in Agora runs ANALYZE on SQLite, so a live database has no statistics either.
     settle: async () => {},
     drop: async () => {}

@@ -1,73 +1,62 @@
-import autocannon from 'autocannon'
+import { startSignups, type SignupCounts } from './api-user.js'
+import type { LoadGenerator, LoadResult } from './generators.js'
 import { sampleRss } from './rss.js'
-import type { Scenario } from './scenarios.js'
+import { concretePath, type Scenario, type Target } from './scenarios.js'
 
-export interface Measurement {
+export interface Measurement extends LoadResult {
   name: string
   title: string
+  target: Target
   connections: number
-  durationSeconds: number
   requestsPerSecond: number
-  latencyP50Ms: number
-  latencyP99Ms: number
-  requests: number
-  non2xx: number
-  errors: number
-  timeouts: number
-  statusCodes: Record<string, number>
-  /** Peak resident memory of the server process while this scenario ran. */
+  /** Peak resident memory of the loaded process while this scenario ran. */
   peakRssBytes: number | undefined
+  /** The sign-ups that ran beside the load, if any. */
+  signups?: SignupCounts
 }
 
-async function fire (scenario: Scenario, baseUrl: string, seconds: number, showProgress: boolean): Promise<autocannon.Result> {
-  const nextPath = scenario.nextPath
-  return await new Promise((resolve, reject) => {
-    // With a callback autocannon returns the running instance, which `track` needs.
-    const instance = autocannon({
-      url: `${baseUrl}${scenario.path}`,
-      method: scenario.method,
-      headers: scenario.headers,
-      body: scenario.body,
-      connections: scenario.connections,
-      duration: seconds,
-      ...(nextPath === undefined ? {} : { requests: [{ setupRequest: (request) => ({ ...request, path: nextPath() }) }] })
-    }, (error, result) => { if (error === null || error === undefined) resolve(result); else reject(error) })
-    // autocannon redraws its bar in place, which only makes sense on a terminal.
-    if (showProgress) autocannon.track(instance, { outputStream: process.stderr, renderResultsTable: false })
-  })
+/** A page must hold items: a filter or cursor that matches nothing would measure an empty answer. */
+async function probe (scenario: Scenario, baseUrl: string): Promise<void> {
+  const response = await fetch(`${baseUrl}${concretePath(scenario)}`, { method: scenario.method, headers: scenario.headers, body: scenario.body })
+  const text = await response.text()
+  if (!response.ok) throw new Error(`answered ${response.status}: ${text.slice(0, 300)}`)
+  if (scenario.expectItems === true) {
+    const { items } = JSON.parse(text) as { items?: unknown[] }
+    if (!Array.isArray(items) || items.length === 0) throw new Error(`answered a page without items: ${text.slice(0, 300)}`)
+  }
 }
 
 /**
  * One request first, so that a broken route fails with its answer in the message rather
  * than as a count of non-2xx; then `warmup` unmeasured seconds; then the measured run.
+ * Sign-ups, when the scenario has them, start before the warm-up and stop after the run.
  */
-export async function measure (scenario: Scenario, baseUrl: string, pid: number, seconds: number, warmup: number): Promise<Measurement> {
-  const probe = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method, headers: scenario.headers, body: scenario.body })
-  if (!probe.ok) throw new Error(`${scenario.title} answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`)
-  await probe.arrayBuffer()
-
-  const showProgress = process.stderr.isTTY
-  process.stderr.write(`${scenario.title}: ${warmup > 0 ? `${warmup} s warm-up, then ` : ''}${seconds} s with ${scenario.connections} connections\n`)
-  if (warmup > 0) await fire(scenario, baseUrl, warmup, false)
-  const rss = sampleRss(pid)
-  const result = await fire(scenario, baseUrl, seconds, showProgress)
-  const peakRssBytes = rss.stop()
-
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count ?? 0]))
-  return {
-    name: scenario.name,
-    title: scenario.title,
-    connections: scenario.connections,
-    durationSeconds: result.duration,
-    // The mean over the run's seconds, as autocannon's own summary reports it.
-    requestsPerSecond: result.requests.average,
-    latencyP50Ms: result.latency.p50,
-    latencyP99Ms: result.latency.p99,
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statusCodes,
-    peakRssBytes
+export async function measure (
+  scenario: Scenario, baseUrl: string, pid: number, run: { seconds: number, warmup: number, generator: LoadGenerator }
+): Promise<Measurement> {
+  try {
+    await probe(scenario, baseUrl)
+  } catch (error) {
+    throw new Error(`${scenario.title} ${error instanceof Error ? error.message : String(error)}`)
+  }
+  process.stderr.write(`${scenario.title}: ${run.warmup > 0 ? `${run.warmup} s warm-up, then ` : ''}${run.seconds} s with ${scenario.connections} connections\n`)
+  const signups = scenario.signups === undefined ? undefined : startSignups(baseUrl, scenario.signups)
+  try {
+    if (run.warmup > 0) await run.generator(scenario, baseUrl, run.warmup)
+    const rss = sampleRss(pid)
+    const result = await run.generator(scenario, baseUrl, run.seconds)
+    const peakRssBytes = rss.stop()
+    return {
+      name: scenario.name,
+      title: scenario.title,
+      target: scenario.target,
+      connections: scenario.connections,
+      ...result,
+      requestsPerSecond: result.requests / result.durationSeconds,
+      peakRssBytes,
+      ...(signups === undefined ? {} : { signups: await signups.stop() })
+    }
+  } finally {
+    await signups?.stop()
   }
 }

@@ -1,20 +1,21 @@
 import { cpus, totalmem } from 'node:os'
+import { budgetMark, type BudgetResult, type DatabaseRun } from './budgets.js'
 import type { Measurement } from './load.js'
 import type { BenchOptions } from './options.js'
-
-export interface DatabaseRun {
-  database: string
-  /** The server's RSS once started and migrated, before any load. */
-  idleRssBytes: number | undefined
-  measurements: Measurement[]
-}
 
 export interface BenchReport {
   date: string
   machine: { cpus: number, cpuModel: string, memoryGiB: number, node: string, platform: string }
+  /** `wrk 4.1.0 (own process)` or `autocannon (in the bench process)`. */
+  generator: string
   options: BenchOptions
+  /** The higher of the ceilings measured at the start and at the end of the run: every share is of it. */
   ceiling: Measurement
+  ceilings: Measurement[]
+  /** Fastify alone and the minimal read, each in its own process, on the SQLite file. */
+  floors: Measurement[]
   runs: DatabaseRun[]
+  budgets: BudgetResult[]
   /** Scenarios that had a non-2xx answer or a connection error: the run failed. */
   failures: string[]
 }
@@ -30,39 +31,55 @@ export function describeMachine (): BenchReport['machine'] {
   }
 }
 
-export function failuresOf (measurement: Measurement, database: string): string[] {
+export function failuresOf (measurement: Measurement, label: string): string[] {
   const problems: string[] = []
+  if (measurement.requests === 0) problems.push('no request completed')
   if (measurement.non2xx > 0) {
-    const codes = Object.entries(measurement.statusCodes).filter(([code]) => !code.startsWith('2')).map(([code, n]) => `${n}× ${code}`)
+    const codes = Object.entries(measurement.statusCodes).map(([code, n]) => `${n}× ${code}`)
     problems.push(`${measurement.non2xx} non-2xx (${codes.join(', ')})`)
   }
-  if (measurement.errors > 0) problems.push(`${measurement.errors} errors (${measurement.timeouts} timeouts)`)
-  return problems.length === 0 ? [] : [`${database} ${measurement.title}: ${problems.join(', ')}`]
+  if (measurement.errors > 0) problems.push(`${measurement.errors} socket errors (${measurement.timeouts} timeouts)`)
+  const signupFailures = Object.entries(measurement.signups?.failed ?? {})
+  if (signupFailures.length > 0) problems.push(`sign-ups failed: ${signupFailures.map(([code, n]) => `${n}× ${code}`).join(', ')}`)
+  return problems.length === 0 ? [] : [`${label} ${measurement.title}: ${problems.join(', ')}`]
 }
 
 const mib = (bytes: number | undefined): string => bytes === undefined ? '?' : (bytes / 2 ** 20).toFixed(0)
 const number = (value: number): string => Math.round(value).toLocaleString('en-US')
+const ms = (value: number): string => value.toFixed(1)
 
 function row (m: Measurement, ceiling: Measurement): string {
   const share = `${((m.requestsPerSecond / ceiling.requestsPerSecond) * 100).toFixed(1)} %`
-  const bad = `${m.non2xx} / ${m.errors}`
-  return `| ${m.title} | ${m.connections} | ${number(m.requestsPerSecond)} | ${share} | ${m.latencyP50Ms} | ${m.latencyP99Ms} | ${bad} | ${mib(m.peakRssBytes)} |`
+  const signups = m.signups === undefined ? '' : ` (${number(m.signups.completed / m.signups.seconds)} sign-ups/s)`
+  return `| ${m.title}${signups} | ${m.connections} | ${number(m.requestsPerSecond)} | ${share} | ${ms(m.latencyP50Ms)} | ${ms(m.latencyP99Ms)} | ` +
+    `${m.non2xx} / ${m.errors} | ${mib(m.peakRssBytes)} |`
 }
 
-/** One markdown table per database, each starting with the shared ceiling. */
+const HEADER = [
+  '| scenario | conns | req/s | of ceiling | p50 ms | p99 ms | non-2xx / errors | peak RSS MiB |',
+  '|---|--:|--:|--:|--:|--:|--:|--:|'
+]
+
+/** The reference servers, one table per database, then the budgets. */
 export function toMarkdown (report: BenchReport): string {
   const { machine, options } = report
   const lines = [
     `Agora benchmark, ${report.date}: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; ` +
-    `${options.users} users, ${options.products} products, ${options.posts} posts; ${options.duration} s per scenario.`
+    `load from ${report.generator}; ${options.users} users, ${options.products} products, ${options.posts} posts; ` +
+    `${options.duration} s per scenario after ${options.warmup} s of warm-up.`,
+    '', '**reference servers** (each its own process)', '', ...HEADER,
+    ...[report.ceiling, ...report.floors].map((m) => row(m, report.ceiling)),
+    '', `The ceiling was measured at the start and at the end of the run (${report.ceilings.map((m) => number(m.requestsPerSecond)).join(' and ')} req/s); the higher counts.`
   ]
   for (const run of report.runs) {
-    lines.push('', `**${run.database}** (server RSS at rest: ${mib(run.idleRssBytes)} MiB)`, '',
-      '| scenario | conns | req/s | of ceiling | p50 ms | p99 ms | non-2xx / errors | peak RSS MiB |',
-      '|---|--:|--:|--:|--:|--:|--:|--:|',
-      row(report.ceiling, report.ceiling),
-      ...run.measurements.map((m) => row(m, report.ceiling)))
+    lines.push('', `**Agora on ${run.database}** (cold start ${Math.round(run.startupMs)} ms; RSS at rest ${mib(run.idleRssBytes)} MiB, ` +
+      `peak over the run ${mib(run.peakRssBytes)} MiB)`, '', ...HEADER, ...run.measurements.map((m) => row(m, report.ceiling)))
   }
+  const postgres = report.budgets.some((b) => b.postgres !== undefined)
+  lines.push('', '**budgets** (issue 8; judged on SQLite)', '',
+    `| budget | target | measured | ok/MISS |${postgres ? ' postgres |' : ''}`,
+    `|---|---|--:|---|${postgres ? '--:|' : ''}`,
+    ...report.budgets.map((b) => `| ${b.budget} | ${b.target} | ${b.measured} | ${budgetMark(b)} |${postgres ? ` ${b.postgres ?? ''} |` : ''}`))
   if (report.failures.length > 0) lines.push('', 'FAILED:', ...report.failures.map((f) => `- ${f}`))
   return lines.join('\n')
 }

@@ -1,20 +1,24 @@
-// `npm run bench`: the real server, built and started as in production, under autocannon,
-// next to a bare node:http ceiling measured in the same run. Results go to stdout as
-// markdown (and to --out as JSON); progress goes to stderr. Exits 1 if any request of a
-// scenario failed, so that a fast number can never hide broken answers.
+// `npm run bench`: the real server, built and started as in production, under wrk (or
+// autocannon without it), beside the reference servers measured in the same run: the bare
+// node:http ceiling, Fastify alone, and the minimal authenticated read with its production
+// duties. Prints the tables and issue 8's budgets to stdout as markdown (and to --out as
+// JSON); progress goes to stderr. Exits 1 if any request failed, so that a fast number can
+// never hide broken answers; a missed budget is reported, not fatal.
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createBenchUser } from './api-user.js'
+import { judgeBudgets, type DatabaseRun } from './budgets.js'
 import { buildServer, ROOT } from './build.js'
 import { postgresDatabase, seedDatabase, sqliteDatabase, type BenchDatabase } from './database.js'
+import { runAutocannon, runWrk, wrkVersion, type LoadGenerator } from './generators.js'
 import { measure, type Measurement } from './load.js'
 import { parseOptions, USAGE, type BenchOptions } from './options.js'
 import { freePort, startProcess, type RunningProcess } from './processes.js'
-import { describeMachine, failuresOf, toMarkdown, type BenchReport, type DatabaseRun } from './report.js'
-import { readRss } from './rss.js'
-import { buildScenarios } from './scenarios.js'
+import { describeMachine, failuresOf, toMarkdown, type BenchReport } from './report.js'
+import { readRss, sampleRss } from './rss.js'
+import { agoraScenarios, referenceScenarios, selected, type Scenario } from './scenarios.js'
 
 const log = (message: string): void => { process.stderr.write(`${message}\n`) }
 
@@ -26,10 +30,53 @@ async function cleanUp (): Promise<void> {
   }
 }
 
+/** What every measurement of the run shares. */
+interface Bench {
+  options: BenchOptions
+  generator: LoadGenerator
+  workDir: string
+  failures: string[]
+}
+
+/** Measures each scenario against one process; a broken scenario is a failure, not the end of the run. */
+async function measureAll (bench: Bench, label: string, scenarios: Scenario[], target: RunningProcess): Promise<Measurement[]> {
+  const measurements: Measurement[] = []
+  for (const scenario of scenarios.filter((s) => selected(s, bench.options.only))) {
+    try {
+      const measurement = await measure(scenario, target.url, target.pid, { seconds: bench.options.duration, warmup: bench.options.warmup, generator: bench.generator })
+      measurements.push(measurement)
+      bench.failures.push(...failuresOf(measurement, label))
+    } catch (error) {
+      bench.failures.push(`${label} ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+  return measurements
+}
+
+/** A reference server from bench/floors/, on a free port, with only the environment it reads. */
+async function startFloor (bench: Bench, file: string, env: NodeJS.ProcessEnv = {}): Promise<RunningProcess> {
+  const port = await freePort()
+  const floor = await startProcess(file, [join(ROOT, 'bench/floors', file)], {
+    cwd: bench.workDir, env: { PATH: process.env.PATH, PORT: String(port), ...env }, port, healthPath: '/'
+  })
+  cleanups.push(floor.stop)
+  return floor
+}
+
+/** The bare node:http ceiling, in a process started for this measurement alone. */
+async function measureCeiling (bench: Bench, scenario: Scenario): Promise<Measurement> {
+  const ceilingProcess = await startFloor(bench, 'ceiling.mjs')
+  const [ceiling] = await measureAll(bench, 'reference', [scenario], ceilingProcess)
+  await ceilingProcess.stop()
+  if (ceiling === undefined) throw new Error(`the ceiling could not be measured: ${bench.failures.join('; ')}`)
+  return ceiling
+}
+
 /**
  * Only what the server needs, not our whole environment: a DATABASE_URL or LOG_LEVEL
  * exported in the shell (or a .env, hence the work directory as cwd) must not change
- * what is measured.
+ * what is measured. Production defaults: the request log at info, metrics on; only the
+ * rate limits are off, or the load would measure 429s.
  */
 function serverEnvironment (database: BenchDatabase, jwtSecret: string, port?: number): NodeJS.ProcessEnv {
   return {
@@ -39,15 +86,16 @@ function serverEnvironment (database: BenchDatabase, jwtSecret: string, port?: n
     JWT_SECRET: jwtSecret,
     HOST: '127.0.0.1',
     ...(port === undefined ? {} : { PORT: String(port) }),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
+    METRICS_ENABLED: 'true',
     RATE_LIMIT_ENABLED: 'false',
     ...database.env
   }
 }
 
-async function benchDatabase (
-  database: BenchDatabase, cli: string, workDir: string, options: BenchOptions, failures: string[]
-): Promise<DatabaseRun> {
+/** Seeds one database, starts Agora on it (its cold start measured), and runs the floors (SQLite) and Agora's scenarios. */
+async function benchDatabase (bench: Bench, database: BenchDatabase, cli: string): Promise<{ run: DatabaseRun, floors: Measurement[] }> {
+  const { options, workDir } = bench
   const jwtSecret = randomBytes(32).toString('hex')
   log(`\n[${database.label}] seeding ${options.users} users, ${options.products} products, ${options.posts} posts`)
   cleanups.push(database.drop)
@@ -56,63 +104,80 @@ async function benchDatabase (
 
   const port = await freePort()
   log(`[${database.label}] starting the server on port ${port}`)
-  const server = await startProcess('agora serve', [cli, 'serve'], { cwd: workDir, env: serverEnvironment(database, jwtSecret, port), port, healthPath: '/health' })
+  const server = await startProcess('agora serve', [cli, 'serve'], { cwd: workDir, env: serverEnvironment(database, jwtSecret, port), port, healthPath: '/ready' })
   cleanups.push(server.stop)
-  const user = await createBenchUser(server.url)
+  const wholeRun = sampleRss(server.pid)
   // Before any load: what the process holds just to be up, against the peaks under load.
   const idleRssBytes = readRss(server.pid)
+  const context = { options, accessToken: await createBenchUser(server.url), jwtSecret }
 
-  const measurements: Measurement[] = []
-  const scenarios = buildScenarios({ options, user, jwtSecret })
-    .filter((s) => s.target === 'agora' && (options.only.length === 0 || options.only.includes(s.name)))
-  for (const scenario of scenarios) {
-    try {
-      const measurement = await measure(scenario, server.url, server.pid, options.duration, options.warmup)
-      measurements.push(measurement)
-      failures.push(...failuresOf(measurement, database.label))
-    } catch (error) {
-      failures.push(`${database.label} ${scenario.title}: ${error instanceof Error ? error.message : String(error)}`)
-    }
+  let floors: Measurement[] = []
+  const floorScenarios = referenceScenarios(context).filter((s) => s.target === 'floor' && selected(s, options.only))
+  if (database.file !== undefined && floorScenarios.length > 0) {
+    const floor = await startFloor(bench, 'minimal-read.mjs', { DATABASE_PATH: database.file, JWT_SECRET: jwtSecret, LOG_LEVEL: 'info' })
+    floors = await measureAll(bench, 'floor', floorScenarios, floor)
+    await floor.stop()
   }
+  const measurements = await measureAll(bench, database.label, agoraScenarios(context), server)
+  const peakRssBytes = wholeRun.stop()
   await server.stop()
-  return { database: database.label, idleRssBytes, measurements }
+  return { run: { database: database.label, startupMs: server.startupMs, idleRssBytes, peakRssBytes, measurements }, floors }
 }
 
 async function main (): Promise<number> {
   const options = parseOptions(process.argv.slice(2), process.env)
   if (options === 'help') { console.log(USAGE); return 0 }
+  const wrk = options.generator === 'autocannon' ? undefined : wrkVersion()
+  if (options.generator === 'wrk' && wrk === undefined) throw new Error('--generator wrk: wrk is not installed (Debian: apt-get install wrk)')
 
   const workDir = await mkdtemp(join(tmpdir(), 'agora-bench-'))
   cleanups.push(async () => { await rm(workDir, { recursive: true, force: true }) })
-  log(`Compiling src/ into ${workDir}`)
+  const bench: Bench = { options, generator: wrk === undefined ? runAutocannon : runWrk, workDir, failures: [] }
+  log(`Load from ${wrk ?? 'autocannon'}. Compiling src/ into ${workDir}`)
   const cli = await buildServer(workDir)
 
-  const ceilingPort = await freePort()
-  const ceilingProcess: RunningProcess = await startProcess('ceiling', [join(ROOT, 'bench/ceiling-server.mjs')], {
-    cwd: workDir, env: { PATH: process.env.PATH, PORT: String(ceilingPort) }, port: ceilingPort, healthPath: '/'
-  })
-  cleanups.push(ceilingProcess.stop)
-  // The ceiling scenario needs no user or secret; any placeholder builds its definition.
-  const ceilingScenario = buildScenarios({ options, user: { email: '', password: '', accessToken: '' }, jwtSecret: 'unused' })
-    .find((s) => s.target === 'ceiling')
-  if (ceilingScenario === undefined) throw new Error('no ceiling scenario')
-  const failures: string[] = []
-  const ceiling = await measure(ceilingScenario, ceilingProcess.url, ceilingProcess.pid, options.duration, options.warmup)
-  failures.push(...failuresOf(ceiling, 'ceiling'))
-  await ceilingProcess.stop()
+  // The ceiling and Fastify alone need no database, token or secret.
+  const [ceilingScenario, fastifyScenario] = referenceScenarios({ options, accessToken: '', jwtSecret: '' })
+  if (ceilingScenario === undefined || fastifyScenario === undefined) throw new Error('no ceiling scenario')
+  const ceilings = [await measureCeiling(bench, ceilingScenario)]
+  const floors: Measurement[] = []
+  if (selected(fastifyScenario, options.only)) {
+    const fastify = await startFloor(bench, 'fastify-alone.mjs')
+    floors.push(...await measureAll(bench, 'reference', [fastifyScenario], fastify))
+    await fastify.stop()
+  }
 
   const databases = [await sqliteDatabase(workDir)]
   if (options.postgresUrl !== undefined) databases.push(await postgresDatabase(options.postgresUrl, workDir))
   const runs: DatabaseRun[] = []
-  for (const database of databases) runs.push(await benchDatabase(database, cli, workDir, options, failures))
+  for (const database of databases) {
+    const result = await benchDatabase(bench, database, cli)
+    runs.push(result.run)
+    floors.push(...result.floors)
+  }
 
-  const report: BenchReport = { date: new Date().toISOString(), machine: describeMachine(), options, ceiling, runs, failures }
+  // Measured again at the end: one busy moment on the machine would lower every share.
+  ceilings.push(await measureCeiling(bench, ceilingScenario))
+  const ceiling = ceilings.reduce((best, m) => m.requestsPerSecond > best.requestsPerSecond ? m : best)
+  const floorUser = floors.find((m) => m.name === 'floor-user')?.requestsPerSecond
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: describeMachine(),
+    generator: wrk === undefined ? 'autocannon (in the bench process)' : `${wrk} (its own process)`,
+    options,
+    ceiling,
+    ceilings,
+    floors,
+    runs,
+    budgets: judgeBudgets(runs, ceiling.requestsPerSecond, floorUser),
+    failures: bench.failures
+  }
   console.log(toMarkdown(report))
   if (options.out !== undefined) {
     await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`)
     log(`\nWrote ${options.out}`)
   }
-  return failures.length === 0 ? 0 : 1
+  return bench.failures.length === 0 ? 0 : 1
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

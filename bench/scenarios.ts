@@ -1,70 +1,114 @@
 import { createCursorCodec } from '../src/modules/v2/cursor.js'
-import type { BenchUser } from './api-user.js'
 import type { BenchOptions } from './options.js'
 
+/** Which process a scenario loads: the reference servers or Agora. */
+export type Target = 'ceiling' | 'fastify' | 'floor' | 'agora'
+
 export interface Scenario {
-  /** Short name for `--only` and the JSON. */
+  /** Short name for `--only`, the JSON and the budgets. */
   name: string
-  /** What the table shows. */
+  /** What the tables show. */
   title: string
-  target: 'ceiling' | 'agora'
+  target: Target
   method: 'GET' | 'POST'
+  /** `{id}` becomes a random id from 1 to `ids` on every request, so no one row's cache flatters the figure. */
   path: string
-  /** A new path per request (random ids), so that one row's cache does not flatter the numbers. */
-  nextPath?: () => string
+  ids?: number
   headers?: Record<string, string>
   body?: string
   connections: number
+  /** Sign-ups kept running beside the load, each of these clients one after another. */
+  signups?: number
+  /** A floor runs when the Agora scenario it is compared with runs. */
+  floorOf?: string
+  /** The probe must answer a non-empty page: a filter that matches nothing measures nothing. */
+  expectItems?: boolean
 }
 
 export interface ScenarioContext {
   options: BenchOptions
-  user: BenchUser
+  /** Bearer token of the user the bench signed up. */
+  accessToken: string
   /** The server's JWT_SECRET: v2 cursors are signed with a key derived from it. */
   jwtSecret: string
 }
 
-const randomId = (max: number): number => 1 + Math.floor(Math.random() * max)
+/** Issue 8 sets these apart: the search and the writes at 10 connections, 20 sign-ups. */
+const FEW_CONNECTIONS = 10
+const SIGNUPS = 20
 
-export function buildScenarios ({ options, user, jwtSecret }: ScenarioContext): Scenario[] {
-  const { connections, products } = options
-  const bearer = { authorization: `Bearer ${user.accessToken}` }
+const list = (query: string): string => `/api/v1/products?${query}`
+
+/** The reference servers: the machine's ceiling and the two floors of the stack. */
+export function referenceScenarios ({ options, accessToken }: ScenarioContext): Scenario[] {
+  const { connections, users } = options
+  const bearer = { authorization: `Bearer ${accessToken}` }
+  return [
+    { name: 'ceiling', title: 'ceiling: bare node:http, GET /', target: 'ceiling', method: 'GET', path: '/', connections },
+    { name: 'fastify', title: 'Fastify alone, GET /', target: 'fastify', method: 'GET', path: '/', connections, floorOf: 'root' },
+    { name: 'floor-root', title: 'Fastify + duties, GET /', target: 'floor', method: 'GET', path: '/', connections, floorOf: 'root' },
+    {
+      name: 'floor-user',
+      title: 'minimal read + duties, GET /api/v1/users/{id} (Bearer)',
+      target: 'floor',
+      method: 'GET',
+      path: '/api/v1/users/{id}',
+      ids: users,
+      headers: bearer,
+      connections,
+      floorOf: 'user'
+    }
+  ]
+}
+
+/** Agora's scenarios: the hot routes of issue 8 and the filters a shop's front page sends. */
+export function agoraScenarios ({ options, accessToken, jwtSecret }: ScenarioContext): Scenario[] {
+  const { connections, products, users } = options
+  const bearer = { authorization: `Bearer ${accessToken}` }
+  const q = encodeURIComponent(options.query)
   // A cursor nine tenths into the table, made by the server's own codec: the client would
   // have to walk there page by page, and keyset pagination promises that depth costs nothing.
   const deepCursor = createCursorCodec(jwtSecret).encode('products', Math.floor(products * 0.9))
+  const get = (name: string, path: string, extra: Partial<Scenario> = {}): Scenario =>
+    ({ name, title: `GET ${path}`, target: 'agora', method: 'GET', path, connections, ...extra })
+  const page = (name: string, query: string): Scenario => get(name, list(query), { expectItems: true })
   return [
-    { name: 'ceiling', title: 'ceiling: bare node:http', target: 'ceiling', method: 'GET', path: '/', connections },
-    { name: 'health', title: 'GET /health', target: 'agora', method: 'GET', path: '/health', connections },
+    get('root', '/'),
+    get('user', '/api/v1/users/{id}', { title: 'GET /api/v1/users/{id} (Bearer)', ids: users, headers: bearer }),
+    get('product', '/api/v1/products/{id}', { ids: products }),
+    page('products-page', 'page=1&page_size=10'),
+    // `kitchen` is one kind of product in seven; 10–500 holds about two thirds of the
+    // seeded prices (5 to 2 000, log-uniform): hundreds of pages of 20 at 100 000 products.
+    page('products-filtered', 'tag=kitchen&min_price=10&max_price=500&sort=-price&page=3&page_size=20'),
+    page('products-in-stock', 'in_stock=true&sort=-created_at&page_size=20'),
+    page('products-tag-price', 'tag=furniture&sort=price&page_size=20'),
+    page('products-price-range', 'min_price=20&max_price=100&sort=price&page=2&page_size=20'),
+    page('products-search-sorted', `q=${q}&sort=-price&page_size=20`),
+    get('products-search', list(`q=${q}&page_size=10`), { connections: FEW_CONNECTIONS, expectItems: true }),
+    get('v2-first', '/api/v2/products?limit=20', { title: 'GET /api/v2/products?limit=20 (first page)', expectItems: true }),
+    get('v2-deep', `/api/v2/products?limit=20&cursor=${deepCursor}`, { title: 'GET /api/v2/products?limit=20&cursor=… (90 % deep)', expectItems: true }),
     {
-      name: 'product',
-      title: 'GET /api/v1/products/:id',
-      target: 'agora',
-      method: 'GET',
-      path: '/api/v1/products/1',
-      nextPath: () => `/api/v1/products/${randomId(products)}`,
-      connections
-    },
-    { name: 'products-page', title: 'GET /api/v1/products?page=1&page_size=10', target: 'agora', method: 'GET', path: '/api/v1/products?page=1&page_size=10', connections },
-    {
-      name: 'products-search',
-      title: `GET /api/v1/products?q=${options.query}&page_size=10`,
-      target: 'agora',
-      method: 'GET',
-      path: `/api/v1/products?q=${encodeURIComponent(options.query)}&page_size=10`,
-      connections
-    },
-    { name: 'v2-products-first', title: 'GET /api/v2/products?limit=20 (first page)', target: 'agora', method: 'GET', path: '/api/v2/products?limit=20', connections },
-    { name: 'v2-products-deep', title: 'GET /api/v2/products?limit=20&cursor=… (90 % deep)', target: 'agora', method: 'GET', path: `/api/v2/products?limit=20&cursor=${deepCursor}`, connections },
-    { name: 'users-me', title: 'GET /api/v1/users/me (Bearer)', target: 'agora', method: 'GET', path: '/api/v1/users/me', headers: bearer, connections },
-    {
-      name: 'login',
-      title: 'POST /api/v1/login (argon2id)',
+      name: 'product-create',
+      title: 'POST /api/v1/products (Bearer)',
       target: 'agora',
       method: 'POST',
-      path: '/api/v1/login',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: user.email, password: user.password }),
-      connections: options.loginConnections
-    }
+      path: '/api/v1/products',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Bench Walnut Lamp', description: 'A lamp the benchmark made.', price: 49.99, quantity: 3, tags: ['decor', 'home'] }),
+      connections: FEW_CONNECTIONS
+    },
+    get('product-signups', '/api/v1/products/{id}', { title: `GET /api/v1/products/{id} while ${SIGNUPS} sign-ups run`, ids: products, signups: SIGNUPS })
   ]
+}
+
+/** `--only` keeps a scenario when it is named, or when it is the floor of one that is. */
+export function selected (scenario: Scenario, only: string[]): boolean {
+  return only.length === 0 || scenario.name === 'ceiling' || only.includes(scenario.name) ||
+    (scenario.floorOf !== undefined && only.includes(scenario.floorOf))
+}
+
+/** The path of one request: `{id}` replaced by a random id in range. */
+export function concretePath (scenario: Scenario): string {
+  const ids = scenario.ids ?? 1
+  return scenario.path.replace('{id}', String(1 + Math.floor(Math.random() * ids)))
 }
