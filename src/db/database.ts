@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path'
 import { Kysely } from 'kysely'
 import type { Config } from '../config.js'
-import { PostgresDialectForAgora, createPool, type DbLogger } from './postgres.js'
+import { PostgresDialectForAgora } from './postgres.js'
+import type { DbLogger } from './postgres-pool.js'
 import { SqliteDialectForAgora } from './sqlite.js'
 import type { Database } from './tables.js'
 
@@ -19,6 +20,9 @@ export function sqlitePath (config: Config): string {
 
 /** A Kysely instance over better-sqlite3 or a pg pool, with safe settings for each. */
 export function createDb (config: Config, log?: DbLogger): Kysely<Database> {
-  if (dialectOf(config) === 'postgres') return new Kysely<Database>({ dialect: new PostgresDialectForAgora({ pool: createPool(config, log) }) })
+  if (dialectOf(config) === 'postgres') {
+    const pool = async () => (await import('./postgres-pool.js')).createPool(config, log)
+    return new Kysely<Database>({ dialect: new PostgresDialectForAgora({ pool }) })
+  }
   return new Kysely<Database>({ dialect: new SqliteDialectForAgora(sqlitePath(config)) })
 }

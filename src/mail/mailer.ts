@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { createTransport } from 'nodemailer'
-import { parseConnectionUrl } from 'nodemailer/lib/shared'
+import type { Transporter } from 'nodemailer'
 import type { Config } from '../config.js'
 import { singleLine } from './escape.js'
 
@@ -68,28 +67,35 @@ export function createMailer (config: Config, log: FastifyBaseLogger): Mailer {
       close () {}
     }
   }
+  const url = config.SMTP_URL
   const timeout = config.SMTP_TIMEOUT_MS
-  const transporter = createTransport({
-    ...parseConnectionUrl(config.SMTP_URL),
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    dnsTimeout: timeout,
-    socketCloseTimeout: Math.min(timeout, 5000)
-  }, { from: config.MAIL_FROM })
+  let transporter: Transporter | undefined
+  // nodemailer is loaded with the first mail, not at boot: it is a large share of a start.
+  async function connect (): Promise<Transporter> {
+    const [{ createTransport }, { parseConnectionUrl }] = await Promise.all([import('nodemailer'), import('nodemailer/lib/shared/index.js')])
+    transporter ??= createTransport({
+      ...parseConnectionUrl(url),
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      dnsTimeout: timeout,
+      socketCloseTimeout: Math.min(timeout, 5000)
+    }, { from: config.MAIL_FROM })
+    return transporter
+  }
   return {
     transport: 'smtp',
     async send (message, signal) {
       const { to, ...rest } = headerSafe(message)
       try {
         // An address object skips nodemailer's address parser: nothing left to split.
-        await transporter.sendMail({ ...rest, to: { name: '', address: to }, signal })
+        await (transporter ?? await connect()).sendMail({ ...rest, to: { name: '', address: to }, signal })
       } catch (error) {
         throw toMailError(error)
       }
     },
     close () {
-      transporter.close()
+      transporter?.close()
     }
   }
 }

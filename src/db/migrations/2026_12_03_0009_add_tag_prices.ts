@@ -11,6 +11,8 @@ export async function up (db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('product_tags').addColumn('price_cents', 'bigint', (col) => col.notNull().defaultTo(0)).execute()
   await sql`update product_tags set price_cents = (select price_cents from products where products.id = product_tags.product_id)`.execute(db)
   await db.schema.createIndex('product_tags_tag_price_idx').on('product_tags').columns(['tag', 'price_cents', 'product_id']).execute()
+  // A page's tags, in the order they were given, from the index alone (no sort per page).
+  await db.schema.createIndex('product_tags_product_idx').on('product_tags').columns(['product_id', 'position', 'tag']).execute()
   if (isPostgres) {
     await sql`create function product_tags_take_price() returns trigger language plpgsql as $$
     begin
@@ -46,6 +48,7 @@ export async function down (db: Kysely<any>): Promise<void> {
     await sql`drop function product_tags_follow_price()`.execute(db)
     await sql`drop function product_tags_take_price()`.execute(db)
   }
+  await db.schema.dropIndex('product_tags_product_idx').execute()
   await db.schema.dropIndex('product_tags_tag_price_idx').execute()
   await db.schema.alterTable('product_tags').dropColumn('price_cents').execute()
 }

@@ -1,0 +1,63 @@
+import pg from 'pg'
+import type { Config } from '../config.js'
+import { PREPARED_STATEMENT_MARK } from './postgres.js'
+
+// Loaded only when DATABASE_URL names PostgreSQL (database.ts): pg costs a tenth of a
+// second to load, which an SQLite server's start need not pay.
+
+export interface DbLogger {
+  error (obj: object, msg: string): void
+}
+
+const INT8_OID = 20
+const TIMESTAMPTZ_OID = 1184
+
+// pg returns int8 (ids, COUNT(*)) as strings and timestamptz as Date; Agora's rows hold
+// numbers and ISO strings on both dialects, so convert here, once.
+const pgTypes = {
+  getTypeParser (oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID) return parseSafeInteger
+    if (oid === TIMESTAMPTZ_OID) {
+      const parseDate = pg.types.getTypeParser(TIMESTAMPTZ_OID) as (value: string) => Date
+      return (value: string) => parseDate(value).toISOString()
+    }
+    return pg.types.getTypeParser(oid, format as 'text')
+  }
+} as pg.CustomTypesConfig
+
+function parseSafeInteger (value: string): number {
+  const number = Number(value)
+  if (!Number.isSafeInteger(number)) throw new RangeError(`int8 value ${value} does not fit a JavaScript number`)
+  return number
+}
+
+class PreparingClient extends pg.Client {}
+const plainQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown
+PreparingClient.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
+  const named = typeof config === 'string' && config.startsWith(PREPARED_STATEMENT_MARK)
+  return plainQuery.call(this, named ? { name: statementName(config), text: config } : config, ...rest)
+} as pg.Client['query']
+
+const statementNames = new Map<string, string>()
+function statementName (text: string): string {
+  let name = statementNames.get(text)
+  if (name === undefined) statementNames.set(text, name = `agora_${statementNames.size + 1}`)
+  return name
+}
+
+export function createPool (config: Config, log?: DbLogger): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: config.DATABASE_POOL_MAX,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    options: `-c search_path=${config.DATABASE_SCHEMA}`,
+    types: pgTypes,
+    Client: PreparingClient
+  })
+  // Without a listener, an idle client's error (a database restart) crashes the process.
+  pool.on('error', (error) => log?.error({ err: error }, 'PostgreSQL idle client error'))
+  return pool
+}
