@@ -54,21 +54,41 @@ const SECRET_PATHS = [
   ...FOREIGN_OBJECTS.flatMap((object) => SECRET_KEYS.flatMap((key) => [`${object}.${key}`, `${object}.*.${key}`]))
 ]
 
-/** The v1 resource routes, served under /api/v1 and again at the guide's unprefixed paths. */
+/** The v1 resource routes. */
 const v1Modules: FastifyPluginAsync[] = [usersRoutes, searchRoutes, authRoutes, passwordRoutes, productsRoutes, postsRoutes, uploadsRoutes]
 
-async function registerV1 (app: FastifyInstance): Promise<void> {
-  for (const module of v1Modules) await app.register(module, { prefix: '/api/v1' })
-  await app.register(async function unprefixedAliases (aliases) {
-    // Same handlers, documented once: the aliases stay out of the OpenAPI document.
-    aliases.addHook('onRoute', (route) => { route.schema = { ...route.schema, hide: true } })
-    for (const module of v1Modules) await aliases.register(module)
-  })
+/**
+ * The v1 resource routes, registered once under /api/v1. The guide's unprefixed paths
+ * (`/users`, `/login`, …) are rewritten to them before routing (`aliasToV1`), so that a
+ * route has one schema, one rate-limit bucket, one idempotency scope, one metrics series
+ * and one `Allow` list, whichever path the client used.
+ */
+async function registerV1 (app: FastifyInstance, v1Roots: Set<string>): Promise<void> {
+  await app.register(async function v1 (v1) {
+    v1.addHook('onRoute', (route) => { v1Roots.add(firstSegment(route.url.slice(V1_PREFIX.length))) })
+    for (const module of v1Modules) await v1.register(module)
+  }, { prefix: V1_PREFIX })
+}
+
+const V1_PREFIX = '/api/v1'
+
+/** `users` for `/users/me?x=1`. */
+function firstSegment (url: string): string {
+  return /^\/([^/?#]*)/.exec(url)?.[1] ?? ''
+}
+
+/** The URL a request is routed by: an unprefixed v1 path gets its /api/v1 prefix. */
+function aliasToV1 (v1Roots: Set<string>) {
+  return (url: string): string => v1Roots.has(firstSegment(url)) ? `${V1_PREFIX}${url}` : url
 }
 
 /** The only way to get an Agora app: the server, the CLI and the tests all call this. */
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // Filled as the v1 routes are registered, read for every request.
+  const v1Roots = new Set<string>()
+  const routedUrl = aliasToV1(v1Roots)
   const app = Fastify({
+    rewriteUrl: (request) => routedUrl(request.url ?? '/'),
     ...(options.loggerInstance !== undefined
       ? { loggerInstance: options.loggerInstance }
       : { logger: { level: config.LOG_LEVEL, redact: SECRET_PATHS } }),
@@ -114,7 +134,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(openapi)
 
   await app.register(systemRoutes)
-  await registerV1(app)
+  await registerV1(app, v1Roots)
   await app.register(v2Routes, { prefix: '/api/v2' })
   return app
 }

@@ -17,10 +17,11 @@ for (const dialect of testDialects()) {
       const user = await createUser(app)
       const cases: Array<[method: 'GET' | 'PUT', url: string, route: string | null, status: number]> = [
         ['GET', `/api/v1/users/${user.user.id}`, '/api/v1/users/:user_id', 200],
-        ['GET', `/users/${user.user.id}?page=7`, '/users/:user_id', 200],
+        // An unprefixed path is its /api/v1 route.
+        ['GET', `/users/${user.user.id}?page=7`, '/api/v1/users/:user_id', 200],
         ['GET', '/api/v1/users/987654', '/api/v1/users/:user_id', 404],
         ['GET', '/api/v1/users/abc', '/api/v1/users/:user_id', 422],
-        ['GET', '/search?q=needle-in-query', '/search', 200],
+        ['GET', '/search?q=needle-in-query', '/api/v1/search', 200],
         ['PUT', '/users/me', null, 405],
         ['GET', '/no/such/route-xyz', null, 404]
       ]
