@@ -16,13 +16,17 @@ const POLL_MS = 20
  */
 export default fp(async function inFlight (fastify) {
   const running = new Set<FastifyRequest>()
-  fastify.addHook('preHandler', async (request) => { running.add(request) })
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  // Synchronous hooks: every request runs them, and nothing in them waits.
+  fastify.addHook('preHandler', function (request, reply, done) {
+    running.add(request)
+    done()
+  })
+  fastify.addHook('onSend', function (request, reply, payload, done) {
     // The handler is done. Its response ends in `close`, whether it was written or its
     // connection went away (then `onResponse` never comes).
     if (reply.raw.destroyed) running.delete(request)
     else reply.raw.once('close', () => running.delete(request))
-    return payload
+    done(null, payload)
   })
   fastify.addHook('onClose', async () => {
     const deadline = Date.now() + DRAIN_DEADLINE_MS
