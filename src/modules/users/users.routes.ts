@@ -111,9 +111,12 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     },
     onRequest: fastify.authenticate
   }, async function (request) {
-    const user = await users.findUserById(db, rowId(request.params.user_id))
+    const viewer = signedInUser(request)
+    const id = rowId(request.params.user_id)
+    // The caller was loaded a moment ago by the guard: not fetched twice.
+    const user = id === viewer.id ? viewer : await users.findUserById(db, id)
     if (user === undefined) throw new UserNotFound(request.params.user_id)
-    return toUserResponse(user, signedInUser(request))
+    return toUserResponse(user, viewer)
   })
 
   fastify.patch('/users/:user_id', {
