@@ -87,8 +87,12 @@ export class GroupCommitSqliteDriver implements Driver {
   async destroy (): Promise<void> {
     await this.#lock.acquire()
     this.commitGroup()
-    // SQLite's advice for long-lived connections: refreshes statistics of tables that grew.
-    this.#writer.run('pragma optimize')
+    try {
+      // SQLite's advice for long-lived connections: refreshes statistics of tables that grew.
+      this.#writer.run('pragma optimize')
+    } catch {
+      // Advice only: a file already gone (or read-only) closes all the same.
+    }
     this.#reader.close()
     this.#writer.close()
   }
