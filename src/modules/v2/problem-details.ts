@@ -25,19 +25,24 @@ export function problemResponses (...statuses: Array<401 | 403 | 404 | 429>) {
   }]))
 }
 
-function sendProblem (
-  request: FastifyRequest, reply: FastifyReply, status: number, detail: string | ValidationIssue[], headers: Record<string, string> = {}
-): FastifyReply {
-  const problem = {
+/** An RFC 9457 problem detail for an error answered at `instance` (a path, no query). */
+export function toProblem (status: number, detail: string | ValidationIssue[], instance: string) {
+  return {
     type: 'about:blank',
     title: STATUS_CODES[status] ?? 'Error',
     status,
     detail: typeof detail === 'string'
       ? detail
       : detail.map((issue) => `${issue.loc.join('.')}: ${issue.msg}`).join('; '),
-    instance: request.url.split('?', 1)[0] ?? '/',
+    instance,
     ...(typeof detail === 'string' ? {} : { errors: detail })
   }
+}
+
+function sendProblem (
+  request: FastifyRequest, reply: FastifyReply, status: number, detail: string | ValidationIssue[], headers: Record<string, string> = {}
+): FastifyReply {
+  const problem = toProblem(status, detail, request.url.split('?', 1)[0] ?? '/')
   return reply.code(status).headers(headers).type(PROBLEM_JSON).send(problem)
 }
 
