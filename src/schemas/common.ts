@@ -52,8 +52,20 @@ export const bearerSecurity = [{ OAuth2PasswordBearer: [] }]
 
 export const TimestampSchema = Type.String({ format: 'date-time', examples: ['2026-11-24T10:00:00.000Z'] })
 
+/**
+ * Numbers in a query are converted from text, and `1e309` converts to Infinity, which
+ * passes an integer check: only a finite `maximum` makes it a 422. Any page or offset up
+ * to this is answered (past the last row, empty; the database never sees more than a safe
+ * offset, see `rowOffset`), and is written back as a plain integer: JavaScript writes
+ * 10^21 and above with an exponent.
+ */
+export const MAX_QUERY_INTEGER = 1e20
+
+/** The bound of a decimal query number that needs none narrower: finite. */
+export const MAX_QUERY_NUMBER = Number.MAX_VALUE
+
 export const PageQuerySchema = Type.Object({
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: Type.Integer({ minimum: 1, maximum: MAX_QUERY_INTEGER, default: 1 }),
   page_size: Type.Integer({ minimum: 1, maximum: 100, default: 10 })
 })
 export type PageQuery = Static<typeof PageQuerySchema>
