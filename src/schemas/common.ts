@@ -95,10 +95,14 @@ export const ValidationIssueSchema = Type.Object({
 
 export const ValidationErrorSchema = Type.Object({ detail: Type.Array(ValidationIssueSchema) }, { description: 'Validation error' })
 
-/** Response schemas for the error statuses a route can answer with. */
-export function errorResponses (...statuses: Array<400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429>) {
+/**
+ * Response schemas for the error statuses a route can answer with: those given, plus the
+ * 422 of its validation and the 429 of the global rate limit, which every route but the
+ * probes has. A route that reads a body (any POST, PUT, PATCH or DELETE) gives 413 and 415.
+ */
+export function errorResponses (...statuses: Array<400 | 401 | 403 | 404 | 409 | 412 | 413 | 415>) {
   return {
-    ...Object.fromEntries(statuses.map((status) => [status, ErrorSchema])),
+    ...Object.fromEntries([...statuses, 429].map((status) => [status, ErrorSchema])),
     422: ValidationErrorSchema
   }
 }

@@ -17,9 +17,12 @@ export const ProblemSchema = Type.Object({
   errors: Type.Optional(Type.Array(ValidationIssueSchema, { description: 'On a 422: one entry per problem' }))
 }, { description: 'An RFC 9457 problem detail' })
 
-/** Response schemas for a v2 route's error statuses, served as problem+json. */
-export function problemResponses (...statuses: Array<401 | 403 | 404 | 429>) {
-  return Object.fromEntries([...statuses, 422].map((status) => [status, {
+/**
+ * Response schemas for a v2 route's error statuses, served as problem+json: those given,
+ * plus 422 (validation) and 429 (the global rate limit).
+ */
+export function problemResponses (...statuses: Array<401 | 403 | 404>) {
+  return Object.fromEntries([...statuses, 422, 429].map((status) => [status, {
     description: STATUS_CODES[status],
     content: { [PROBLEM_JSON]: { schema: ProblemSchema } }
   }]))
