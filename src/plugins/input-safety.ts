@@ -109,23 +109,34 @@ const cleanBodies = new WeakSet<FastifyRequest>()
 type JsonParser = (request: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void) => void
 
 /**
- * JSON bodies decoded strictly: a body that is not UTF-8 (or says it is in another
- * charset) is refused rather than decoded with U+FFFD in place of its bytes, and one
- * nested deeper than MAX_DEPTH is refused before it is parsed.
+ * The text of a JSON body, decoded strictly: a body that is not UTF-8 (or says it is in
+ * another charset) is refused rather than decoded with U+FFFD in place of its bytes, and
+ * one nested deeper than MAX_DEPTH is refused before it is decoded or parsed. `clean`:
+ * the parsed value needs no walk for hostile values. Linear, and a few milliseconds a MiB.
  */
+export function readJsonText (body: Buffer, contentType: string | undefined): { text: string, clean: boolean } {
+  const charset = charsetOf(contentType)
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new UnsupportedCharset(charset)
+  if (nestsDeeperThan(body, MAX_DEPTH)) throw new RequestValidationError([{ loc: ['body'], ...TOO_DEEP }])
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    throw new RequestValidationError([NOT_UTF8])
+  }
+  return { text, clean: !mayHoldHostileValue(text) }
+}
+
 function strictJsonParser (parse: JsonParser) {
   return function (request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void): void {
-    const charset = charsetOf(request.headers['content-type'])
-    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return done(new UnsupportedCharset(charset))
-    if (nestsDeeperThan(body, MAX_DEPTH)) return done(new RequestValidationError([{ loc: ['body'], ...TOO_DEEP }]))
-    let text: string
+    let read: ReturnType<typeof readJsonText>
     try {
-      text = utf8.decode(body)
-    } catch {
-      return done(new RequestValidationError([NOT_UTF8]))
+      read = readJsonText(body, request.headers['content-type'])
+    } catch (error) {
+      return done(error as Error)
     }
-    if (!mayHoldHostileValue(text)) cleanBodies.add(request)
-    parse(request, text, done)
+    if (read.clean) cleanBodies.add(request)
+    parse(request, read.text, done)
   }
 }
 
