@@ -14,7 +14,8 @@ export const API_CSP_DIRECTIVES = {
   formAction: ["'none'"]
 }
 
-const HELMET_OPTIONS: HelmetOptions = {
+/** helmet's configuration: the source of every security header's value. */
+export const HELMET_OPTIONS: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: API_CSP_DIRECTIVES },
   // same-site rather than helmet's same-origin: a front end on another port of the
   // same host (CORS_ORIGINS' default) may show uploads in an <img>.
