@@ -1,6 +1,7 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { findHostileValue, MAX_DEPTH, mayHoldHostileValue, nestsDeeperThan, readJsonText } from '../../src/plugins/input-safety.js'
+import { findHostileValue, MAX_DEPTH } from '../../src/plugins/input-safety.js'
+import { mayHoldHostileValue, nestsDeeperThan, readJsonText } from '../../src/plugins/strict-json.js'
 import { buildTestApp, testDialects } from '../helpers/build-app.js'
 import { createUser, injectAs } from '../helpers/users.js'
 
