@@ -217,7 +217,13 @@ export function casesFor (op: Operation, options: CorpusOptions): HostileCase[] 
   return cases
 }
 
-/** A JSON body of about 1 MiB, mostly one array, with the members `op` needs. */
-export function arrayHeavyBody (base: Record<string, unknown>, elements = 500_000): string {
-  return `${JSON.stringify(base).slice(0, -1)}${Object.keys(base).length > 0 ? ',' : ''}"x":[${'1,'.repeat(elements - 1)}1]}`
+/**
+ * A JSON body of about 1 MiB, mostly one array of `elements` numbers nested `depth` levels
+ * down in member `x`, with the members `base` has. Deep elements are what a check that
+ * copies a location per element pays for most.
+ */
+export function arrayHeavyBody (base: Record<string, unknown>, elements = 500_000, depth = 1): string {
+  const members = JSON.stringify(base).slice(0, -1)
+  const array = `${'['.repeat(depth)}${'1,'.repeat(elements - 1)}1${']'.repeat(depth)}`
+  return `${members}${Object.keys(base).length > 0 ? ',' : ''}"x":${array}}`
 }

@@ -1,5 +1,6 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { MAX_DEPTH } from '../../src/plugins/input-safety.js'
 import { buildTestApp, testDialects } from '../helpers/build-app.js'
 import { sendRaw } from '../helpers/raw-http.js'
 import { createUser, injectAs, type TestUser } from '../helpers/users.js'
@@ -135,7 +136,7 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(missing, [])
     })
 
-    it('answers 1 MiB array-heavy bodies to every operation while GET /health stays prompt', { timeout: 120_000 }, async (t: TestContext) => {
+    it('answers 1 MiB array-heavy bodies to every operation while GET /health stays prompt', { timeout: 180_000 }, async (t: TestContext) => {
       const app = await buildTestApp(t, dialect)
       const { admin } = await createFixtures(app)
       const base = await app.listen({ host: '127.0.0.1', port: 0 })
@@ -144,13 +145,14 @@ for (const dialect of testDialects()) {
       const slow: string[] = []
       for (const op of operations) {
         const members = { ...(exampleOf(op.body!) as Record<string, unknown>), ...(op.path.endsWith('/password') ? { current_password: 'not-the-password' } : {}) }
-        // The better of two tries: a colleague's process can stall this one now and then,
-        // while a body check that holds the loop does so every time.
+        // The best of three tries: colleagues' processes can stall this one now and then,
+        // while a body check that holds the loop does so every time (and for seconds: no
+        // retry then). The array sits as deep as a body may nest (the body and `x` are two).
         let best = Infinity
-        for (let attempt = 0; attempt < 2 && best > 500; attempt++) {
-          best = Math.min(best, await healthWaitDuring(t, base, op, admin, arrayHeavyBody(members, 500_000)))
+        for (let attempt = 0; attempt < 3 && best > 1000 && (attempt === 0 || best < 3000); attempt++) {
+          best = Math.min(best, await healthWaitDuring(t, base, op, admin, arrayHeavyBody(members, 500_000, MAX_DEPTH - 2)))
         }
-        if (best > 500) slow.push(`${op.method} ${op.path}: /health took ${Math.round(best)} ms`)
+        if (best > 1000) slow.push(`${op.method} ${op.path}: /health took ${Math.round(best)} ms`)
       }
       t.assert.deepStrictEqual(slow, [])
     })
