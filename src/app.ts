@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, 
 import { answerClientError } from './client-error.js'
 import { frameworkErrorHandler } from './framework-errors.js'
 import { trustProxySetting, type Config } from './config.js'
+import { answerUnmetExpectations } from './expectation.js'
 import authRoutes from './modules/auth/auth.routes.js'
 import passwordRoutes from './modules/auth/password.routes.js'
 import postsRoutes from './modules/posts/posts.routes.js'
@@ -112,6 +113,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     routerOptions: { maxParamLength: 8192, querystringParser: parseQueryString }
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.server.headersTimeout = Math.min(10_000, config.REQUEST_TIMEOUT_MS)
+  answerUnmetExpectations(app.server)
 
   app.decorate('config', config)
   await app.register(db, { config })

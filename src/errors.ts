@@ -8,6 +8,10 @@ export const EmailTaken = createError('AGORA_EMAIL_TAKEN', 'Email already regist
 export const ProductNotFound = createError<[string | number]>('AGORA_PRODUCT_NOT_FOUND', 'Product %s not found', 404)
 export const PostNotFound = createError<[string | number]>('AGORA_POST_NOT_FOUND', 'Post %s not found', 404)
 export const UploadNotFound = createError<[string]>('AGORA_UPLOAD_NOT_FOUND', 'Upload %s not found', 404)
+/** A JSON body in a charset other than UTF-8: never decoded as if it were UTF-8. */
+export const UnsupportedCharset = createError<[string]>(
+  'AGORA_UNSUPPORTED_CHARSET', 'Unsupported Media Type: a JSON body must be UTF-8, not %s', 415
+)
 export const NotMultipart = createError('AGORA_NOT_MULTIPART', 'Unsupported Media Type: send multipart/form-data', 415)
 export const UploadTypeNotAllowed = createError<[string, string]>(
   'AGORA_UPLOAD_TYPE_NOT_ALLOWED', 'Unsupported Media Type: %s is %s, which is not an allowed upload type', 415

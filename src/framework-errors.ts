@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { errorAnswer } from './error-answer.js'
 
 type Route = (request: IncomingMessage, response: ServerResponse) => void
 
@@ -28,7 +29,7 @@ export function lenientUrl (url: string): string {
 /**
  * Fastify's `frameworkErrors`: what its router refuses before any route or hook runs. A
  * path with broken percent-encoding is routed again as literal text; a path segment longer
- * than the router takes gets the contract's shape and a request id.
+ * than the router takes gets the contract's shape, the security headers and a request id.
  */
 export function frameworkErrorHandler (route: Route) {
   return function (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
@@ -40,10 +41,10 @@ export function frameworkErrorHandler (route: Route) {
       route(request.raw, reply.raw)
       return
     }
-    // No hook runs for these requests, so the request id is set here. (Only v1 routes have
-    // path parameters, so the answer is always v1's `{detail}`.)
+    // No hook runs for these requests: the headers and the request id are set here.
     const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-    reply.code(tooLong ? 414 : 400).header('x-request-id', request.id)
-      .send({ detail: tooLong ? 'URI Too Long' : 'Bad Request: the URL cannot be decoded' })
+    const status = tooLong ? 414 : 400
+    const { headers, body } = errorAnswer(url, status, tooLong ? 'URI Too Long' : 'Bad Request: the URL cannot be decoded', request.id)
+    reply.code(status).headers(headers).send(body)
   }
 }

@@ -2,6 +2,7 @@ import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
 import addKeywords from 'ajv-keywords'
 import fp from 'fastify-plugin'
+import { isDeliverableAddress } from '../schemas/email.js'
 import { maxDecimalPlacesKeyword } from '../schemas/money.js'
 
 const shared: Options = {
@@ -15,6 +16,8 @@ const shared: Options = {
 function createAjv (options: Options): Ajv {
   const ajv = new Ajv({ ...shared, ...options })
   addFormats.default(ajv)
+  // Ajv's own `email` takes addresses no mail server would (a 200-character local part).
+  ajv.addFormat('email', { type: 'string', validate: isDeliverableAddress })
   // `transform: ['trim']` runs before the length checks, so " a " counts as one character.
   addKeywords.default(ajv, ['transform'])
   // `maxDecimalPlaces: 2` on prices: exact, where `multipleOf: 0.01` suffers float division.

@@ -52,8 +52,20 @@ export const bearerSecurity = [{ OAuth2PasswordBearer: [] }]
 
 export const TimestampSchema = Type.String({ format: 'date-time', examples: ['2026-11-24T10:00:00.000Z'] })
 
+/**
+ * Numbers in a query are converted from text, and `1e309` converts to Infinity, which
+ * passes an integer check: only a finite `maximum` makes it a 422. Any page or offset up
+ * to this is answered (past the last row, empty; the database never sees more than a safe
+ * offset, see `rowOffset`), and is written back as a plain integer: JavaScript writes
+ * 10^21 and above with an exponent.
+ */
+export const MAX_QUERY_INTEGER = 1e20
+
+/** The bound of a decimal query number that needs none narrower: finite. */
+export const MAX_QUERY_NUMBER = Number.MAX_VALUE
+
 export const PageQuerySchema = Type.Object({
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: Type.Integer({ minimum: 1, maximum: MAX_QUERY_INTEGER, default: 1 }),
   page_size: Type.Integer({ minimum: 1, maximum: 100, default: 10 })
 })
 export type PageQuery = Static<typeof PageQuerySchema>
@@ -83,10 +95,14 @@ export const ValidationIssueSchema = Type.Object({
 
 export const ValidationErrorSchema = Type.Object({ detail: Type.Array(ValidationIssueSchema) }, { description: 'Validation error' })
 
-/** Response schemas for the error statuses a route can answer with. */
-export function errorResponses (...statuses: Array<400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429>) {
+/**
+ * Response schemas for the error statuses a route can answer with: those given, plus the
+ * 422 of its validation and the 429 of the global rate limit, which every route but the
+ * probes has. A route that reads a body (any POST, PUT, PATCH or DELETE) gives 413 and 415.
+ */
+export function errorResponses (...statuses: Array<400 | 401 | 403 | 404 | 409 | 412 | 413 | 415>) {
   return {
-    ...Object.fromEntries(statuses.map((status) => [status, ErrorSchema])),
+    ...Object.fromEntries([...statuses, 429].map((status) => [status, ErrorSchema])),
     422: ValidationErrorSchema
   }
 }

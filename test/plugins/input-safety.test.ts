@@ -1,6 +1,7 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { findHostileValue, MAX_DEPTH } from '../../src/plugins/input-safety.js'
+import { mayHoldHostileValue, nestsDeeperThan, readJsonText } from '../../src/plugins/strict-json.js'
 import { buildTestApp, testDialects } from '../helpers/build-app.js'
 import { createUser, injectAs } from '../helpers/users.js'
 
@@ -79,6 +80,86 @@ describe('findHostileValue', () => {
     t.assert.strictEqual(findHostileValue({ wide }, 'body'), undefined)
     wide.push({ i: -1, s: '\u0000' })
     t.assert.deepStrictEqual(findHostileValue({ wide }, 'body')?.loc, ['body', 'wide', 200_000, 's'])
+  })
+})
+
+/**
+ * The best of `runs` timings of `fn`, in ms: the cost of the work itself, not of a busy
+ * machine. Each run counts the lesser of its wall-clock and CPU time, since colleagues'
+ * processes can take the CPU away for as long as they like.
+ */
+function bestOf (runs: number, fn: () => unknown): number {
+  let best = Infinity
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    const cpu = process.cpuUsage()
+    fn()
+    const { user, system } = process.cpuUsage(cpu)
+    best = Math.min(best, performance.now() - started, (user + system) / 1000)
+  }
+  return best
+}
+
+/** About 1 MiB of JSON in each shape a body can take, none of it hostile. */
+const ONE_MIB_BODIES: Record<string, string> = {
+  'numbers in an array': `{"refresh_token":"x","x":[${'1,'.repeat(499_999)}1]}`,
+  'strings in an array': `{"x":[${'"ab",'.repeat(199_999)}"ab"]}`,
+  'objects in an array': `{"x":[${'{},'.repeat(339_999)}{}]}`,
+  'arrays in an array': `{"x":[${'[],'.repeat(339_999)}[]]}`,
+  'one long string': `{"x":"${'é'.repeat(500_000)}"}`,
+  'many keys': `{${Array.from({ length: 90_000 }, (_, i) => `"k${i}":1`).join(',')}}`,
+  'nested to the limit': `{"x":${'['.repeat(MAX_DEPTH - 1)}${'1,'.repeat(500_000)}1${']'.repeat(MAX_DEPTH - 1)}}`
+}
+
+describe('the body check', () => {
+  it('reads a 1 MiB body of any shape in well under 50 ms', (t: TestContext) => {
+    for (const [shape, text] of Object.entries(ONE_MIB_BODIES)) {
+      const bytes = Buffer.from(text)
+      t.assert.ok(bytes.length > 900_000 && bytes.length <= 1_048_576, `${shape}: ${bytes.length} bytes`)
+      t.assert.strictEqual(readJsonText(bytes, 'application/json').clean, true, shape)
+      const ms = bestOf(5, () => readJsonText(bytes, 'application/json; charset=utf-8'))
+      t.assert.ok(ms < 25, `${shape}: ${ms.toFixed(1)} ms`)
+    }
+  })
+
+  it('walks a parsed 1 MiB array-heavy body in well under 50 ms, when it has to', (t: TestContext) => {
+    for (const shape of ['numbers in an array', 'strings in an array', 'objects in an array', 'arrays in an array', 'nested to the limit']) {
+      const value = JSON.parse(ONE_MIB_BODIES[shape]!)
+      const ms = bestOf(5, () => findHostileValue(value, 'body'))
+      t.assert.ok(ms < 25, `${shape}: ${ms.toFixed(1)} ms`)
+    }
+  })
+
+  it('refuses excessive nesting from the bytes, before they are decoded or parsed', (t: TestContext) => {
+    const deep = Buffer.from(nested('[', ']', 500_000))
+    t.assert.strictEqual(nestsDeeperThan(deep, MAX_DEPTH), true)
+    t.assert.ok(bestOf(3, () => nestsDeeperThan(deep, MAX_DEPTH)) < 5)
+    t.assert.strictEqual(nestsDeeperThan(Buffer.from(nested('[', ']', MAX_DEPTH)), MAX_DEPTH), false)
+    // Brackets inside strings, escaped quotes included, are text.
+    t.assert.strictEqual(nestsDeeperThan(Buffer.from(JSON.stringify([`${'['.repeat(100)}\\"${'{'.repeat(100)}`])), MAX_DEPTH), false)
+    t.assert.throws(() => readJsonText(deep, 'application/json'), (error: { issues?: Array<{ type: string }> }) => error.issues?.[0]?.type === 'too_deep')
+  })
+
+  it('refuses bytes that are not UTF-8 and charsets other than UTF-8', (t: TestContext) => {
+    for (const bytes of [[0xc0, 0xaf], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe9]]) {
+      const body = Buffer.concat([Buffer.from('{"name":"a'), Buffer.from(bytes), Buffer.from('b"}')])
+      t.assert.throws(() => readJsonText(body, 'application/json'), (error: { issues?: Array<{ type: string }> }) => error.issues?.[0]?.type === 'json_invalid')
+    }
+    for (const type of ['application/json; charset=latin1', 'application/json;charset="ISO-8859-1"', 'application/json; charset=utf-16']) {
+      t.assert.throws(() => readJsonText(Buffer.from('{}'), type), (error: { statusCode?: number }) => error.statusCode === 415, type)
+    }
+    for (const type of [undefined, 'application/json', 'application/json; charset=UTF-8', 'application/json; charset="utf8"']) {
+      t.assert.strictEqual(readJsonText(Buffer.from('{"a":"Zoë"}'), type).text, '{"a":"Zoë"}')
+    }
+  })
+
+  it('walks only a body whose text may hold a hostile value', (t: TestContext) => {
+    for (const text of ['{"a":"\\u0000"}', '{"a":"\\ud800"}', '{"a":"\\uDFFF"}', '{"a":1e400}', '{"a":1E+309}', `{"a":${'9'.repeat(400)}}`]) {
+      t.assert.strictEqual(mayHoldHostileValue(text), true, text)
+    }
+    for (const text of ['{"a":"Zoë \\u00e9"}', '{"a":1e99,"b":-1.5e-30}', `{"a":${'9'.repeat(99)}}`, '{"a":"\\\\"}']) {
+      t.assert.strictEqual(mayHoldHostileValue(text), false, text)
+    }
   })
 })
 

@@ -1,5 +1,9 @@
 import { describe, it, type TestContext } from 'node:test'
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
 import type { LightMyRequestResponse } from 'fastify'
+import helmet from 'helmet'
+import { HELMET_OPTIONS, SECURITY_HEADERS } from '../../src/plugins/security-headers.js'
 import { buildTestApp } from '../helpers/build-app.js'
 
 const API_CSP = "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'"
@@ -15,6 +19,14 @@ function directives (res: LightMyRequestResponse): Map<string, string[]> {
 }
 
 describe('security headers', () => {
+  it('are exactly what helmet\'s own middleware sets on a response, computed once', (t: TestContext) => {
+    const response = new ServerResponse(new IncomingMessage(new Socket()))
+    helmet(HELMET_OPTIONS)(response.req, response, () => {})
+    const set = Object.fromEntries(Object.entries(response.getHeaders()).map(([name, value]) => [name, String(value)]))
+    t.assert.deepStrictEqual(set, { ...SECURITY_HEADERS })
+    t.assert.ok(Object.isFrozen(SECURITY_HEADERS))
+  })
+
   it('sends helmet\'s headers and a CSP that lets nothing load on API responses, errors included', async (t: TestContext) => {
     const app = await buildTestApp(t, 'sqlite')
     for (const res of [

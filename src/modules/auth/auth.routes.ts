@@ -18,7 +18,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Log in with e-mail and password',
       consumes: ['application/json', 'application/x-www-form-urlencoded'],
       body: LoginBodySchema,
-      response: { 200: TokenResponseSchema, ...errorResponses(401, 429) }
+      response: { 200: TokenResponseSchema, ...errorResponses(401, 413, 415) }
     },
     config: { rateLimit: routeRateLimit(config, 'login') }
   }, async function (request) {
@@ -39,7 +39,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Trade a refresh token for a new token pair',
       description: 'Single use: presenting a spent token revokes every refresh token of its login.',
       body: RefreshBodySchema,
-      response: { 200: TokenResponseSchema, ...errorResponses(401) }
+      response: { 200: TokenResponseSchema, ...errorResponses(401, 413, 415) }
     }
   }, async function (request) {
     return await rotateRefreshToken(issuer, request.body.refresh_token)
@@ -51,7 +51,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'End the login a refresh token belongs to',
       description: 'Needs no access token; an unknown refresh token gets the same 204.',
       body: RefreshBodySchema,
-      response: { 204: Type.Null(), ...errorResponses() }
+      response: { 204: Type.Null(), ...errorResponses(413, 415) }
     }
   }, async function (request, reply) {
     await endLogin(db, request.body.refresh_token)

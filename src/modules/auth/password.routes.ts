@@ -23,7 +23,7 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       description: 'Ends every login of the user: refresh tokens are revoked and earlier access tokens refused.',
       security: bearerSecurity,
       body: ChangePasswordBodySchema,
-      response: { 204: Type.Null(), ...errorResponses(400, 401) }
+      response: { 204: Type.Null(), ...errorResponses(400, 401, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
@@ -40,7 +40,7 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Mail a password reset token',
       description: 'The same 202 whether or not the address has an account.',
       body: PasswordResetBodySchema,
-      response: { 202: PasswordResetAcceptedSchema, ...errorResponses(429) }
+      response: { 202: PasswordResetAcceptedSchema, ...errorResponses(413, 415) }
     },
     config: { rateLimit: routeRateLimit(config, 'passwordReset') }
   }, async function (request, reply) {
@@ -55,7 +55,7 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       tags: ['auth'],
       summary: 'Set a new password with a mailed reset token',
       body: PasswordResetConfirmBodySchema,
-      response: { 204: Type.Null(), ...errorResponses(400) }
+      response: { 204: Type.Null(), ...errorResponses(400, 413, 415) }
     }
   }, async function (request, reply) {
     await confirmPasswordReset(db, request.body.token, request.body.new_password)

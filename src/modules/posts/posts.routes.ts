@@ -33,7 +33,7 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Write a post as the caller',
       security: bearerSecurity,
       body: CreatePostBodySchema,
-      response: { 201: PostSchema, ...errorResponses(401) }
+      response: { 201: PostSchema, ...errorResponses(401, 413, 415) }
     },
     onRequest: fastify.authenticate,
     config: { idempotent: true }
@@ -88,7 +88,7 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       params: PostIdParamsSchema,
       headers: ConditionalHeadersSchema,
       body: UpdatePostBodySchema,
-      response: { 200: PostSchema, ...errorResponses(401, 403, 404, 412) }
+      response: { 200: PostSchema, ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
@@ -109,7 +109,7 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       security: bearerSecurity,
       params: PostIdParamsSchema,
       headers: ConditionalHeadersSchema,
-      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 412) }
+      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {

@@ -34,7 +34,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Create a product owned by the caller',
       security: bearerSecurity,
       body: CreateProductBodySchema,
-      response: { 201: ProductSchema, ...errorResponses(401) }
+      response: { 201: ProductSchema, ...errorResponses(401, 413, 415) }
     },
     onRequest: fastify.authenticate,
     config: { idempotent: true }
@@ -52,7 +52,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       tags: ['products'],
       summary: 'List products',
       querystring: ProductListQuerySchema,
-      response: { 200: ProductPageSchema }
+      response: { 200: ProductPageSchema, ...errorResponses() }
     }
   }, async function (request) {
     const { page, page_size: pageSize, sort } = request.query
@@ -88,7 +88,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       params: ProductIdParamsSchema,
       headers: ConditionalHeadersSchema,
       body: UpdateProductBodySchema,
-      response: { 200: ProductSchema, ...errorResponses(401, 403, 404, 412) }
+      response: { 200: ProductSchema, ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
@@ -112,7 +112,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       security: bearerSecurity,
       params: ProductIdParamsSchema,
       headers: ConditionalHeadersSchema,
-      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 412) }
+      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IdParams, Nullable, PageQuerySchema, PageSchema, TimestampSchema, TrimmedString } from '../../schemas/common.js'
+import { IdParams, MAX_QUERY_NUMBER, Nullable, PageQuerySchema, PageSchema, TimestampSchema, TrimmedString } from '../../schemas/common.js'
 import { fromCents, priceBoundToCents, PriceSchema } from '../../schemas/money.js'
 import type { ProductFilters, ProductWithTags } from './products.repository.js'
 
@@ -46,8 +46,9 @@ const sortError = { msg: `Input should be ${SORT_KEYS.map((key) => `'${key}'`).j
 export const ProductFilterQuerySchema = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 100, description: 'Contained in the name or description, case-insensitively; `%`, `_` and `\\` are literal' })),
   tag: Type.Optional(Type.String({ transform: ['trim', 'toLowerCase'], maxLength: 30, description: 'Carries this tag (case-insensitive)' })),
-  min_price: Type.Optional(Type.Number({ minimum: 0, description: 'Inclusive' })),
-  max_price: Type.Optional(Type.Number({ minimum: 0, description: 'Inclusive' })),
+  // Bounds past every price are clamped (priceBoundToCents), so any finite one is answered.
+  min_price: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_QUERY_NUMBER, description: 'Inclusive' })),
+  max_price: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_QUERY_NUMBER, description: 'Inclusive' })),
   in_stock: Type.Optional(Type.Boolean({ description: 'true: quantity > 0; false: quantity = 0' }))
 })
 export type ProductFilterQuery = Static<typeof ProductFilterQuerySchema>

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { sql } from 'kysely'
+import { ErrorSchema } from '../../schemas/common.js'
 import { countJobsByStatus, QUEUE_STATUSES } from '../jobs/jobs.repository.js'
 
 const StatusSchema = Type.Object({ status: Type.String() })
@@ -21,7 +22,7 @@ const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   const { db, redis, metrics } = fastify
 
   fastify.get('/', {
-    schema: { tags: ['system'], summary: 'Welcome', response: { 200: Type.Object({ message: Type.String() }) } }
+    schema: { tags: ['system'], summary: 'Welcome', response: { 200: Type.Object({ message: Type.String() }), 429: ErrorSchema } }
   }, async function () {
     return { message: 'Welcome to my API' }
   })

@@ -98,7 +98,7 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Delete a file (its uploader or an admin)',
       security: bearerSecurity,
       params: UploadIdParamsSchema,
-      response: { 204: Type.Null(), ...errorResponses(401, 403, 404) }
+      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {

@@ -31,7 +31,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       tags: ['users'],
       summary: 'Sign up',
       body: CreateUserBodySchema,
-      response: { 201: UserSchema, ...errorResponses(409, 429) }
+      response: { 201: UserSchema, ...errorResponses(409, 413, 415) }
     },
     config: { rateLimit: routeRateLimit(config, 'signup'), idempotent: true }
   }, async function (request, reply) {
@@ -55,7 +55,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'List users',
       security: bearerSecurity,
       querystring: PageQuerySchema,
-      response: { 200: UserPageSchema, ...errorResponses(401, 429) }
+      response: { 200: UserPageSchema, ...errorResponses(401) }
     },
     onRequest: fastify.authenticate,
     config: { rateLimit: routeRateLimit(config, 'usersList') }
@@ -83,7 +83,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Update the signed-in user',
       security: bearerSecurity,
       body: UpdateMeBodySchema,
-      response: { 200: UserSchema, ...errorResponses(401) }
+      response: { 200: UserSchema, ...errorResponses(401, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request) {
@@ -94,7 +94,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   })
 
   fastify.delete('/users/me', {
-    schema: { tags: ['users'], summary: 'Delete the signed-in user', security: bearerSecurity, response: { 204: Type.Null(), ...errorResponses(401) } },
+    schema: { tags: ['users'], summary: 'Delete the signed-in user', security: bearerSecurity, response: { 204: Type.Null(), ...errorResponses(401, 413, 415) } },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
     await deleteAccount(db, uploadDir, signedInUser(request).id)
@@ -126,7 +126,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       security: bearerSecurity,
       params: UserIdParamsSchema,
       body: AdminUpdateUserBodySchema,
-      response: { 200: UserSchema, ...errorResponses(401, 403, 404) }
+      response: { 200: UserSchema, ...errorResponses(401, 403, 404, 413, 415) }
     },
     onRequest: fastify.requireRole('admin')
   }, async function (request) {
@@ -141,7 +141,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Delete a user (admin)',
       security: bearerSecurity,
       params: UserIdParamsSchema,
-      response: { 204: Type.Null(), ...errorResponses(401, 403, 404) }
+      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 413, 415) }
     },
     onRequest: fastify.requireRole('admin')
   }, async function (request, reply) {

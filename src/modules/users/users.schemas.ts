@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { UserRow } from '../../db/tables.js'
-import { IdParams, Nullable, PageSchema, TimestampSchema, TrimmedString } from '../../schemas/common.js'
+import { IdParams, MAX_QUERY_INTEGER, Nullable, PageSchema, TimestampSchema, TrimmedString } from '../../schemas/common.js'
 
 const NameSchema = TrimmedString({ minLength: 1, maxLength: 100, description: 'Trimmed, 1–100 characters' })
 const AgeSchema = Nullable(Type.Integer({ minimum: 0, maximum: 150 }))
@@ -46,7 +46,7 @@ export const UserPageSchema = PageSchema(UserSchema)
 
 export const SearchQuerySchema = Type.Object({
   q: Type.String({ minLength: 3, maxLength: 50, description: 'Matched literally, case-insensitively, against names (and e-mails, for admins)' }),
-  skip: Type.Integer({ minimum: 0, default: 0 }),
+  skip: Type.Integer({ minimum: 0, maximum: MAX_QUERY_INTEGER, default: 0 }),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   sort: Type.Optional(Type.Union([Type.Literal('name'), Type.Literal('email'), Type.Literal('created_at')], {
     description: 'Ascending; `email` is for admins only. Default: id'

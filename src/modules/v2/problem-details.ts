@@ -17,27 +17,35 @@ export const ProblemSchema = Type.Object({
   errors: Type.Optional(Type.Array(ValidationIssueSchema, { description: 'On a 422: one entry per problem' }))
 }, { description: 'An RFC 9457 problem detail' })
 
-/** Response schemas for a v2 route's error statuses, served as problem+json. */
-export function problemResponses (...statuses: Array<401 | 403 | 404 | 429>) {
-  return Object.fromEntries([...statuses, 422].map((status) => [status, {
+/**
+ * Response schemas for a v2 route's error statuses, served as problem+json: those given,
+ * plus 422 (validation) and 429 (the global rate limit).
+ */
+export function problemResponses (...statuses: Array<401 | 403 | 404>) {
+  return Object.fromEntries([...statuses, 422, 429].map((status) => [status, {
     description: STATUS_CODES[status],
     content: { [PROBLEM_JSON]: { schema: ProblemSchema } }
   }]))
 }
 
-function sendProblem (
-  request: FastifyRequest, reply: FastifyReply, status: number, detail: string | ValidationIssue[], headers: Record<string, string> = {}
-): FastifyReply {
-  const problem = {
+/** An RFC 9457 problem detail for an error answered at `instance` (a path, no query). */
+export function toProblem (status: number, detail: string | ValidationIssue[], instance: string) {
+  return {
     type: 'about:blank',
     title: STATUS_CODES[status] ?? 'Error',
     status,
     detail: typeof detail === 'string'
       ? detail
       : detail.map((issue) => `${issue.loc.join('.')}: ${issue.msg}`).join('; '),
-    instance: request.url.split('?', 1)[0] ?? '/',
+    instance,
     ...(typeof detail === 'string' ? {} : { errors: detail })
   }
+}
+
+function sendProblem (
+  request: FastifyRequest, reply: FastifyReply, status: number, detail: string | ValidationIssue[], headers: Record<string, string> = {}
+): FastifyReply {
+  const problem = toProblem(status, detail, request.url.split('?', 1)[0] ?? '/')
   return reply.code(status).headers(headers).type(PROBLEM_JSON).send(problem)
 }
 
