@@ -109,10 +109,11 @@ export default fp(async function inputSafety (fastify) {
   for (const type of ['application/json', /^application\/[\w.-]+\+json$/i]) {
     fastify.addContentTypeParser(type, { parseAs: 'buffer' }, jsonParser)
   }
-  fastify.addHook('onRequest', async (request) => {
+  fastify.addHook('onRequest', function (request, reply, done) {
     const { headers } = request
     const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
     if (headers['content-type'] === undefined && hasBody) headers['content-type'] = 'application/json'
+    done()
   })
   fastify.addHook('onRoute', attachCheck)
 }, { name: 'input-safety' })
