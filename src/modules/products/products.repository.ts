@@ -1,5 +1,5 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely'
-import { containsTextIndexed, countTextMatches, rowOffset, textMatchPageIds } from '../../db/dialect-sql.js'
+import { containsTextIndexed, countTextMatches, idListParameter, inIdList, rowOffset, textMatchPageIds } from '../../db/dialect-sql.js'
 import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewProductRow, ProductRow, ProductRowUpdate } from '../../db/tables.js'
 
@@ -64,13 +64,14 @@ function idColumn (filters: ProductFilters) {
   return sql.ref<number>(filters.tag === undefined ? 'products.id' : 'product_tags.product_id')
 }
 
+const tagsOfProducts = preparedQuery((db: Db, ids: unknown) => db.selectFrom('product_tags').select(['product_id', 'tag'])
+  .where(inIdList(db, 'product_tags.product_id', ids))
+  .orderBy('product_id').orderBy('position'))
+
 /** Each product's tags, in the order they were given. */
 async function withTags (db: Db, rows: ProductRow[]): Promise<ProductWithTags[]> {
   if (rows.length === 0) return []
-  const tags = await db.selectFrom('product_tags').select(['product_id', 'tag'])
-    .where('product_id', 'in', rows.map((row) => row.id))
-    .orderBy('product_id').orderBy('position')
-    .execute()
+  const tags = await tagsOfProducts.execute(db, idListParameter(db, rows.map((row) => row.id)))
   const byProduct = new Map<number, string[]>(rows.map((row) => [row.id, []]))
   for (const { product_id: productId, tag } of tags) byProduct.get(productId)?.push(tag)
   return rows.map((row) => ({ ...row, tags: byProduct.get(row.id) ?? [] }))
@@ -106,7 +107,18 @@ export function productPageQuery (db: Db, filters: ProductFilters, order: Produc
 export async function listProducts (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number
 ): Promise<ProductWithTags[]> {
-  return await withTags(db, await productPageQuery(db, filters, order, offset, limit).execute())
+  const rows = order === undefined && isUnfiltered(filters)
+    ? await plainPage.execute(db, rowOffset(offset), limit)
+    : await productPageQuery(db, filters, order, offset, limit).execute()
+  return await withTags(db, rows)
+}
+
+// The page every visitor without filters gets: compiled once.
+const plainPage = preparedQuery((db: Db, offset: number, limit: number) =>
+  db.selectFrom('products').selectAll().orderBy('id').offset(offset).limit(limit))
+
+function isUnfiltered (filters: ProductFilters): boolean {
+  return Object.values(filters).every((value) => value === undefined || value === '')
 }
 
 /** The keyset page after `afterId` (by id ascending), for cursor pagination. */
@@ -139,8 +151,7 @@ export function productCountQuery (db: Db, filters: ProductFilters) {
  * triggers of migration 0008 keep; with them, a count over the index that serves them.
  */
 export async function countProducts (db: Db, filters: ProductFilters): Promise<number> {
-  const unfiltered = Object.values(filters).every((value) => value === undefined || value === '')
-  const row = unfiltered ? await allProducts.executeTakeFirst(db) : await productCountQuery(db, filters).executeTakeFirst()
+  const row = isUnfiltered(filters) ? await allProducts.executeTakeFirst(db) : await productCountQuery(db, filters).executeTakeFirst()
   return Number(row?.count ?? 0)
 }
 
