@@ -70,6 +70,10 @@ export async function runPrimary (config: Config, count: number): Promise<void> 
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  // A worker still booting when the signal came was not listening for the message yet.
+  cluster.on('listening', (worker) => {
+    if (stopping && worker.isConnected()) worker.send({ type: SHUTDOWN_MESSAGE })
+  })
 
   log.info({ workers: count }, 'starting workers')
   for (let i = 0; i < count; i++) fork()

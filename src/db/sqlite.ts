@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { SqliteAdapter, SqliteDialect, type DialectAdapter, type Kysely, type MigrationLockOptions } from 'kysely'
+import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver, type Kysely, type MigrationLockOptions } from 'kysely'
 
 /** A lock older than this belongs to a process that died while migrating. */
 const STALE_LOCK_MS = 10 * 60_000
@@ -34,9 +34,32 @@ class LockingSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/**
+ * Transactions take the write lock when they begin. A deferred one that reads and then
+ * writes, while another process (a worker of `serve --workers N`) committed in between,
+ * gets SQLITE_BUSY at once: the busy timeout cannot help it. An immediate one waits its
+ * turn in the busy timeout instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction (connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
 export class SqliteDialectForAgora extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0]
+
+  constructor (config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config)
+    this.#config = config
+  }
+
   override createAdapter (): DialectAdapter {
     return new LockingSqliteAdapter()
+  }
+
+  override createDriver (): Driver {
+    return new ImmediateSqliteDriver(this.#config)
   }
 }
 

@@ -8,6 +8,8 @@ const ANSWER_TIMEOUT_MS = 5000
 interface MetricsRequest { type: typeof REQUEST, id: number }
 interface MetricsResponse { type: typeof RESPONSE, id: number, text?: string, error?: string }
 
+let workerAggregation: Registry | undefined
+
 /**
  * In a worker of `agora serve --workers N`: offers `registry` to the primary's
  * aggregation, and returns what fetches the whole group's metrics from the primary, so
@@ -15,8 +17,7 @@ interface MetricsResponse { type: typeof RESPONSE, id: number, text?: string, er
  */
 export function clusterMetrics (registry: Registry): () => Promise<string> {
   // Constructing one installs prom-client's listener for the primary's requests.
-  const aggregation = new AggregatorRegistry()
-  aggregation.setDefaultLabels({})
+  workerAggregation ??= new AggregatorRegistry()
   AggregatorRegistry.setRegistries([registry])
   const pending = new Map<number, (response: MetricsResponse) => void>()
   let next = 0
