@@ -179,3 +179,48 @@ export function postgresDir (t: Cleanup): string {
 export function sleep (ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+export interface Load {
+  answers: Answer[]
+  /** Network errors: a request that got no answer at all. */
+  errors: string[]
+  stop (): Promise<void>
+}
+
+/**
+ * A stream of reads and writes from `clients` loops, each request on a keep-alive
+ * connection, until `stop()`.
+ */
+export function startLoad (port: number, token: string, clients = 4, pauseMs = 10): Load {
+  const load: Load = { answers: [], errors: [], stop: async () => {} }
+  const state = { running: true }
+  const loops = Array.from({ length: clients }, async (_, client) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+    for (let n = 0; state.running; n++) {
+      const write = n % 2 === 0
+      try {
+        load.answers.push(await request(port, write ? 'POST' : 'GET', write ? '/api/v1/products' : '/api/v1/products?page_size=5', {
+          agent, token, ...(write ? { body: { name: `load ${client}-${n}`, price: 2, quantity: 1 } } : {})
+        }))
+      } catch (error) {
+        load.errors.push(`${write ? 'POST' : 'GET'}: ${(error as Error).message}`)
+      }
+      await sleep(pauseMs)
+    }
+    agent.destroy()
+  })
+  load.stop = async () => {
+    state.running = false
+    await Promise.all(loops)
+  }
+  return load
+}
+
+/** Answers other than 2xx, as `status body` lines, but 503s that carry Retry-After and `{detail}`. */
+export function unexpected (answers: Answer[]): string[] {
+  return answers.filter((a) => {
+    if (a.status < 300) return false
+    if (a.status !== 503) return true
+    return a.headers['retry-after'] === undefined || typeof (JSON.parse(a.body) as { detail?: unknown }).detail !== 'string'
+  }).map((a) => `${a.status} ${a.body}`)
+}
