@@ -65,3 +65,18 @@ describe('agora serve --workers 2 (SQLite)', () => {
     t.assert.deepStrictEqual(await server.exited, { code: 0, signal: null })
   })
 })
+
+describe('agora serve signals', () => {
+  it('a second signal ends a draining server at once', async (t: TestContext) => {
+    const dir = tempDir(t, 'second-signal')
+    const port = await freePort()
+    const server = startAgora(t, ['serve'], agoraEnv(dir, port, { SHUTDOWN_DRAIN_MS: '60000' }), dir)
+    await waitReady(port)
+    server.child.kill('SIGTERM')
+    await waitFor(() => server.logs.some((l) => l.msg === 'draining before shutdown'), 5000, 'the drain to start')
+    const signalled = Date.now()
+    server.child.kill('SIGINT')
+    t.assert.deepStrictEqual(await server.exited, { code: 1, signal: null })
+    t.assert.ok(Date.now() - signalled < 2000, 'not after the drain')
+  })
+})
