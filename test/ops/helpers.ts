@@ -46,7 +46,7 @@ export interface Proc {
 }
 
 /** Runs a command, keeping its JSON log lines; `t.after` kills it if it still runs. */
-export function start (t: Cleanup, command: string, args: string[], options: { env?: NodeJS.ProcessEnv, cwd?: string } = {}): Proc {
+export function start (t: Cleanup, command: string, args: string[], options: { env?: NodeJS.ProcessEnv, cwd?: string, stopSignal?: NodeJS.Signals } = {}): Proc {
   const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   const logs: Array<Record<string, unknown>> = []
   let pending = ''
@@ -68,9 +68,12 @@ export function start (t: Cleanup, command: string, args: string[], options: { e
   })
   t.after(async () => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
+      // nginx's workers outlive a master killed outright, and hold our pipes open.
+      child.kill(options.stopSignal ?? 'SIGKILL')
       await exited
     }
+    child.stdout.destroy()
+    child.stderr.destroy()
   })
   return { child, logs, exited }
 }
