@@ -12,6 +12,8 @@ const DATABASE_URL = process.env.TEST_DATABASE_URL ?? ''
 const REDIS_URL = process.env.TEST_REDIS_URL ?? ''
 const INSTANCES = 2
 const DRAIN_MS = 1500
+/** nginx leaves an instance that refused a connection alone this long (the recipe: 5 s). */
+const FAIL_TIMEOUT_S = 1
 
 function whySkip (): string | false {
   if (spawnSync('nginx', ['-v']).status !== 0) return 'skipped: nginx is not installed (apt-get install nginx; .ci/run does)'
@@ -21,11 +23,12 @@ function whySkip (): string | false {
 
 /**
  * deploy/nginx/agora.conf with the test's ports, and nginx's upstream keep-alive timeout
- * cut to 1 s, so that the instances' drain can be short too; the rest as written.
+ * and fail timeout cut to 1 s, so that the instances' drain and the pause between two
+ * restarts can be short too; the rest as written.
  */
 function renderRecipe (listenPort: number, upstreamPorts: number[]): string {
   const recipe = readFileSync(RECIPE, 'utf8')
-  const servers = upstreamPorts.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=5s;`).join('\n')
+  const servers = upstreamPorts.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=${FAIL_TIMEOUT_S}s;`).join('\n')
   const rendered = recipe
     .replace(/^\s*server 127\.0\.0\.1:\d+.*\n/gm, '')
     .replace('upstream agora {\n', `upstream agora {\n${servers}\n`)
@@ -101,6 +104,9 @@ describe('the nginx recipe (deploy/nginx/agora.conf) in front of two instances',
       t.assert.deepStrictEqual(await instances[i]!.exited, { code: 0, signal: null })
       instances[i] = startAgora(t, ['serve'], env(port), dir)
       await waitReady(port)
+      // As deploy/rolling-restart.sh does: until nginx tries it again, the restarted
+      // instance does not count as up, and the next one must not go down before that.
+      await sleep(FAIL_TIMEOUT_S * 1000 + 500)
     }
     await sleep(500)
     await load.stop()
