@@ -62,7 +62,7 @@ describe('faults of PostgreSQL and Redis, and SIGTERM', { skip: missing !== unde
   })
 
   it('keeps limiting while Redis is down, fails fast while it is frozen, and uses it again when it is back', async (t: TestContext) => {
-    await startInstance(t, { RATE_LIMIT_LOGIN: '3/minute', REDIS_TIMEOUT_MS: '500' })
+    await startInstance(t, { RATE_LIMIT_LOGIN: '3/minute', REDIS_TIMEOUT_MS: '2000' })
     const load = startLoad(port, token, 2)
     await sleep(200)
     redis.proc.child.kill('SIGKILL')
@@ -76,7 +76,7 @@ describe('faults of PostgreSQL and Redis, and SIGTERM', { skip: missing !== unde
 
     redis.proc.child.kill('SIGSTOP')
     t.after(() => { redis.proc.child.kill('SIGCONT') })
-    await sleep(1000) // the first requests wait for the timeout once
+    await sleep(2500) // the first requests wait for the timeout once
     const timings: number[] = []
     for (let n = 0; n < 20; n++) timings.push((await request(port, 'GET', '/api/v1/products?page_size=1')).ms)
     const ready = await request(port, 'GET', '/ready')
@@ -84,9 +84,9 @@ describe('faults of PostgreSQL and Redis, and SIGTERM', { skip: missing !== unde
     await waitReady(port)
     await load.stop()
 
-    t.assert.ok(Math.max(...timings) < 250, `a frozen Redis costs milliseconds, not its timeout: ${timings.map(Math.round).join(', ')} ms`)
+    t.assert.ok(Math.max(...timings) < 1000, `a frozen Redis costs milliseconds, not its 2 s timeout: ${timings.map(Math.round).join(', ')} ms`)
     t.assert.strictEqual(ready.status, 503)
-    t.assert.ok(ready.ms < 250, '/ready does not wait for a frozen Redis either')
+    t.assert.ok(ready.ms < 1000, '/ready does not wait for a frozen Redis either')
     t.assert.strictEqual(agora.child.exitCode, null, 'still running')
     t.assert.deepStrictEqual(load.errors, [])
     t.assert.deepStrictEqual(unexpected(load.answers), [])
