@@ -18,6 +18,7 @@ import v2Routes from './modules/v2/v2.routes.js'
 import auth from './plugins/auth.js'
 import cors from './plugins/cors.js'
 import db from './plugins/db.js'
+import drain from './plugins/drain.js'
 import errorHandler from './plugins/error-handler.js'
 import idempotency from './plugins/idempotency.js'
 import inFlight from './plugins/in-flight.js'
@@ -104,6 +105,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     http: { connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS) },
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    // Fastify's own 503 while closing has neither the contract's body nor Retry-After. The
+    // server drains before it closes (server.ts), so the few requests that still come on
+    // an open connection are served, each with `Connection: close`.
+    return503OnClosing: false,
     clientErrorHandler: answerClientError,
     frameworkErrors: frameworkErrorHandler((request, response) => app.routing(request, response)),
     onProtoPoisoning: 'error',
@@ -123,6 +128,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(errorHandler)
   await app.register(metrics, { config })
   await app.register(requestLog)
+  await app.register(drain)
   // After the request id, before everything that can refuse a request, so that 429s and
   // preflights carry these headers too; preflights end in cors before they are counted.
   await app.register(securityHeaders)

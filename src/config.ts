@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import { Type, type Static } from '@sinclair/typebox'
@@ -47,6 +48,23 @@ export const ConfigSchema = Type.Object({
   BODY_LIMIT: Type.Integer({ default: 1_048_576, minimum: 1024, description: 'Largest JSON or form body, in bytes' }),
   REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1000, description: 'Longest time a client may take to send a whole request' }),
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 600_000, description: 'Idle keep-alive connections close after this' }),
+  SHUTDOWN_DRAIN_MS: Type.Integer({
+    default: 15_000,
+    minimum: 0,
+    maximum: 600_000,
+    description: 'On SIGTERM/SIGINT, how long to keep serving (with `/ready` at 503 and `Connection: close` on every response) before new connections are refused; longer than the proxy\'s keep-alive timeout and health-check interval'
+  }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    default: 10_000,
+    minimum: 100,
+    maximum: 600_000,
+    description: 'After the drain, how long requests in flight get to finish before their connections are cut'
+  }),
+  WORKERS: Type.String({
+    default: '1',
+    pattern: '^(auto|[1-9]\\d{0,2})$',
+    description: 'Processes `agora serve` runs (node:cluster): a number, or `auto` for one per core'
+  }),
   SMTP_URL: Type.Optional(Type.String({
     pattern: '^smtps?://[^\\s]+$',
     description: '`smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://user:pass@host:465`; unset: mail is written to the log'
@@ -96,6 +114,12 @@ export const ConfigSchema = Type.Object({
     description: 'Browser origins allowed to call the API with credentials, comma-separated (`scheme://host[:port]`)'
   }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$', description: '`redis://host:6379`: rate-limit counters shared by every instance; unset: kept in memory' })),
+  REDIS_TIMEOUT_MS: Type.Integer({
+    default: 1000,
+    minimum: 10,
+    maximum: 60_000,
+    description: 'Longest wait for a Redis reply; after a failure, Redis is left alone (limits count in memory) until a background ping answers'
+  }),
   REDIS_KEY_PREFIX: Type.String({ default: 'agora:', pattern: '^\\S{1,100}$', description: 'Prefix of every key Agora writes to Redis' }),
   RATE_LIMIT_ENABLED: Type.Boolean({ default: true, description: '`false` turns every rate limit off (benchmarks)' }),
   RATE_LIMIT_GLOBAL: Type.String({ default: '1000/minute', pattern: RATE, description: 'Requests per client to any route' }),
@@ -176,6 +200,11 @@ export function withJwtSecret (config: Config): Config {
 /** Where uploaded files are kept. */
 export function uploadDirOf (config: Config): string {
   return resolve(config.UPLOAD_DIR ?? join(config.DATA_DIR, 'uploads'))
+}
+
+/** WORKERS as a number of processes: `auto` is one per core. */
+export function workerCount (config: Config, cores = availableParallelism()): number {
+  return config.WORKERS === 'auto' ? cores : Number(config.WORKERS)
 }
 
 /** UPLOAD_ALLOWED_TYPES as a set. */

@@ -36,6 +36,14 @@ export const IdempotencyKeyInUse = createError(
   'AGORA_IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed; retry later', 409
 )
 
+/** Thrown with a `retry-after` header when the instance cannot serve a request now (draining, a dependency away). */
+export const ServiceUnavailable = createError<[string]>('AGORA_UNAVAILABLE', 'Service unavailable: %s', 503)
+
+/** A ServiceUnavailable that tells the client when to come back. */
+export function serviceUnavailable (reason: string, retryAfterSeconds = 1): Error {
+  return Object.assign(new ServiceUnavailable(reason), { headers: { 'retry-after': String(retryAfterSeconds) } })
+}
+
 /** One problem with the request, in FastAPI's shape: where it is, what is wrong, its kind. */
 export interface ValidationIssue {
   loc: Array<string | number>

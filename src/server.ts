@@ -1,21 +1,16 @@
-import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { uploadDirOf, type Config } from './config.js'
+import { shutDownOnSignals } from './lifecycle/shutdown.js'
 import { removeAbandonedFiles } from './modules/uploads/upload-storage.js'
 
 /**
  * Builds the app, listens, starts the job worker (unless JOBS_WORKER_IN_SERVE=false), and
- * closes it all gracefully on SIGINT/SIGTERM.
+ * drains and closes it all on SIGINT/SIGTERM (lifecycle/shutdown.ts).
  */
 export async function startServer (config: Config): Promise<FastifyInstance> {
   const app = await buildApp(config)
-  // The jobs' shutdown deadline comes first; HTTP connections and the database close after.
-  closeWithGrace({ delay: Math.max(10_000, config.JOBS_SHUTDOWN_DEADLINE_MS + 5000) }, async ({ signal, err }) => {
-    if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
-    else app.log.info({ signal }, 'closing')
-    await app.close()
-  })
+  shutDownOnSignals(app, config)
   await app.listen({ host: config.HOST, port: config.PORT })
   // An upload cannot take longer than its request may: older partial files are a crash's.
   const abandoned = await removeAbandonedFiles(uploadDirOf(config), config.REQUEST_TIMEOUT_MS * 2)

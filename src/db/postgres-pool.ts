@@ -59,5 +59,11 @@ export function createPool (config: Config, log?: DbLogger): pg.Pool {
   })
   // Without a listener, an idle client's error (a database restart) crashes the process.
   pool.on('error', (error) => log?.error({ err: error }, 'PostgreSQL idle client error'))
+  // The pool listens to idle clients only: a checked-out client whose connection is cut
+  // (57P01 on a restart) would emit an unhandled 'error' and crash the process. Its query
+  // fails with the same error, which answers 503, and the pool drops the broken client.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => log?.error({ err: error }, 'PostgreSQL connection lost'))
+  })
   return pool
 }

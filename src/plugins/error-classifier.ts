@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv'
 import type { FastifyError } from 'fastify'
+import { isConnectionError } from '../db/connection-errors.js'
 import { RequestValidationError, type ValidationIssue } from '../errors.js'
 
 /** What an error means for the client, before it is written as v1 JSON or a v2 problem. */
@@ -113,8 +114,10 @@ export function classifyError (error: FastifyError): ClassifiedError {
   const bodyIssue = BODY_ISSUES[error.code]
   if (bodyIssue !== undefined) return { statusCode: 422, detail: [bodyIssue], headers }
 
+  // The database is restarting or a connection was cut: worth a retry, not a 500.
+  if (isConnectionError(error)) return { statusCode: 503, detail: 'Service temporarily unavailable: retry shortly', headers: { 'retry-after': '1' } }
   const statusCode = error.statusCode ?? 500
-  if (statusCode < 400 || statusCode >= 500) return { statusCode: 500, detail: 'Internal server error', headers }
+  if (statusCode < 400 || (statusCode >= 500 && statusCode !== 503)) return { statusCode: 500, detail: 'Internal server error', headers }
   // `error.headers` as http-errors and Fastify's own handler read it (a 429's Retry-After).
   const own = (error as FastifyError & { headers?: unknown }).headers
   if (own !== null && typeof own === 'object') {

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
@@ -5,6 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Config } from '../config.js'
 import type { Database } from '../db/tables.js'
 import { countJobsByStatus, QUEUE_STATUSES } from '../modules/jobs/jobs.repository.js'
+import { clusterMetrics } from './metrics-cluster.js'
 
 // The route label of a request that matched no route (404, 405): never its URL, so a scan adds no series.
 const UNMATCHED_ROUTE = 'unmatched'
@@ -48,6 +50,8 @@ export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
     help: 'Jobs in the queue by status (queued includes retries; failed are out of attempts)',
     labelNames: ['status'],
     registers: [],
+    // Every worker of a cluster reads the same queue: one of them tells the depth.
+    aggregator: 'max',
     async collect () {
       try {
         const counts = await countJobsByStatus(db, QUEUE_STATUSES)
@@ -60,9 +64,14 @@ export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
     }
   }))
   const registry = Registry.merge([processMetrics(), own])
+  const groupText = cluster.isWorker ? clusterMetrics(registry) : undefined
 
   return {
     registry,
+    /** The exposition text: this process's, or in a cluster worker the whole group's. */
+    async text (): Promise<string> {
+      return groupText !== undefined ? await groupText() : await registry.metrics()
+    },
     /** Records one answered request; `route` is the template, or undefined when none matched. */
     observeRequest (method: string, route: string | undefined, statusCode: number, seconds: number): void {
       const labels = { method, route: route ?? UNMATCHED_ROUTE, status_code: statusCode }

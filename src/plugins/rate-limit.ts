@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import { createRequire } from 'node:module'
 import rateLimit, { normalizeIP, type FastifyRateLimitStore, type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
@@ -5,6 +6,7 @@ import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { ConfigError, type Config } from '../config.js'
 import { RateLimited } from '../errors.js'
+import { clusterCounters, localCounters, type Store } from './rate-limit-counters.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,12 +18,9 @@ declare module 'fastify' {
   }
 }
 
-type Store = Pick<FastifyRateLimitStore, 'incr'>
-
-// The package's own counters. Left to itself it gives every route a store of its own, so
+// The package's Redis counters. Left to itself it gives every route a store of its own, so
 // `/users` and `/api/v1/users` would count apart; SharedStore below keeps one per limit.
 const require = createRequire(import.meta.url)
-const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, cache: number) => Store
 const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, key: string) => Store
 
 /** The contract's limits, each set by its variable. */
@@ -92,26 +91,30 @@ function rateLimited (ttlMs: number): Error {
  * scanning for URLs is limited like anything else) but those of routes configured with
  * `globalRateLimit: false`, and the routes' own limits from
  * `config: { rateLimit: routeRateLimit(config, name) }`. Counters live in Redis when
- * REDIS_URL is set, else in bounded in-memory LRUs. A 429 is thrown, so the error
+ * REDIS_URL is set (in memory while Redis is away), else in bounded in-memory LRUs, which
+ * the primary of `agora serve --workers N` keeps for all its workers. A 429 is thrown, so the error
  * handler writes it (`{detail}` in v1, a problem in v2).
  * @see https://github.com/fastify/fastify-rate-limit
  */
 export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, { config }) {
   if (!config.RATE_LIMIT_ENABLED) return
-  const { redis } = fastify
-  let storeFor: (key: string) => Store
-  if (redis !== null) {
+  const { redis, redisCircuit } = fastify
+  const local = cluster.isWorker ? clusterCounters() : localCounters(config.RATE_LIMIT_CACHE_SIZE)
+  let storeFor: (key: string) => Store = local
+  if (redis !== null && redisCircuit !== null) {
     const shared = new RedisStore(false, false, redis, `${config.REDIS_KEY_PREFIX}rate-limit:`)
-    storeFor = () => shared
-  } else {
-    // One LRU per limit: a flood of new clients on one limit cannot evict another's counters.
-    const stores = new Map<string, Store>()
-    storeFor = (key) => {
-      const name = key.slice(0, key.indexOf(':'))
-      let store = stores.get(name)
-      if (store === undefined) stores.set(name, store = new LocalStore(false, false, config.RATE_LIMIT_CACHE_SIZE))
-      return store
+    // Redis away: count in this instance's memory rather than let every client through.
+    const fallback: Store = {
+      incr (key, callback, timeWindow, max) {
+        if (redisCircuit.open) return local(key).incr(key, callback, timeWindow, max)
+        shared.incr(key, (error, result) => {
+          if (error === null || error === undefined) return callback(error, result)
+          redisCircuit.record(error)
+          local(key).incr(key, callback, timeWindow, max)
+        }, timeWindow, max)
+      }
     }
+    storeFor = () => fallback
   }
   class SharedStore implements FastifyRateLimitStore {
     incr (...args: Parameters<Store['incr']>): void { storeFor(args[0]).incr(...args) }
@@ -121,7 +124,8 @@ export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, {
   await fastify.register(rateLimit, {
     global: false, // the global limit is the hook below, which also counts routes that have their own
     store: SharedStore,
-    // Redis unreachable: serve rather than fail every request; /ready reports it.
+    // The counters cannot be reached at all (in a cluster, the primary is gone): serve
+    // rather than fail every request.
     skipOnError: true,
     errorResponseBuilder: (request, context) => rateLimited(context.ttl),
     onExceeded: (request, key) => request.log.warn({ limit: key.slice(0, key.indexOf(':')) }, 'rate limit exceeded')

@@ -1,19 +1,22 @@
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import type { Config } from '../config.js'
+import { createRedisCircuit, type RedisCircuit } from './redis-circuit.js'
 
 /**
  * A client for REDIS_URL. Commands fail at once while the server is away (no offline
  * queue), rather than hold every request; the client keeps reconnecting meanwhile.
  */
-export function createRedis (url: string): Redis {
-  return new Redis(url, { connectTimeout: 2000, commandTimeout: 1000, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+export function createRedis (url: string, timeoutMs = 1000): Redis {
+  return new Redis(url, { connectTimeout: 2000, commandTimeout: timeoutMs, maxRetriesPerRequest: 1, enableOfflineQueue: false })
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The Redis client when REDIS_URL is set, else null. */
     redis: ReturnType<typeof createRedis> | null
+    /** Whether Redis is away, and commands that give up at once while it is; null without Redis. */
+    redisCircuit: RedisCircuit | null
   }
 }
 
@@ -25,18 +28,23 @@ declare module 'fastify' {
 export default fp<{ config: Config }>(async function redis (fastify, { config }) {
   if (config.REDIS_URL === undefined) {
     fastify.decorate('redis', null)
+    fastify.decorate('redisCircuit', null)
     return
   }
-  const client = createRedis(config.REDIS_URL)
+  const client = createRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS)
+  const circuit = createRedisCircuit(client, fastify.log)
   // Wait for the first connection (or the first failure: Redis being away does not stop the boot).
   await new Promise<void>((resolve) => {
     client.once('ready', resolve)
     client.once('error', () => resolve())
   })
-  client.on('error', (error: Error) => fastify.log.warn({ err: error }, 'redis connection error'))
+  // Every failed reconnect emits one; the circuit logs the outage itself, once.
+  client.on('error', (error: Error) => fastify.log.debug({ err: error }, 'redis connection error'))
   fastify.addHook('onClose', async () => {
+    circuit.stop()
     if (client.status === 'ready') await client.quit()
     else client.disconnect()
   })
   fastify.decorate('redis', client)
+  fastify.decorate('redisCircuit', circuit)
 }, { name: 'redis' })

@@ -30,7 +30,9 @@ export function testConfig (t: Cleanup, dialect: Dialect, overrides: Record<stri
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
     // Suites sign up and log in far more than a client may; the rate-limit tests turn this on.
-    RATE_LIMIT_ENABLED: 'false'
+    RATE_LIMIT_ENABLED: 'false',
+    // A served process stops in moments, not after a production-length drain.
+    SHUTDOWN_DRAIN_MS: '200'
   }
   if (dialect === 'postgres') {
     const url = process.env.TEST_DATABASE_URL!

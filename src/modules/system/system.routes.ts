@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { sql } from 'kysely'
+import { serviceUnavailable } from '../../errors.js'
 import { ErrorSchema } from '../../schemas/common.js'
 import { countJobsByStatus, QUEUE_STATUSES } from '../jobs/jobs.repository.js'
 
@@ -19,7 +20,7 @@ const ReadySchema = Type.Object({
 })
 
 const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
-  const { db, redis, metrics } = fastify
+  const { db, redis, redisCircuit, metrics, drain } = fastify
 
   fastify.get('/', {
     schema: { tags: ['system'], summary: 'Welcome', response: { 200: Type.Object({ message: Type.String() }), 429: ErrorSchema } }
@@ -38,17 +39,19 @@ const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     schema: {
       tags: ['system'],
       summary: 'Readiness: the database (and Redis, when configured) answers',
-      response: { 200: ReadySchema, 503: StatusSchema }
+      response: { 200: ReadySchema, 503: ErrorSchema }
     },
     config: probe
-  }, async function (request, reply) {
+  }, async function (request) {
+    // A draining instance is healthy but leaving: the proxy should send its traffic elsewhere.
+    if (drain.draining) throw serviceUnavailable('shutting down', 5)
     try {
       await sql`select 1`.execute(db)
-      if (redis !== null) await redis.ping()
+      if (redis !== null && redisCircuit !== null) await redisCircuit.run(async () => await redis.ping())
       return { status: 'ok', jobs: await countJobsByStatus(db, QUEUE_STATUSES) }
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check failed')
-      return reply.code(503).send({ status: 'unavailable' })
+      throw serviceUnavailable('a dependency does not answer')
     }
   })
 
@@ -64,7 +67,7 @@ const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     },
     config: probe
   }, async function (request, reply) {
-    return reply.type(registry.contentType).send(await registry.metrics())
+    return reply.type(registry.contentType).send(await metrics.text())
   })
 }
 

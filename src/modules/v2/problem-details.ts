@@ -74,7 +74,9 @@ export function useProblemDetails (fastify: FastifyInstance): void {
   fastify.setErrorHandler(async function (error, request, reply) {
     const { statusCode, detail, headers } = classifyError(error as FastifyError)
     if (answersAsNotFound(request, statusCode)) return await notFound(request, reply)
-    if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    // A 503 is expected while a dependency is away (and says so with Retry-After): not a bug.
+    if (statusCode === 503) request.log.warn({ err: error }, 'request not served: service unavailable')
+    else if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
     return sendProblem(request, reply, statusCode, detail, headers)
   })
 }

@@ -1,0 +1,87 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config.js'
+
+/** What a cluster primary sends its workers instead of a signal (see cluster/primary.ts). */
+export const SHUTDOWN_MESSAGE = 'agora:shutdown'
+
+/** Beyond the drain, the jobs' deadline and the requests' timeout: a close that hangs ends here. */
+const LAST_RESORT_MS = 10_000
+
+/**
+ * The orderly stop of a serving process:
+ * 1. `/ready` answers 503 and every response closes its connection, so that proxies move
+ *    to other instances without a failed request; the job worker stops claiming;
+ * 2. after SHUTDOWN_DRAIN_MS, the job worker has released what it still runs;
+ * 3. requests still sending their body are cut, the server stops listening, and requests
+ *    in flight get SHUTDOWN_TIMEOUT_MS before their connections are cut too;
+ * 4. the app closes (database, Redis).
+ */
+export async function drainAndClose (app: FastifyInstance, config: Config): Promise<void> {
+  app.drain.start()
+  const jobsStopped = app.jobs.stop()
+  await sleep(config.SHUTDOWN_DRAIN_MS)
+  await jobsStopped
+  const cut = app.drain.cutUnfinishedRequests()
+  if (cut > 0) app.log.warn({ requests: cut }, 'cut requests still sending their body after the drain')
+  const force = setTimeout(() => {
+    app.log.warn('shutdown timeout: cutting the connections still open')
+    app.server.closeAllConnections()
+  }, config.SHUTDOWN_TIMEOUT_MS)
+  try {
+    await app.close()
+  } finally {
+    clearTimeout(force)
+  }
+}
+
+/**
+ * Drains and exits 0 on the first SIGTERM or SIGINT (or the cluster primary's message);
+ * exits at once on a second signal. An uncaught error closes the app and exits 1.
+ */
+export function shutDownOnSignals (app: FastifyInstance, config: Config): void {
+  let stopping = false
+
+  function stop (reason: string, exitCode: number): void {
+    stopping = true
+    const deadline = config.SHUTDOWN_DRAIN_MS + config.JOBS_SHUTDOWN_DEADLINE_MS + config.SHUTDOWN_TIMEOUT_MS + LAST_RESORT_MS
+    setTimeout(() => {
+      app.log.error('shutdown did not finish in time')
+      process.exit(1)
+    }, deadline).unref()
+    const closing = exitCode === 0 ? drainAndClose(app, config) : app.close()
+    closing.then(() => {
+      app.log.info({ reason }, 'closed')
+      process.exit(exitCode)
+    }, (error: unknown) => {
+      app.log.error({ err: error }, 'closing failed')
+      process.exit(1)
+    })
+  }
+
+  function onSignal (signal: NodeJS.Signals): void {
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal: exiting at once')
+      process.exit(1)
+    }
+    app.log.info({ signal, drain_ms: config.SHUTDOWN_DRAIN_MS }, 'draining before shutdown')
+    stop(signal, 0)
+  }
+
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  process.on('message', (message: { type?: unknown } | null) => {
+    if (message?.type !== SHUTDOWN_MESSAGE || stopping) return
+    app.log.info({ drain_ms: config.SHUTDOWN_DRAIN_MS }, 'draining before shutdown')
+    stop('cluster shutdown', 0)
+  })
+  // A worker whose primary is gone would never be told to stop.
+  process.on('disconnect', () => { if (!stopping) stop('cluster primary gone', 0) })
+  const onCrash = (error: unknown): void => {
+    app.log.fatal({ err: error }, 'closing after an uncaught error')
+    if (!stopping) stop('uncaught error', 1)
+    else process.exit(1)
+  }
+  process.on('uncaughtException', onCrash)
+  process.on('unhandledRejection', onCrash)
+}

@@ -1,0 +1,74 @@
+import cluster, { type Worker } from 'node:cluster'
+import { createRequire } from 'node:module'
+import type { FastifyRateLimitStore } from '@fastify/rate-limit'
+
+export type Store = Pick<FastifyRateLimitStore, 'incr'>
+type Incr = Parameters<Store['incr']>
+
+// The package's own in-memory counters.
+const require = createRequire(import.meta.url)
+const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, cache: number) => Store
+
+/** Counters in this process's memory: one LRU per limit, so a flood of new clients on one limit cannot evict another's. */
+export function localCounters (cacheSize: number): (key: string) => Store {
+  const stores = new Map<string, Store>()
+  return (key) => {
+    const name = key.slice(0, key.indexOf(':'))
+    let store = stores.get(name)
+    if (store === undefined) stores.set(name, store = new LocalStore(false, false, cacheSize))
+    return store
+  }
+}
+
+const REQUEST = 'agora:rate-limit:incr'
+const RESPONSE = 'agora:rate-limit:result'
+/** A primary that does not answer in this time is taken as gone: the request is not counted. */
+const ANSWER_TIMEOUT_MS = 2000
+
+interface IncrRequest { type: typeof REQUEST, id: number, key: string, timeWindow: number, max: number }
+interface IncrResponse { type: typeof RESPONSE, id: number, current?: number, ttl?: number, error?: string }
+
+/**
+ * In a worker of `agora serve --workers N`: counters kept by the primary, asked over IPC,
+ * so that a client gets its limit once per machine, not once per worker.
+ */
+export function clusterCounters (): (key: string) => Store {
+  const pending = new Map<number, { callback: Incr[1], timer: NodeJS.Timeout }>()
+  let next = 0
+  process.on('message', (message: IncrResponse) => {
+    if (message?.type !== RESPONSE) return
+    const entry = pending.get(message.id)
+    if (entry === undefined) return
+    pending.delete(message.id)
+    clearTimeout(entry.timer)
+    if (message.error !== undefined) entry.callback(new Error(message.error), { current: 0, ttl: 0 })
+    else entry.callback(null, { current: message.current ?? 0, ttl: message.ttl ?? 0 })
+  })
+  const store: Store = {
+    incr (key, callback, timeWindow, max) {
+      const id = next++
+      const timer = setTimeout(() => {
+        pending.delete(id)
+        callback(new Error('The cluster primary did not answer'), { current: 0, ttl: 0 })
+      }, ANSWER_TIMEOUT_MS)
+      pending.set(id, { callback, timer })
+      const request: IncrRequest = { type: REQUEST, id, key, timeWindow, max }
+      process.send?.(request)
+    }
+  }
+  return () => store
+}
+
+/** In the primary: keeps the counters for every worker (see clusterCounters). */
+export function serveClusterCounters (cacheSize: number): void {
+  const storeFor = localCounters(cacheSize)
+  cluster.on('message', (worker: Worker, message: IncrRequest) => {
+    if (message?.type !== REQUEST) return
+    storeFor(message.key).incr(message.key, (error, result) => {
+      const response: IncrResponse = (error === null || error === undefined) && result !== undefined
+        ? { type: RESPONSE, id: message.id, current: result.current, ttl: result.ttl }
+        : { type: RESPONSE, id: message.id, error: String(error) }
+      if (worker.isConnected()) worker.send(response)
+    }, message.timeWindow, message.max)
+  })
+}

@@ -1,0 +1,59 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Redis } from 'ioredis'
+import { serviceUnavailable } from '../errors.js'
+
+/** How often a background ping looks whether Redis is back. */
+const PROBE_INTERVAL_MS = 1000
+
+/**
+ * A circuit breaker around Redis. After a command fails (Redis down, or frozen and
+ * timing out), callers are told at once that Redis is away, instead of each waiting for
+ * its own timeout; a background ping closes the circuit when Redis answers again. The
+ * outage is logged once when it starts and once when it ends.
+ */
+export function createRedisCircuit (client: Redis, log: FastifyBaseLogger) {
+  let open = false
+  let probe: NodeJS.Timeout | undefined
+
+  function close (): void {
+    if (!open) return
+    open = false
+    clearInterval(probe)
+    log.info('redis is back: rate limits are shared again')
+  }
+
+  function trip (error: unknown): void {
+    if (open) return
+    open = true
+    log.error({ err: error }, 'redis unavailable: rate limits count in this instance\'s memory until it is back')
+    let probing = false
+    probe = setInterval(() => {
+      if (probing) return
+      probing = true
+      client.ping().then(close, () => {}).finally(() => { probing = false })
+    }, PROBE_INTERVAL_MS).unref()
+  }
+
+  return {
+    /** True while Redis is considered away. */
+    get open (): boolean { return open },
+    /** Records the outcome of a command run outside `run` (a callback API). */
+    record (error: unknown): void {
+      if (error === null || error === undefined) return
+      trip(error)
+    },
+    /** Runs `command` unless Redis is known to be away; a failure opens the circuit. */
+    async run<T> (command: () => Promise<T>): Promise<T> {
+      if (open) throw serviceUnavailable('Redis does not answer')
+      try {
+        return await command()
+      } catch (error) {
+        trip(error)
+        throw error
+      }
+    },
+    stop (): void { clearInterval(probe) }
+  }
+}
+
+export type RedisCircuit = ReturnType<typeof createRedisCircuit>
