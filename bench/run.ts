@@ -89,6 +89,8 @@ function serverEnvironment (database: BenchDatabase, jwtSecret: string, port?: n
     LOG_LEVEL: 'info',
     METRICS_ENABLED: 'true',
     RATE_LIMIT_ENABLED: 'false',
+    // No load balancer to drain from: stop as soon as the run is done.
+    SHUTDOWN_DRAIN_MS: '0',
     ...database.env
   }
 }
