@@ -46,8 +46,10 @@ declare module 'fastify' {
 export default fp(async function drain (fastify) {
   const state = createDrain()
   fastify.decorate('drain', state)
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Synchronous: every request runs it, and nothing in it waits.
+  fastify.addHook('onRequest', function (request, reply, done) {
     state.track(request.raw, reply.raw)
     if (state.draining) reply.header('connection', 'close')
+    done()
   })
 }, { name: 'drain' })

@@ -11,8 +11,9 @@ const POLL_MS = 20
  * server waits for open connections only: a handler whose client hung up runs on, and
  * would otherwise see the database destroyed under it.
  *
- * Registered after every plugin with an `onSend` hook that writes (idempotency), so its
- * own `onSend` runs last; its `onClose` runs before the database's.
+ * A handler's work ends with its `onSend` hooks (idempotency records the answer in one),
+ * and its response's `close` comes after all of them; its `onClose` runs before the
+ * database's.
  */
 export default fp(async function inFlight (fastify) {
   const running = new Set<FastifyRequest>()
