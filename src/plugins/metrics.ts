@@ -64,6 +64,9 @@ export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
     }
   }))
   const registry = Registry.merge([processMetrics(), own])
+  // Each series bound once: prom-client otherwise sorts and hashes the labels of every
+  // observation. Bounded as the series are: routes × methods × statuses.
+  const seriesByKey = new Map<string, { duration: { observe: (value: number) => void }, total: { inc: () => void } }>()
   const groupText = cluster.isWorker ? clusterMetrics(registry) : undefined
 
   return {
@@ -74,9 +77,15 @@ export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
     },
     /** Records one answered request; `route` is the template, or undefined when none matched. */
     observeRequest (method: string, route: string | undefined, statusCode: number, seconds: number): void {
-      const labels = { method, route: route ?? UNMATCHED_ROUTE, status_code: statusCode }
-      duration.observe(labels, seconds)
-      total.inc(labels)
+      const key = `${method} ${statusCode} ${route ?? ''}`
+      let series = seriesByKey.get(key)
+      if (series === undefined) {
+        const labels = { method, route: route ?? UNMATCHED_ROUTE, status_code: statusCode }
+        series = { duration: duration.labels(labels), total: total.labels(labels) }
+        seriesByKey.set(key, series)
+      }
+      series.duration.observe(seconds)
+      series.total.inc()
     }
   }
 }
