@@ -57,11 +57,13 @@ export class SqliteDialectForAgora implements Dialect {
 export function openSqlite (path: string): SQLite.Database {
   mkdirSync(dirname(path), { recursive: true })
   const database = new SQLite(path)
+  // First, so that the settings below wait for another process opening the file at the
+  // same moment (switching a new file to WAL takes a lock) instead of failing at once.
+  database.pragma('busy_timeout = 5000')
   database.pragma('journal_mode = WAL')
   // better-sqlite3 leaves WAL at NORMAL, which can lose the last commits on power loss;
   // FULL makes an acknowledged 201 as durable as a PostgreSQL commit.
   database.pragma('synchronous = FULL')
   database.pragma('foreign_keys = ON')
-  database.pragma('busy_timeout = 5000')
   return database
 }
