@@ -93,6 +93,8 @@ describe('the nginx recipe (deploy/nginx/agora.conf) in front of two instances',
       SHUTDOWN_DRAIN_MS: String(DRAIN_MS)
     })
     const instances: Proc[] = ports.map((port) => startAgora(t, ['serve'], env(port), dir))
+    // Every instance's warnings, the replaced ones included, to explain a failure.
+    const all: Proc[] = [...instances]
     for (const port of ports) await waitReady(port)
     const proxy = await startNginx(t, ports)
     const token = await signUp(proxy, 'rolling@example.com')
@@ -103,6 +105,7 @@ describe('the nginx recipe (deploy/nginx/agora.conf) in front of two instances',
       instances[i]!.child.kill('SIGTERM')
       t.assert.deepStrictEqual(await instances[i]!.exited, { code: 0, signal: null })
       instances[i] = startAgora(t, ['serve'], env(port), dir)
+      all.push(instances[i]!)
       await waitReady(port)
       // As deploy/rolling-restart.sh does: until nginx tries it again, the restarted
       // instance does not count as up, and the next one must not go down before that.
@@ -112,7 +115,8 @@ describe('the nginx recipe (deploy/nginx/agora.conf) in front of two instances',
     await load.stop()
 
     const failed = load.answers.filter((a) => a.status >= 300).map((a) => `${a.status} ${a.body}`)
-    t.assert.deepStrictEqual([...load.errors, ...failed], [], 'no request failed')
+    const warnings = all.flatMap((instance) => instance.logs.filter((line) => Number(line.level) >= 40)).map((line) => JSON.stringify(line))
+    t.assert.deepStrictEqual([...load.errors, ...failed], [], `no request failed; the instances said:\n${warnings.join('\n')}`)
     t.assert.ok(load.answers.length > 200, `a stream of requests went through (${load.answers.length})`)
   })
 })
