@@ -1,3 +1,4 @@
+import { jsonLinesInto } from '../modules/jobs/helpers.js'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import http from 'node:http'
@@ -49,18 +50,8 @@ export interface Proc {
 export function start (t: Cleanup, command: string, args: string[], options: { env?: NodeJS.ProcessEnv, cwd?: string, stopSignal?: NodeJS.Signals } = {}): Proc {
   const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   const logs: Array<Record<string, unknown>> = []
-  let pending = ''
-  const collect = (chunk: Buffer): void => {
-    const lines = (pending + chunk.toString()).split('\n')
-    pending = lines.pop() ?? ''
-    for (const line of lines) {
-      try {
-        logs.push(JSON.parse(line))
-      } catch {
-        logs.push({ msg: line })
-      }
-    }
-  }
+  // One reader for both streams, as before: a line split across them is not expected.
+  const collect = jsonLinesInto(logs)
   child.stdout.on('data', collect)
   child.stderr.on('data', collect)
   const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {

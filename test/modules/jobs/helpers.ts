@@ -54,13 +54,10 @@ export interface ChildWorker {
  * Runs `node --import tsx FILE ARGS` in DATA_DIR (so no stray .env applies), collecting its
  * JSON log lines; `t.after` kills it if the test has not ended it.
  */
-export function spawnTs (t: Cleanup, file: string, args: string[], env: NodeJS.ProcessEnv): ChildWorker {
-  // tsx by its full URL: the working directory is not the project's.
-  const tsx = import.meta.resolve('tsx')
-  const child = spawn(process.execPath, ['--import', tsx, file, ...args], { env, cwd: env.DATA_DIR, stdio: ['ignore', 'pipe', 'pipe'] })
-  const logs: Array<Record<string, unknown>> = []
+/** A `data` listener that parses whole lines as JSON into `logs` (a line that is not JSON as `{ msg }`). */
+export function jsonLinesInto (logs: Array<Record<string, unknown>>): (chunk: Buffer) => void {
   let pending = ''
-  child.stdout.on('data', (chunk: Buffer) => {
+  return (chunk) => {
     const lines = (pending + chunk.toString()).split('\n')
     pending = lines.pop() ?? ''
     for (const line of lines) {
@@ -70,7 +67,15 @@ export function spawnTs (t: Cleanup, file: string, args: string[], env: NodeJS.P
         logs.push({ msg: line })
       }
     }
-  })
+  }
+}
+
+export function spawnTs (t: Cleanup, file: string, args: string[], env: NodeJS.ProcessEnv): ChildWorker {
+  // tsx by its full URL: the working directory is not the project's.
+  const tsx = import.meta.resolve('tsx')
+  const child = spawn(process.execPath, ['--import', tsx, file, ...args], { env, cwd: env.DATA_DIR, stdio: ['ignore', 'pipe', 'pipe'] })
+  const logs: Array<Record<string, unknown>> = []
+  child.stdout.on('data', jsonLinesInto(logs))
   let errors = ''
   child.stderr.on('data', (chunk: Buffer) => { errors += chunk.toString() })
   const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
