@@ -1,7 +1,9 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import { hashingSlots } from '../../src/modules/auth/passwords.js'
 import { purgeExpiredIdempotencyKeys } from '../../src/modules/idempotency/idempotency.repository.js'
 import { buildTestApp, testDialects } from '../helpers/build-app.js'
+import { waitFor } from '../helpers/wait.js'
 import { createUser, injectAs, type TestUser } from '../helpers/users.js'
 
 const signUpBody = { name: 'Ann', email: 'ann@example.com', password: 'correct-horse' }
@@ -26,6 +28,14 @@ async function post (app: FastifyInstance, who: TestUser, url: string, key: stri
 async function countRows (app: FastifyInstance, table: 'users' | 'products' | 'posts' | 'jobs' | 'idempotency_keys'): Promise<number> {
   const { count } = await app.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
   return Number(count)
+}
+
+/** Occupies every password-hashing slot until the returned function is called. */
+function holdEveryHashingSlot (): () => void {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  for (let slot = 0; slot < hashingSlots.concurrency; slot++) void hashingSlots(async () => await gate)
+  return release
 }
 
 for (const dialect of testDialects()) {
@@ -72,12 +82,16 @@ for (const dialect of testDialects()) {
 
     it('answers a retry while the first request still runs with a 409', async (t: TestContext) => {
       const app = await buildTestApp(t, dialect)
-      // Sign-up hashes the password (tens of ms) after the key is claimed, so the second
-      // request finds the first one running.
-      const results = await Promise.all([signUp(app, 'key-1', signUpBody), signUp(app, 'key-1', signUpBody)])
-      t.assert.deepStrictEqual(results.map((res) => res.statusCode).sort(), [201, 409])
-      const conflict = results.find((res) => res.statusCode === 409)!
+      // Sign-up hashes the password after the key is claimed. With every hashing slot held
+      // here, the first request waits there, claimed and running, until the second has its answer.
+      const release = holdEveryHashingSlot()
+      const first = signUp(app, 'key-1', signUpBody)
+      await waitFor(async () => await countRows(app, 'idempotency_keys') === 1, 5_000, 'the first claim')
+      const conflict = await signUp(app, 'key-1', signUpBody)
+      release()
+      t.assert.strictEqual(conflict.statusCode, 409)
       t.assert.match(conflict.json().detail, /still being processed/)
+      t.assert.strictEqual((await first).statusCode, 201)
       t.assert.strictEqual(await countRows(app, 'users'), 1)
       const after = await signUp(app, 'key-1', signUpBody)
       t.assert.strictEqual(after.statusCode, 201)
