@@ -15,6 +15,8 @@ type Unit = { resolve: () => void, reject: (error: unknown) => void }
  * - Reads outside a transaction run at once on a read connection, which sees what is
  *   committed, never waiting behind a write (Kysely's own driver queues every query
  *   behind any transaction that is open).
+ * - Reads share a read transaction while the work in progress runs without yielding to
+ *   I/O (see `readSnapshot`).
  * - Statements are prepared once per connection (`StatementCache`), not on every call.
  * - Writes commit in groups. Every transaction (and every write outside one) is a unit:
  *   a SAVEPOINT inside one open `BEGIN IMMEDIATE`, released when the unit is done, and
@@ -35,6 +37,8 @@ export class GroupCommitSqliteDriver implements Driver {
   #waitingForCommit: Unit[] = []
   #commitScheduled = false
   #commits = 0
+  #readSnapshotOpen = false
+  #readSnapshots = 0
 
   constructor (writer: SQLite.Database, reader: SQLite.Database) {
     this.#writer = new StatementCache(writer)
@@ -43,6 +47,9 @@ export class GroupCommitSqliteDriver implements Driver {
 
   /** Group commits so far: fewer than the units they covered when writes overlap. */
   get commits (): number { return this.#commits }
+
+  /** Read transactions begun so far: fewer than the reads when they come together. */
+  get readSnapshots (): number { return this.#readSnapshots }
 
   /** Statements prepared and kept, on the write and read connections. */
   get preparedStatements (): { writer: number, reader: number } {
@@ -85,6 +92,7 @@ export class GroupCommitSqliteDriver implements Driver {
   async releaseConnection (): Promise<void> {}
 
   async destroy (): Promise<void> {
+    this.endReadSnapshot()
     await this.#lock.acquire()
     this.commitGroup()
     try {
@@ -102,7 +110,10 @@ export class GroupCommitSqliteDriver implements Driver {
     if (session.inTransaction) return this.#writer.execute<R>(query)
     if (SelectQueryNode.is(query.query)) {
       const statement = this.#reader.prepare(query.sql)
-      if (statement.readonly) return this.#reader.execute<R>(query)
+      if (statement.readonly) {
+        this.readSnapshot()
+        return this.#reader.execute<R>(query)
+      }
     }
     // Settings apply to the connection, and most cannot change inside a transaction.
     if (/^\s*pragma\b/i.test(query.sql)) {
@@ -138,6 +149,29 @@ export class GroupCommitSqliteDriver implements Driver {
       this.#lock.release()
       throw error
     }
+  }
+
+  /**
+   * Opens a read transaction on the read connection, unless one is open. Outside a
+   * transaction every statement begins and ends its own, and in WAL mode that takes and
+   * drops file locks: 8 of the 10 µs of a primary-key lookup here. The snapshot ends
+   * once the task in progress is done with its promises (a tick queued from a promise
+   * runs after all of them), so it is shared by the reads of one request, or of one
+   * resumed handler, and never outlives a wait for I/O: a read made after a request
+   * arrived still sees every commit that came before it, from this process or another.
+   */
+  private readSnapshot (): void {
+    if (this.#readSnapshotOpen) return
+    this.#reader.run('begin')
+    this.#readSnapshotOpen = true
+    this.#readSnapshots++
+    process.nextTick(() => { this.endReadSnapshot() })
+  }
+
+  private endReadSnapshot (): void {
+    if (!this.#readSnapshotOpen) return
+    this.#readSnapshotOpen = false
+    this.#reader.run('commit')
   }
 
   /** Ends the unit and waits for the commit that makes it durable. */
@@ -188,6 +222,8 @@ export class GroupCommitSqliteDriver implements Driver {
     try {
       this.#writer.run('commit')
       this.#commits++
+      // What the units wrote must be visible to their callers' next reads.
+      this.endReadSnapshot()
     } catch (error) {
       this.#waitingForCommit = units
       this.failGroup(error)

@@ -49,9 +49,11 @@ function committedNames (path: string): string[] {
 
 describe('SQLite driver', () => {
   it('prepares a statement once however often it runs', async (t: TestContext) => {
-    const { db, driver } = open(t)
+    const { db, driver, path } = open(t)
     await createTable(db)
     await db.insertInto('items').values({ name: 'a' }).execute()
+    // The read transaction's own statements are prepared by the first read.
+    await db.selectFrom('items').select('id').execute()
     const before = driver.preparedStatements.reader
     for (let i = 0; i < 50; i++) await db.selectFrom('items').selectAll().where('id', '=', i).execute()
     t.assert.strictEqual(driver.preparedStatements.reader, before + 1)
@@ -103,6 +105,39 @@ describe('SQLite driver', () => {
     release()
     await writing
     t.assert.deepStrictEqual(await db.selectFrom('items').select('name').execute(), [{ name: 'pending' }])
+  })
+
+  it('shares one read transaction among the reads of one task, and begins another after I/O', async (t: TestContext) => {
+    const { db, driver, path } = open(t)
+    await createTable(db)
+    await db.insertInto('items').values({ name: 'a' }).execute()
+    const before = driver.readSnapshots
+    const names = async (): Promise<string[]> => (await db.selectFrom('items').select('name').orderBy('id').execute()).map((row) => row.name)
+    t.assert.deepStrictEqual(await Promise.all([names(), names(), names()]), [['a'], ['a'], ['a']])
+    t.assert.strictEqual(driver.readSnapshots, before + 1)
+    // Another process commits; this one's next task sees it, in a read transaction of its own.
+    const other = new SQLite(path)
+    other.prepare('insert into items (name) values (?)').run('b')
+    other.close()
+    await new Promise((resolve) => setImmediate(resolve))
+    t.assert.deepStrictEqual(await names(), ['a', 'b'])
+    t.assert.strictEqual(driver.readSnapshots, before + 2)
+  })
+
+  it('ends its read transaction on its own commit, so a caller reads what it wrote', async (t: TestContext) => {
+    const { db } = open(t)
+    await createTable(db)
+    const count = async (): Promise<number> =>
+      (await db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count
+    // All in one task: a read opens a snapshot, then a full group of writes commits at
+    // once, and each writer reads right after its commit.
+    const opening = count()
+    const seen = await Promise.all(Array.from({ length: 256 }, async (_, i) => {
+      await db.insertInto('items').values({ name: `n${i}` }).execute()
+      return await count()
+    }))
+    t.assert.strictEqual(await opening, 0)
+    t.assert.deepStrictEqual(new Set(seen), new Set([256]))
   })
 
   it('applies connection settings outside any group', async (t: TestContext) => {
