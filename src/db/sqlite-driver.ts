@@ -6,6 +6,12 @@ import { StatementCache } from './statement-cache.js'
 
 /** Units of work one commit may cover at most, so that a steady stream of writes still commits. */
 const MAX_UNITS_PER_COMMIT = 256
+/**
+ * Reads one read transaction serves at most: a chain of reads that never yields (a
+ * script awaiting query after query) would otherwise hold one snapshot for its whole run,
+ * and the WAL could not be checkpointed past it.
+ */
+const MAX_READS_PER_SNAPSHOT = 64
 
 type Unit = { resolve: () => void, reject: (error: unknown) => void }
 
@@ -38,6 +44,7 @@ export class GroupCommitSqliteDriver implements Driver {
   #commitScheduled = false
   #commits = 0
   #readSnapshotOpen = false
+  #readsInSnapshot = 0
   #readSnapshots = 0
 
   constructor (writer: SQLite.Database, reader: SQLite.Database) {
@@ -161,9 +168,14 @@ export class GroupCommitSqliteDriver implements Driver {
    * arrived still sees every commit that came before it, from this process or another.
    */
   private readSnapshot (): void {
-    if (this.#readSnapshotOpen) return
+    if (this.#readSnapshotOpen && this.#readsInSnapshot < MAX_READS_PER_SNAPSHOT) {
+      this.#readsInSnapshot++
+      return
+    }
+    this.endReadSnapshot()
     this.#reader.run('begin')
     this.#readSnapshotOpen = true
+    this.#readsInSnapshot = 1
     this.#readSnapshots++
     process.nextTick(() => { this.endReadSnapshot() })
   }

@@ -124,6 +124,15 @@ describe('SQLite driver', () => {
     t.assert.strictEqual(driver.readSnapshots, before + 2)
   })
 
+  it('begins a new read transaction after 64 reads, even in a chain that never yields', async (t: TestContext) => {
+    const { db, driver } = open(t)
+    await createTable(db)
+    await new Promise((resolve) => setImmediate(resolve))
+    const before = driver.readSnapshots
+    for (let i = 0; i < 130; i++) await db.selectFrom('items').select('id').execute()
+    t.assert.strictEqual(driver.readSnapshots, before + 3)
+  })
+
   it('ends its read transaction on its own commit, so a caller reads what it wrote', async (t: TestContext) => {
     const { db } = open(t)
     await createTable(db)
