@@ -49,7 +49,7 @@ function committedNames (path: string): string[] {
 
 describe('SQLite driver', () => {
   it('prepares a statement once however often it runs', async (t: TestContext) => {
-    const { db, driver, path } = open(t)
+    const { db, driver } = open(t)
     await createTable(db)
     await db.insertInto('items').values({ name: 'a' }).execute()
     // The read transaction's own statements are prepared by the first read.
