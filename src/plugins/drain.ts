@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import fp from 'fastify-plugin'
+import { announcesBody } from './request-body.js'
 
 /** The draining state of one app; see the plugin below. */
 export function createDrain () {
@@ -9,7 +10,7 @@ export function createDrain () {
     get draining (): boolean { return draining },
     /** From now on `/ready` answers 503 and every response closes its connection. */
     start (): void { draining = true },
-    /** Keeps `request` in view until its response is over. */
+    /** Keeps `request`, which has a body, in view until its response is over. */
     track (request: IncomingMessage, response: ServerResponse): void {
       requests.add(request)
       response.once('close', () => requests.delete(request))
@@ -46,9 +47,10 @@ declare module 'fastify' {
 export default fp(async function drain (fastify) {
   const state = createDrain()
   fastify.decorate('drain', state)
-  // Synchronous: every request runs it, and nothing in it waits.
+  // Synchronous: every request runs it, and nothing in it waits. Only a request with a
+  // body can still be arriving when the drain ends, so only those are tracked.
   fastify.addHook('onRequest', function (request, reply, done) {
-    state.track(request.raw, reply.raw)
+    if (announcesBody(request.headers)) state.track(request.raw, reply.raw)
     if (state.draining) reply.header('connection', 'close')
     done()
   })

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest, onRouteHookHandler, preValidationAsy
 import fp from 'fastify-plugin'
 import { RequestValidationError, type ValidationIssue } from '../errors.js'
 import { MAX_DEPTH, readJsonText, TOO_DEEP } from './strict-json.js'
+import { announcesBody } from './request-body.js'
 
 export { MAX_DEPTH }
 
@@ -111,8 +112,7 @@ export default fp(async function inputSafety (fastify) {
   }
   fastify.addHook('onRequest', function (request, reply, done) {
     const { headers } = request
-    const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')
-    if (headers['content-type'] === undefined && hasBody) headers['content-type'] = 'application/json'
+    if (headers['content-type'] === undefined && announcesBody(headers)) headers['content-type'] = 'application/json'
     done()
   })
   fastify.addHook('onRoute', attachCheck)
