@@ -153,19 +153,3 @@ export async function analyzeIfNeverAnalyzed (db: Kysely<any>): Promise<void> {
   const { rows } = await sql<{ analyzed: number }>`select count(*) as analyzed from sqlite_schema where name = 'sqlite_stat1'`.execute(db)
   if (rows[0]?.analyzed === 0) await sql`analyze`.execute(db)
 }
-
-/**
- * `column` is one of a list of ids bound as a single parameter, so that a query over any
- * number of ids has one shape (and is prepared once): a JSON array read by `json_each` on
- * SQLite, an int8 array on PostgreSQL. Pass the ids through `idListParameter`.
- */
-export function inIdList (db: Kysely<any>, column: string, ids: unknown): Expression<SqlBool> {
-  return isPostgres(db)
-    ? sql<SqlBool>`${sql.ref(column)} = any(cast(${ids} as bigint[]))`
-    : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${ids}))`
-}
-
-/** The parameter `inIdList` expects for `ids` on `db`'s dialect. */
-export function idListParameter (db: Kysely<any>, ids: number[]): unknown {
-  return isPostgres(db) ? ids : JSON.stringify(ids)
-}

@@ -73,6 +73,8 @@ export interface ProductsTable {
   price_cents: number
   quantity: number
   owner_id: number
+  /** The tags in the order they were given, as a JSON array; the tag rows hold them too. */
+  tags_json: string
   version: Generated<number>
   created_at: Generated<string>
   updated_at: Generated<string>
@@ -80,6 +82,8 @@ export interface ProductsTable {
 
 export type ProductRow = Selectable<ProductsTable>
 export type NewProductRow = Insertable<ProductsTable>
+/** A new product as callers describe it: the repository writes its tag list from its tags. */
+export type NewProduct = Omit<NewProductRow, 'tags_json'>
 export type ProductRowUpdate = Updateable<ProductsTable>
 
 /** A product's tags, normalised (trimmed, lower-case), in the order they were sent. */

@@ -8,6 +8,7 @@ import * as addSearchIndexes from './2026_11_24_0006_add_search_indexes.js'
 import * as createUploads from './2026_11_24_0007_create_uploads.js'
 import * as createRowCounts from './2026_12_03_0008_create_row_counts.js'
 import * as addTagPrices from './2026_12_03_0009_add_tag_prices.js'
+import * as addProductTagLists from './2026_12_04_0010_add_product_tag_lists.js'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -19,5 +20,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_24_0006_add_search_indexes': addSearchIndexes,
   '2026_11_24_0007_create_uploads': createUploads,
   '2026_12_03_0008_create_row_counts': createRowCounts,
-  '2026_12_03_0009_add_tag_prices': addTagPrices
+  '2026_12_03_0009_add_tag_prices': addTagPrices,
+  '2026_12_04_0010_add_product_tag_lists': addProductTagLists
 }

@@ -1,7 +1,7 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely'
-import { containsTextIndexed, countTextMatches, idListParameter, inIdList, rowOffset, textMatchPageIds } from '../../db/dialect-sql.js'
+import { containsTextIndexed, countTextMatches, rowOffset, textMatchPageIds } from '../../db/dialect-sql.js'
 import { preparedQuery } from '../../db/prepared-query.js'
-import type { Database, NewProductRow, ProductRow, ProductRowUpdate } from '../../db/tables.js'
+import type { Database, NewProduct, ProductRow, ProductRowUpdate } from '../../db/tables.js'
 
 type Db = Kysely<Database>
 
@@ -64,28 +64,16 @@ function idColumn (filters: ProductFilters) {
   return sql.ref<number>(filters.tag === undefined ? 'products.id' : 'product_tags.product_id')
 }
 
-const tagsOfProducts = preparedQuery((db: Db, ids: unknown) => db.selectFrom('product_tags').select(['product_id', 'tag'])
-  .where(inIdList(db, 'product_tags.product_id', ids))
-  .orderBy('product_id').orderBy('position'))
-
-/** Each product's tags, in the order they were given. */
-async function withTags (db: Db, rows: ProductRow[]): Promise<ProductWithTags[]> {
-  if (rows.length === 0) return []
-  const tags = await tagsOfProducts.execute(db, idListParameter(db, rows.map((row) => row.id)))
-  const byProduct = new Map<number, string[]>(rows.map((row) => [row.id, []]))
-  for (const { product_id: productId, tag } of tags) byProduct.get(productId)?.push(tag)
-  return rows.map((row) => ({ ...row, tags: byProduct.get(row.id) ?? [] }))
+/** A product row with its tags read from the row's own list (migration 0010). */
+function withTags (row: ProductRow): ProductWithTags {
+  return { ...row, tags: JSON.parse(row.tags_json) as string[] }
 }
 
 const productById = preparedQuery((db: Db, id: number) => db.selectFrom('products').selectAll().where('id', '=', id))
-const tagsOfProduct = preparedQuery((db: Db, id: number) =>
-  db.selectFrom('product_tags').select('tag').where('product_id', '=', id).orderBy('position'))
 
 export async function findProductById (db: Db, id: number): Promise<ProductWithTags | undefined> {
   const row = await productById.executeTakeFirst(db, id)
-  if (row === undefined) return undefined
-  const tags = await tagsOfProduct.execute(db, id)
-  return { ...row, tags: tags.map(({ tag }) => tag) }
+  return row === undefined ? undefined : withTags(row)
 }
 
 /** The text of filters that hold nothing else: the case the search index can answer alone. */
@@ -110,7 +98,7 @@ export async function listProducts (
   const rows = order === undefined && isUnfiltered(filters)
     ? await plainPage.execute(db, rowOffset(offset), limit)
     : await productPageQuery(db, filters, order, offset, limit).execute()
-  return await withTags(db, rows)
+  return rows.map(withTags)
 }
 
 // The page every visitor without filters gets: compiled once.
@@ -125,7 +113,7 @@ function isUnfiltered (filters: ProductFilters): boolean {
 export async function listProductsAfter (db: Db, filters: ProductFilters, afterId: number, limit: number): Promise<ProductWithTags[]> {
   const id = idColumn(filters)
   const query = filteredProducts(db, filters).selectAll('products').where(id, '>', afterId).orderBy(id).limit(limit)
-  return await withTags(db, await query.execute())
+  return (await query.execute()).map(withTags)
 }
 
 const allProducts = preparedQuery((db: Db) =>
@@ -161,8 +149,8 @@ async function insertTags (db: Db, productId: number, tags: string[]): Promise<v
 }
 
 /** Inserts a product and its tags; run it in a transaction. */
-export async function insertProduct (db: Db, row: NewProductRow, tags: string[]): Promise<ProductWithTags> {
-  const product = await db.insertInto('products').values(row).returningAll().executeTakeFirstOrThrow()
+export async function insertProduct (db: Db, row: NewProduct, tags: string[]): Promise<ProductWithTags> {
+  const product = await db.insertInto('products').values({ ...row, tags_json: JSON.stringify(tags) }).returningAll().executeTakeFirstOrThrow()
   await insertTags(db, product.id, tags)
   return { ...product, tags }
 }
@@ -173,15 +161,16 @@ export async function insertProduct (db: Db, row: NewProductRow, tags: string[])
  * then means the row is gone or was changed by someone else in the meantime.
  */
 export async function updateProduct (
-  db: Db, id: number, changes: ProductRowUpdate, tags: string[] | undefined, version?: number
+  db: Db, id: number, changes: Omit<ProductRowUpdate, 'tags_json'>, tags: string[] | undefined, version?: number
 ): Promise<ProductWithTags | undefined> {
+  const tagList = tags === undefined ? {} : { tags_json: JSON.stringify(tags) }
   let query = db.updateTable('products')
-    .set((eb) => ({ ...changes, version: eb('version', '+', 1), updated_at: new Date().toISOString() }))
+    .set((eb) => ({ ...changes, ...tagList, version: eb('version', '+', 1), updated_at: new Date().toISOString() }))
     .where('id', '=', id)
   if (version !== undefined) query = query.where('version', '=', version)
   const row = await query.returningAll().executeTakeFirst()
   if (row === undefined) return undefined
-  if (tags === undefined) return (await withTags(db, [row]))[0]
+  if (tags === undefined) return withTags(row)
   await db.deleteFrom('product_tags').where('product_id', '=', id).execute()
   await insertTags(db, id, tags)
   return { ...row, tags }

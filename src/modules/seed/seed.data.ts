@@ -1,4 +1,4 @@
-import type { NewPostRow, NewProductRow, NewUserRow } from '../../db/tables.js'
+import type { NewPostRow, NewProduct, NewUserRow } from '../../db/tables.js'
 
 /** mulberry32: a tiny seeded PRNG, so that the same seed fills the same database. */
 export function createRandom (seed: number): () => number {
@@ -66,7 +66,7 @@ export function fakeUser (random: Random, n: number, hashedPassword: string, cre
 }
 
 /** A product and its tags (1–3, normalised like the API's). */
-export function fakeProduct (random: Random, ownerId: number, createdAt: string): { row: NewProductRow, tags: string[] } {
+export function fakeProduct (random: Random, ownerId: number, createdAt: string): { row: NewProduct, tags: string[] } {
   const kind = pick(random, KINDS)
   const noun = pick(random, kind.nouns)
   const material = pick(random, MATERIALS)
