@@ -9,6 +9,7 @@ export interface Database {
   products: ProductsTable
   product_tags: ProductTagsTable
   row_counts: RowCountsTable
+  tag_counts: TagCountsTable
   posts: PostsTable
   idempotency_keys: IdempotencyKeysTable
   uploads: UploadsTable
@@ -97,7 +98,15 @@ export interface ProductTagsTable {
 
 /** Rows per counted table, kept by triggers (migration 0008); the total is the sum of a table's slots. */
 export interface RowCountsTable {
-  table_name: 'users' | 'products'
+  /** A table's rows, or `products_in_stock`: the products whose quantity is above 0 (migration 0011). */
+  table_name: 'users' | 'products' | 'products_in_stock'
+  slot: number
+  count: number
+}
+
+/** The products of each tag, kept by triggers (migration 0011); a tag's total is the sum of its slots. */
+export interface TagCountsTable {
+  tag: string
   slot: number
   count: number
 }

@@ -31,7 +31,12 @@ for (const dialect of testDialects()) {
     it('are filled from the tag rows of the products that exist when the migration runs', async (t: TestContext) => {
       const { db, config } = await testDb(t, dialect)
       const { id: ownerId } = await insertUser(db, owner)
-      t.assert.deepStrictEqual(await migrateDown(db, config), ['2026_12_04_0010_add_product_tag_lists'])
+      // Back to before migration 0010, whatever came after it.
+      let reverted: string[] = []
+      while (!reverted.includes('2026_12_04_0010_add_product_tag_lists')) {
+        reverted = await migrateDown(db, config)
+        t.assert.notDeepStrictEqual(reverted, [], 'migration 0010 was never applied')
+      }
       const [tagged, bare] = await db.insertInto('products').values([lamp(ownerId), lamp(ownerId)] as never).returning('id').execute()
       await db.insertInto('product_tags').values([
         { product_id: tagged!.id, tag: 'z', position: 0 }, { product_id: tagged!.id, tag: 'a', position: 1 }, { product_id: tagged!.id, tag: 'm', position: 2 }

@@ -41,5 +41,31 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(await prices(), [2500])
       t.assert.strictEqual(await countProducts(db, { tag: 'c', minCents: 2500, maxCents: 2500 }), 1)
     })
+
+    it('keep the products of each tag and in stock exact under concurrent changes, cascades included', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const owners = await Promise.all([1, 2, 3].map(async (n) => await insertUser(db, user(n))))
+      const tags = ['red', 'green', 'blue']
+      // Concurrent transactions, some rolled back: products with 0–2 tags, half of them out of stock.
+      await Promise.allSettled(Array.from({ length: 30 }, async (_, i) => await db.transaction().execute(async (trx) => {
+        const created = await insertProduct(trx, { ...product(owners[i % 3]!.id, i + 1), quantity: i % 2 }, tags.slice(i % 3, i % 3 + (i % 3)))
+        if (i % 4 === 0) await updateProduct(trx, created.id, { quantity: i % 2 === 0 ? 5 : 0 }, ['blue', 'red'])
+        if (i % 7 === 0) throw new Error('rolled back')
+      })))
+      const ids = (await db.selectFrom('products').select('id').orderBy('id').execute()).map((row) => row.id)
+      await Promise.all(ids.slice(0, 4).map(async (id) => await deleteProduct(db, id)))
+      await Promise.all(ids.slice(4, 10).map(async (id, i) =>
+        await db.transaction().execute(async (trx) => await updateProduct(trx, id, { quantity: i % 2 === 0 ? 0 : 7 }, i % 3 === 0 ? ['green'] : undefined))))
+      await deleteUser(db, owners[1]!.id)
+      for (const tag of [...tags, 'absent']) {
+        const { count } = await db.selectFrom('product_tags').select((eb) => eb.fn.countAll<number>().as('count')).where('tag', '=', tag).executeTakeFirstOrThrow()
+        t.assert.strictEqual(await countProducts(db, { tag }), Number(count), tag)
+      }
+      const stock = async (inStock: boolean) => Number((await db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('quantity', inStock ? '>' : '=', 0).executeTakeFirstOrThrow()).count)
+      t.assert.strictEqual(await countProducts(db, { inStock: true }), await stock(true))
+      t.assert.strictEqual(await countProducts(db, { inStock: false }), await stock(false))
+      t.assert.ok(await stock(true) > 0 && await stock(false) > 0)
+    })
   })
 }

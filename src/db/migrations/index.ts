@@ -9,6 +9,7 @@ import * as createUploads from './2026_11_24_0007_create_uploads.js'
 import * as createRowCounts from './2026_12_03_0008_create_row_counts.js'
 import * as addTagPrices from './2026_12_03_0009_add_tag_prices.js'
 import * as addProductTagLists from './2026_12_04_0010_add_product_tag_lists.js'
+import * as countTagsAndStock from './2026_12_04_0011_count_tags_and_stock.js'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_24_0007_create_uploads': createUploads,
   '2026_12_03_0008_create_row_counts': createRowCounts,
   '2026_12_03_0009_add_tag_prices': addTagPrices,
-  '2026_12_04_0010_add_product_tag_lists': addProductTagLists
+  '2026_12_04_0010_add_product_tag_lists': addProductTagLists,
+  '2026_12_04_0011_count_tags_and_stock': countTagsAndStock
 }

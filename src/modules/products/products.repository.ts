@@ -118,8 +118,12 @@ export async function listProductsAfter (db: Db, filters: ProductFilters, afterI
 
 const allProducts = preparedQuery((db: Db) =>
   db.selectFrom('row_counts').select((eb) => eb.fn.sum<number>('count').as('count')).where('table_name', '=', 'products'))
+const productsInStock = preparedQuery((db: Db) =>
+  db.selectFrom('row_counts').select((eb) => eb.fn.sum<number>('count').as('count')).where('table_name', '=', 'products_in_stock'))
+const productsOfTag = preparedQuery((db: Db, tag: string) =>
+  db.selectFrom('tag_counts').select((eb) => eb.fn.sum<number>('count').as('count')).where('tag', '=', tag))
 
-/** The query behind `countProducts`, unexecuted. */
+/** The query behind `countProducts` when no kept count answers it, unexecuted. */
 export function productCountQuery (db: Db, filters: ProductFilters) {
   const text = textOnly(filters)
   const matches = text === undefined ? undefined : countTextMatches(db, 'products', SEARCHED_COLUMNS, text)
@@ -134,12 +138,30 @@ export function productCountQuery (db: Db, filters: ProductFilters) {
   return filteredProducts(db, filters).select((eb) => eb.fn.countAll<number>().as('count'))
 }
 
+/** The one filter among `filters` that is set, with its value, or undefined. */
+function soleFilter (filters: ProductFilters): [keyof ProductFilters, unknown] | undefined {
+  const set = Object.entries(filters).filter(([, value]) => value !== undefined && value !== '')
+  return set.length === 1 ? set[0] as [keyof ProductFilters, unknown] : undefined
+}
+
+async function keptCount (db: Db, filters: ProductFilters): Promise<number | undefined> {
+  if (isUnfiltered(filters)) return Number((await allProducts.executeTakeFirst(db))?.count ?? 0)
+  const [name, value] = soleFilter(filters) ?? []
+  if (name === 'tag') return Number((await productsOfTag.executeTakeFirst(db, value as string))?.count ?? 0)
+  if (name !== 'inStock') return undefined
+  const inStock = Number((await productsInStock.executeTakeFirst(db))?.count ?? 0)
+  return value === true ? inStock : Number((await allProducts.executeTakeFirst(db))?.count ?? 0) - inStock
+}
+
 /**
- * How many products `filters` let through, exactly. Without filters, the sum that the
- * triggers of migration 0008 keep; with them, a count over the index that serves them.
+ * How many products `filters` let through, exactly. With no filter, a tag alone or
+ * `in_stock` alone, the sums that the triggers of migrations 0008 and 0011 keep; with
+ * others, a count over the index that serves them.
  */
 export async function countProducts (db: Db, filters: ProductFilters): Promise<number> {
-  const row = isUnfiltered(filters) ? await allProducts.executeTakeFirst(db) : await productCountQuery(db, filters).executeTakeFirst()
+  const kept = await keptCount(db, filters)
+  if (kept !== undefined) return kept
+  const row = await productCountQuery(db, filters).executeTakeFirst()
   return Number(row?.count ?? 0)
 }
 
