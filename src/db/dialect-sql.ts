@@ -36,15 +36,22 @@ const MIN_INDEXED_LENGTH = 3
  * SQLite, the FTS5 trigram table answers, as a quoted phrase (so every character of
  * `text` is literal). Trigram folding is Unicode-aware, so on SQLite `É` matches `é`
  * there too. Shorter texts fall back to the LIKE scan.
+ *
+ * With `walkOrder`, SQLite is kept from looking the matches up by id (a unary `+` hides
+ * the id from its planner), so a sorted page walks its sort's index and keeps the rows
+ * that match: for a word in one product of twelve, the first page reads a few hundred
+ * index entries instead of fetching and sorting every match. For a rare word it is the
+ * other way round; the caller, knowing how many rows match, chooses.
  */
 export function containsTextIndexed<T extends keyof SearchIndexes> (
-  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string
+  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string, walkOrder = false
 ): Expression<SqlBool> {
   if (!usesFts5(db, text)) {
     const tests = columns.map((column) => containsText(db, `${table}.${column}`, text))
     return tests.length === 1 ? tests[0]! : sql<SqlBool>`(${sql.join(tests, sql` or `)})`
   }
-  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (${fts5Matches(table, columns, text, sql`rowid`)})`
+  const id = sql.ref(`${table}.id`)
+  return sql<SqlBool>`${walkOrder ? sql`+${id}` : id} in (${fts5Matches(table, columns, text, sql`rowid`)})`
 }
 
 function usesFts5 (db: Kysely<any>, text: string): boolean {

@@ -54,6 +54,16 @@ for (const dialect of testDialects()) {
       t.assert.match(withPrice, /products_fts VIRTUAL TABLE INDEX/, withPrice)
     })
 
+    it('walks the sort\'s index for a sorted page of a common word on SQLite, when told to', async (t: TestContext) => {
+      if (dialect !== 'sqlite') return
+      const common = { text: 'walnut' }
+      const walked = await plan(db, dialect, productPageQuery(db, common, { column: 'price_cents', direction: 'desc' }, 0, 20, true))
+      t.assert.match(walked, /SCAN products USING INDEX products_price_idx/, walked)
+      t.assert.doesNotMatch(walked, /USE TEMP B-TREE FOR ORDER BY/, walked)
+      const sorted = await plan(db, dialect, productPageQuery(db, common, { column: 'price_cents', direction: 'desc' }, 0, 20))
+      t.assert.match(sorted, /USE TEMP B-TREE FOR ORDER BY/, sorted)
+    })
+
     it('scans for `q` of 1–2 characters, which has no trigram', async (t: TestContext) => {
       const text = await plan(db, dialect, page(db, { text: 'wa' }))
       t.assert.doesNotMatch(text, /products_fts|trgm_idx/, text)

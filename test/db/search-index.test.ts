@@ -68,6 +68,24 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(await listProducts(db, { text: 'item', inStock: false }, undefined, 0, 10), [])
     })
 
+    it('gives a sorted page of matches alike, whether it walks the sort\'s index or sorts the matches', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', age: null, role: 'user' })
+      // Prices with ties, names with ties, matches and others interleaved.
+      for (let i = 0; i < 40; i++) {
+        const name = `${i % 3 === 0 ? 'Walnut' : 'Pine'} ${['desk', 'lamp', 'chair'][i % 3]!}`
+        await insertProduct(db, { name, price_cents: 100 * (1 + (i % 7)), quantity: i % 2, owner_id: owner.id }, [])
+      }
+      const orders = [['price_cents', 'desc'], ['price_cents', 'asc'], ['name', 'desc'], ['created_at', 'desc']] as const
+      for (const [column, direction] of orders) {
+        for (const [offset, limit] of [[0, 5], [5, 5], [10, 10], [0, 100]]) {
+          const ids = async (walk: boolean) => (await listProducts(db, { text: 'walnut' }, { column, direction }, offset!, limit!, walk)).map((p) => p.id)
+          t.assert.deepStrictEqual(await ids(true), await ids(false), `${column} ${direction} ${offset}+${limit}`)
+        }
+      }
+      t.assert.strictEqual((await listProducts(db, { text: 'walnut' }, { column: 'price_cents', direction: 'desc' }, 0, 100, true)).length, 14)
+    })
+
     it('matches non-ASCII letters case-insensitively for 3 characters or more', async (t: TestContext) => {
       const { db } = await testDb(t, dialect)
       const { ids } = await seed(db)

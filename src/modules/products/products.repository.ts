@@ -27,11 +27,12 @@ export interface ProductOrder {
 /**
  * The conditions of `filters` but the tag, as expressions over `products`; prices are
  * read from `priceColumn`, which is the tag row's copy when the list goes through a tag.
+ * `walkOrder`: see `containsTextIndexed`.
  */
-function productConditions (db: Db, filters: ProductFilters, priceColumn: string): Array<Expression<SqlBool>> {
+function productConditions (db: Db, filters: ProductFilters, priceColumn: string, walkOrder = false): Array<Expression<SqlBool>> {
   const { text, minCents, maxCents, inStock } = filters
   const conditions: Array<Expression<SqlBool>> = []
-  if (text !== undefined && text !== '') conditions.push(containsTextIndexed(db, 'products', SEARCHED_COLUMNS, text))
+  if (text !== undefined && text !== '') conditions.push(containsTextIndexed(db, 'products', SEARCHED_COLUMNS, text, walkOrder))
   if (minCents !== undefined) conditions.push(sql<SqlBool>`${sql.ref(priceColumn)} >= ${minCents}`)
   if (maxCents !== undefined) conditions.push(sql<SqlBool>`${sql.ref(priceColumn)} <= ${maxCents}`)
   if (inStock !== undefined) conditions.push(inStock ? sql<SqlBool>`products.quantity > 0` : sql<SqlBool>`products.quantity = 0`)
@@ -44,14 +45,14 @@ function productConditions (db: Db, filters: ProductFilters, priceColumn: string
  * tag's rows, which carry the price (migration 0009): the index (tag, price_cents,
  * product_id) answers a tag with a price range, and its order by price, on its own.
  */
-function filteredProducts (db: Db, filters: ProductFilters) {
+function filteredProducts (db: Db, filters: ProductFilters, walkOrder = false) {
   if (filters.tag === undefined) {
-    return db.selectFrom('products').where((eb) => eb.and(productConditions(db, filters, 'products.price_cents')))
+    return db.selectFrom('products').where((eb) => eb.and(productConditions(db, filters, 'products.price_cents', walkOrder)))
   }
   return db.selectFrom('product_tags')
     .innerJoin('products', 'products.id', 'product_tags.product_id')
     .where('product_tags.tag', '=', filters.tag)
-    .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents')))
+    .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents', walkOrder)))
 }
 
 /** The column a sort reads: the tag row's copy of the price when the list goes through a tag. */
@@ -82,23 +83,47 @@ function textOnly ({ text, ...others }: ProductFilters): string | undefined {
 }
 
 /** The query behind `listProducts`, unexecuted (the query-plan tests explain it). */
-export function productPageQuery (db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number) {
+export function productPageQuery (
+  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, walkOrder = false
+) {
   const text = textOnly(filters)
   const pageIds = text === undefined || order !== undefined ? undefined : textMatchPageIds(db, 'products', SEARCHED_COLUMNS, text, offset, limit)
   if (pageIds !== undefined) return db.selectFrom('products').selectAll('products').where(pageIds).orderBy('id').limit(limit)
-  let query = filteredProducts(db, filters).selectAll('products')
+  let query = filteredProducts(db, filters, walkOrder).selectAll('products')
   if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
   return query.orderBy(idColumn(filters)).offset(rowOffset(offset)).limit(limit)
 }
 
 /** One v1 page: sorted by `order` when given, ties (and no order) by id ascending. */
 export async function listProducts (
-  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number
+  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, walkOrder = false
 ): Promise<ProductWithTags[]> {
   const rows = order === undefined && isUnfiltered(filters)
     ? await plainPage.execute(db, rowOffset(offset), limit)
-    : await productPageQuery(db, filters, order, offset, limit).execute()
+    : await productPageQuery(db, filters, order, offset, limit, walkOrder).execute()
   return rows.map(withTags)
+}
+
+/**
+ * Whether a sorted page of a search is found faster by walking the sort's index than by
+ * sorting every match: walking reads about `(offset + limit) × products / matches` index
+ * entries, sorting fetches each match, several times dearer than an index entry.
+ */
+function walksSortIndex (matches: number, products: number, offset: number, limit: number): boolean {
+  return (offset + limit) * products <= 4 * matches * matches
+}
+
+/** One v1 page and the exact total of its filters. */
+export async function productPage (
+  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number
+): Promise<{ rows: ProductWithTags[], total: number }> {
+  if (order === undefined || filters.text === undefined || filters.text === '') {
+    const [rows, total] = await Promise.all([listProducts(db, filters, order, offset, limit), countProducts(db, filters)])
+    return { rows, total }
+  }
+  // A sorted search: how to find the page depends on how many products match.
+  const [total, products] = await Promise.all([countProducts(db, filters), countProducts(db, {})])
+  return { rows: await listProducts(db, filters, order, offset, limit, walksSortIndex(total, products, offset, limit)), total }
 }
 
 // The page every visitor without filters gets: compiled once.

@@ -57,10 +57,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   }, async function (request) {
     const { page, page_size: pageSize, sort } = request.query
     const filters = toProductFilters(request.query)
-    const [rows, total] = await Promise.all([
-      products.listProducts(db, filters, toOrder(sort), (page - 1) * pageSize, pageSize),
-      products.countProducts(db, filters)
-    ])
+    const { rows, total } = await products.productPage(db, filters, toOrder(sort), (page - 1) * pageSize, pageSize)
     return toPage(rows.map(toProductResponse), total, request.query)
   })
 
