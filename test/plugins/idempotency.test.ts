@@ -34,7 +34,7 @@ async function countRows (app: FastifyInstance, table: 'users' | 'products' | 'p
 function holdEveryHashingSlot (): () => void {
   let release!: () => void
   const gate = new Promise<void>((resolve) => { release = resolve })
-  for (let slot = 0; slot < hashingSlots.concurrency; slot++) void hashingSlots(async () => await gate)
+  for (let slot = 0; slot < hashingSlots.concurrency; slot++) hashingSlots(async () => await gate)
   return release
 }
 
