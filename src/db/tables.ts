@@ -92,7 +92,7 @@ export interface ProductTagsTable {
   product_id: number
   tag: string
   position: number
-  /** The product's price, copied by triggers (migration 0009): never written by Agora. */
+  /** The product's price: written with the row, kept by triggers when it changes (migration 0009). */
   price_cents: Generated<number>
 }
 

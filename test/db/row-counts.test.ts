@@ -35,6 +35,11 @@ for (const dialect of testDialects()) {
       const prices = async () => (await db.selectFrom('product_tags').select('price_cents').where('product_id', '=', created.id).execute())
         .map((row) => Number(row.price_cents))
       t.assert.deepStrictEqual(await prices(), [500, 500])
+      // A tag row written without the price (or with a wrong one) gets it all the same.
+      await db.insertInto('product_tags').values({ product_id: created.id, tag: 'x', position: 2 }).execute()
+      await db.insertInto('product_tags').values({ product_id: created.id, tag: 'y', position: 3, price_cents: 7 }).execute()
+      t.assert.deepStrictEqual(await prices(), [500, 500, 500, 500])
+      await db.deleteFrom('product_tags').where('product_id', '=', created.id).where('tag', 'in', ['x', 'y']).execute()
       await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { price_cents: 1999 }, undefined))
       t.assert.deepStrictEqual(await prices(), [1999, 1999])
       await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { price_cents: 2500 }, ['c']))

@@ -190,15 +190,17 @@ export async function countProducts (db: Db, filters: ProductFilters): Promise<n
   return Number(row?.count ?? 0)
 }
 
-async function insertTags (db: Db, productId: number, tags: string[]): Promise<void> {
+/** The tag rows of a product, with its price (which the triggers of migration 0009 keep). */
+async function insertTags (db: Db, product: Pick<ProductRow, 'id' | 'price_cents'>, tags: string[]): Promise<void> {
   if (tags.length === 0) return
-  await db.insertInto('product_tags').values(tags.map((tag, position) => ({ product_id: productId, tag, position }))).execute()
+  const rows = tags.map((tag, position) => ({ product_id: product.id, tag, position, price_cents: product.price_cents }))
+  await db.insertInto('product_tags').values(rows).execute()
 }
 
 /** Inserts a product and its tags; run it in a transaction. */
 export async function insertProduct (db: Db, row: NewProduct, tags: string[]): Promise<ProductWithTags> {
   const product = await db.insertInto('products').values({ ...row, tags_json: JSON.stringify(tags) }).returningAll().executeTakeFirstOrThrow()
-  await insertTags(db, product.id, tags)
+  await insertTags(db, product, tags)
   return { ...product, tags }
 }
 
@@ -219,7 +221,7 @@ export async function updateProduct (
   if (row === undefined) return undefined
   if (tags === undefined) return withTags(row)
   await db.deleteFrom('product_tags').where('product_id', '=', id).execute()
-  await insertTags(db, id, tags)
+  await insertTags(db, row, tags)
   return { ...row, tags }
 }
 

@@ -4,7 +4,7 @@ import type { Database, NewPostRow, NewProduct, NewUserRow } from '../../db/tabl
 type Db = Kysely<Database>
 
 // Multi-row inserts: one statement (and one round trip) per batch. Batches stay below
-// SQLite's 32 766 bound parameters: 1 000 products bind 8 000, their tags at most 9 000.
+// SQLite's 32 766 bound parameters: 1 000 products bind 8 000, their tags at most 12 000.
 
 /** Inserts users in one statement and returns their ids. */
 export async function insertUserBatch (db: Db, rows: NewUserRow[]): Promise<number[]> {
@@ -19,7 +19,8 @@ export async function insertProductBatch (db: Db, products: Array<{ row: NewProd
   const rows = products.map((p) => ({ ...p.row, tags_json: JSON.stringify(p.tags) }))
   const inserted = await db.insertInto('products').values(rows).returning('id').execute()
   // Both databases return a multi-row insert's rows in VALUES order.
-  const tags = inserted.flatMap(({ id }, i) => products[i]!.tags.map((tag, position) => ({ product_id: id, tag, position })))
+  const tags = inserted.flatMap(({ id }, i) =>
+    products[i]!.tags.map((tag, position) => ({ product_id: id, tag, position, price_cents: products[i]!.row.price_cents })))
   if (tags.length > 0) await db.insertInto('product_tags').values(tags).execute()
 }
 
