@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
+import { apiComponents } from './api-components.js'
 import { answerClientError } from './client-error.js'
 import { frameworkErrorHandler } from './framework-errors.js'
 import { trustProxySetting, type Config } from './config.js'
@@ -18,6 +19,7 @@ import v2Routes from './modules/v2/v2.routes.js'
 import auth from './plugins/auth.js'
 import cors from './plugins/cors.js'
 import db from './plugins/db.js'
+import docsPages from './plugins/docs-pages.js'
 import drain from './plugins/drain.js'
 import errorHandler from './plugins/error-handler.js'
 import idempotency from './plugins/idempotency.js'
@@ -139,7 +141,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(auth, { config })
   await app.register(idempotency, { config })
   await app.register(inFlight)
-  await app.register(openapi)
+  await app.register(openapi, { components: apiComponents })
+  await app.register(docsPages)
 
   await app.register(systemRoutes)
   await registerV1(app, v1Roots)
