@@ -9,10 +9,11 @@ is answered as FastAPI answers it: a 307 to the same path without the slash, que
 
 ## Clients written for the guide's FastAPI service
 
-- **Unchanged** on the routes that are open to anyone: \`GET /\`, sign-up (\`POST /users\`),
-  \`POST /login\` (JSON \`{email, password}\` or the OAuth2 password form), \`/auth/refresh\`,
-  \`/auth/logout\`, the password reset, \`GET /products\`, \`GET /products/{product_id}\`,
-  \`GET /posts\` and downloads (\`GET /uploads/{upload_id}\`).
+- **Unchanged** on the routes that the guide and this API both leave open to anyone:
+  sign-up (\`POST /users\`), \`POST /login\` (JSON \`{email, password}\` or the OAuth2
+  password form), \`GET /products\` and \`GET /products/{product_id}\`, as on the other
+  public routes (\`GET /\`, token refresh and logout, the password reset, \`GET /posts\`,
+  downloads).
 - **With a bearer token** on the routes that this API protects: listing and reading users
   (\`GET /users\`, \`GET /users/{user_id}\`), \`GET /search\`, creating products and uploading
   files, as well as everything that acts as the signed-in user (\`/users/me\`, changes and
