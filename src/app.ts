@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
+import { apiComponents } from './api-components.js'
 import { answerClientError } from './client-error.js'
 import { frameworkErrorHandler } from './framework-errors.js'
 import { trustProxySetting, type Config } from './config.js'
@@ -18,6 +19,7 @@ import v2Routes from './modules/v2/v2.routes.js'
 import auth from './plugins/auth.js'
 import cors from './plugins/cors.js'
 import db from './plugins/db.js'
+import docsPages from './plugins/docs-pages.js'
 import drain from './plugins/drain.js'
 import errorHandler from './plugins/error-handler.js'
 import idempotency from './plugins/idempotency.js'
@@ -30,6 +32,7 @@ import rateLimit from './plugins/rate-limit.js'
 import redis from './plugins/redis.js'
 import requestLog, { acceptedRequestId } from './plugins/request-log.js'
 import securityHeaders from './plugins/security-headers.js'
+import { trailingSlashRedirects } from './plugins/trailing-slash.js'
 import validation, { parseQueryString } from './plugins/validation.js'
 
 declare module 'fastify' {
@@ -89,8 +92,12 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // Filled as the v1 routes are registered, read for every request.
   const v1Roots = new Set<string>()
   const routedUrl = aliasToV1(v1Roots)
+  const slashes = trailingSlashRedirects(routedUrl)
   const app = Fastify({
-    rewriteUrl: (request) => routedUrl(request.url ?? '/'),
+    rewriteUrl (request) {
+      const url = request.url ?? '/'
+      return slashes.rewrite(this, request.method ?? 'GET', url) ?? routedUrl(url)
+    },
     ...(options.loggerInstance !== undefined
       ? { loggerInstance: options.loggerInstance }
       : { logger: { level: config.LOG_LEVEL, redact: SECRET_PATHS } }),
@@ -121,6 +128,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   answerUnmetExpectations(app.server)
 
   app.decorate('config', config)
+  app.addHook('onRoute', slashes.learn)
   await app.register(db, { config })
   await app.register(jobs, { config })
   await app.register(redis, { config })
@@ -139,7 +147,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(auth, { config })
   await app.register(idempotency, { config })
   await app.register(inFlight)
-  await app.register(openapi)
+  await app.register(openapi, { components: apiComponents })
+  await app.register(docsPages)
+  await app.register(slashes.plugin)
 
   await app.register(systemRoutes)
   await registerV1(app, v1Roots)

@@ -8,6 +8,8 @@ export const EmailTaken = createError('AGORA_EMAIL_TAKEN', 'Email already regist
 export const ProductNotFound = createError<[string | number]>('AGORA_PRODUCT_NOT_FOUND', 'Product %s not found', 404)
 export const PostNotFound = createError<[string | number]>('AGORA_POST_NOT_FOUND', 'Post %s not found', 404)
 export const UploadNotFound = createError<[string]>('AGORA_UPLOAD_NOT_FOUND', 'Upload %s not found', 404)
+/** A path that only Agora itself routes to (plugins/trailing-slash.ts), asked for by a client. */
+export const NotFound = createError('AGORA_NOT_FOUND', 'Not Found', 404)
 /** A JSON body in a charset other than UTF-8: never decoded as if it were UTF-8. */
 export const UnsupportedCharset = createError<[string]>(
   'AGORA_UNSUPPORTED_CHARSET', 'Unsupported Media Type: a JSON body must be UTF-8, not %s', 415

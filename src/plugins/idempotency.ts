@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { IdempotencyKeyInUse, InvalidIdempotencyKey, RequestValidationError } from '../errors.js'
-import { ErrorSchema } from '../schemas/common.js'
+import { errorResponse } from '../schemas/common.js'
 import {
   claimIdempotencyKey, completeIdempotencyKey, purgeExpiredIdempotencyKeys, releaseIdempotencyKey, type IdempotencyScope
 } from '../modules/idempotency/idempotency.repository.js'
@@ -107,7 +107,7 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
     route.schema = {
       ...route.schema,
       headers: { ...headers, properties: { ...headers.properties, [HEADER]: Type.Optional(KeyHeaderSchema) } },
-      response: { 400: ErrorSchema, 409: ErrorSchema, ...(route.schema?.response as object | undefined) }
+      response: { 400: errorResponse(400), 409: errorResponse(409), ...(route.schema?.response as object | undefined) }
     }
     // Only here: a route that cannot be idempotent runs none of this plugin's hooks. They
     // come before the route's own, as a global hook would (a bad key is a 400 before a 401).

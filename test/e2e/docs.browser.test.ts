@@ -21,8 +21,17 @@ interface Watched {
   page: Page
   /** Requests that tried to leave the server: the docs must work offline. */
   external: string[]
+  /**
+   * Every request in Chromium's own network log that was not for this server, those that
+   * the content security policy stopped before they were sent included.
+   */
+  logged: string[]
   /** Uncaught exceptions in the page, failed answers of the server, and what the CSP blocked. */
   errors: string[]
+}
+
+function isLocal (url: string, base: string): boolean {
+  return url.startsWith(`${base}/`) || url.startsWith('data:') || url.startsWith('blob:')
 }
 
 async function openPage (browser: Browser, base: string): Promise<Watched> {
@@ -30,10 +39,14 @@ async function openPage (browser: Browser, base: string): Promise<Watched> {
   const page = await context.newPage()
   page.setDefaultTimeout(10_000)
   const external: string[] = []
+  const logged: string[] = []
   const errors: string[] = []
+  const devtools = await context.newCDPSession(page)
+  devtools.on('Network.requestWillBeSent', ({ request }) => { if (!isLocal(request.url, base)) logged.push(request.url) })
+  await devtools.send('Network.enable')
   await page.route('**/*', async (route) => {
     const url = route.request().url()
-    if (url.startsWith(`${base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return await route.continue()
+    if (isLocal(url, base)) return await route.continue()
     external.push(url)
     return await route.abort()
   })
@@ -47,12 +60,12 @@ async function openPage (browser: Browser, base: string): Promise<Watched> {
     errors.push(text)
   })
   page.on('response', (res) => { if (res.status() >= 400) errors.push(`${res.status()} ${res.url()}`) })
-  return { page, external, errors }
+  return { page, external, logged, errors }
 }
 
 for (const dialect of testDialects()) {
   describe(`API docs in a browser (${dialect})`, () => {
-    it('authorizes in Swagger UI with the password flow and runs GET /api/v1/users/me', async (t: TestContext) => {
+    it('shows Swagger UI as Agora\'s, authorizes with the password flow, runs GET /api/v1/users/me and offers every sort', async (t: TestContext) => {
       if (!existsSync(CHROMIUM)) return t.skip(`no Chromium at ${CHROMIUM}`)
       const app = await buildTestApp(t, dialect)
       const base = await app.listen({ host: '127.0.0.1', port: 0 })
@@ -62,9 +75,14 @@ for (const dialect of testDialects()) {
       })
       t.assert.strictEqual(signUp.status, 201)
 
-      const { page, external, errors } = await openPage(await launch(t), base)
+      const { page, external, logged, errors } = await openPage(await launch(t), base)
       const login = page.waitForResponse((res) => res.url() === `${base}/api/v1/login` && res.request().method() === 'POST')
       await page.goto(`${base}/docs`)
+      await page.locator('.info .title').waitFor()
+      t.assert.strictEqual(await page.title(), 'Agora API – Swagger UI')
+      t.assert.match(await page.locator('.info .title').innerText(), /^Agora API\b/)
+      // The standalone layout's top bar (a Swagger logo and a box to explore another URL) is gone.
+      t.assert.deepStrictEqual([await page.locator('.topbar').count(), await page.locator('.download-url-input').count()], [0, 0])
       await page.locator('.auth-wrapper button.authorize').click()
       const dialog = page.locator('.dialog-ux .modal-ux')
       await dialog.locator('#oauth_username').fill(credentials.email)
@@ -88,23 +106,34 @@ for (const dialect of testDialects()) {
       await live.waitFor()
       t.assert.strictEqual((await live.locator('.response-col_status').innerText()).trim(), '200')
       t.assert.match(await live.locator('.response-col_description').innerText(), /grace@example\.com/)
+
+      const products = page.locator('.opblock.opblock-get').filter({ has: page.locator('[data-path="/api/v1/products"]') })
+      await products.locator('.opblock-summary').first().click()
+      await products.locator('button.try-out__btn').click()
+      const sort = products.locator('tr[data-param-name="sort"] select option')
+      t.assert.deepStrictEqual((await sort.allInnerTexts()).filter((option) => option !== '--'), ['name', '-name', 'price', '-price', 'created_at', '-created_at'])
       t.assert.deepStrictEqual(external, [])
+      t.assert.deepStrictEqual(logged, [])
       t.assert.deepStrictEqual(errors, [])
     })
 
-    it('renders ReDoc with the API title', async (t: TestContext) => {
+    it('renders ReDoc with the API title, every request to this server', async (t: TestContext) => {
       if (!existsSync(CHROMIUM)) return t.skip(`no Chromium at ${CHROMIUM}`)
       const app = await buildTestApp(t, dialect)
       const base = await app.listen({ host: '127.0.0.1', port: 0 })
 
-      const { page, external, errors } = await openPage(await launch(t), base)
+      const { page, external, logged, errors } = await openPage(await launch(t), base)
       await page.goto(`${base}/redoc`)
+      t.assert.strictEqual(await page.title(), 'Agora API – ReDoc')
       const title = page.locator('#redoc h1').first()
       await title.waitFor()
       t.assert.match(await title.innerText(), /^Agora API\b/)
       // The operations come from /openapi.json, not just the page shell.
       await page.locator('h2', { hasText: 'The signed-in user' }).first().waitFor()
+      // The sidebar's footer, whose logo came from Redocly's CDN.
+      await page.getByText('API docs by Redocly').waitFor()
       t.assert.deepStrictEqual(external, [])
+      t.assert.deepStrictEqual(logged, [])
       t.assert.deepStrictEqual(errors, [])
     })
   })

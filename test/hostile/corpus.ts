@@ -5,6 +5,8 @@
  * prototype keys, CRLF and SQL/LIKE metacharacters, one member at a time.
  */
 
+import { dereference } from '../helpers/openapi.js'
+
 export interface JsonSchema {
   type?: string | string[]
   properties?: Record<string, JsonSchema>
@@ -58,9 +60,9 @@ interface OpenApiDocument {
   }>>
 }
 
-/** Every operation of the document. */
+/** Every operation of the document, its component schemas written out where they are used. */
 export function operationsOf (document: OpenApiDocument): Operation[] {
-  return Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({
+  return Object.entries(dereference(document).paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({
     method: method.toUpperCase(),
     path,
     parameters: op.parameters ?? [],
@@ -173,7 +175,8 @@ export function casesFor (op: Operation, options: CorpusOptions): HostileCase[] 
     if (param.in === 'path') {
       for (const value of PATH_TEXT) add(`path ${param.name}=${value.slice(0, 40)}`, (prefix) => ({ url: urlOf(op, prefix, options.ids, '', param.name, value), headers: {}, ...withBody }))
     } else if (param.in === 'query') {
-      const values = isNumeric(param.schema) ? NUMERIC_TEXT : param.schema.type === 'boolean' ? ['maybe', '%00', '2', 'TRUE '] : STRING_TEXT
+      // A number is sent text too: the document says what a client should send, not what it can.
+      const values = isNumeric(param.schema) ? [...NUMERIC_TEXT, ...STRING_TEXT] : param.schema.type === 'boolean' ? ['maybe', '%00', '2', 'TRUE '] : STRING_TEXT
       for (const value of values) {
         add(`query ${param.name}=${value.slice(0, 40)}`, (prefix) => ({ url: urlOf(op, prefix, options.ids, `${param.name}=${value}`), headers: {}, ...withBody }), isNumeric(param.schema))
       }

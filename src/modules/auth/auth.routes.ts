@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { InvalidCredentials, RequestValidationError } from '../../errors.js'
 import { routeRateLimit } from '../../plugins/rate-limit.js'
-import { errorResponses } from '../../schemas/common.js'
+import { described, errorResponses, noSecurity } from '../../schemas/common.js'
 import { findUserByEmail, updateUser } from '../users/users.repository.js'
 import { LoginBodySchema, RefreshBodySchema, TokenResponseSchema } from './auth.schemas.js'
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js'
@@ -15,10 +15,13 @@ const authRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.post('/login', {
     schema: {
       tags: ['auth'],
+      operationId: 'login',
       summary: 'Log in with e-mail and password',
+      description: 'JSON `{email, password}`, or the OAuth2 password form `username=…&password=…`.',
+      security: noSecurity,
       consumes: ['application/json', 'application/x-www-form-urlencoded'],
       body: LoginBodySchema,
-      response: { 200: TokenResponseSchema, ...errorResponses(401, 413, 415) }
+      response: { 200: described('An access token and a refresh token', TokenResponseSchema), ...errorResponses(401, 413, 415) }
     },
     config: { rateLimit: routeRateLimit(config, 'login') }
   }, async function (request) {
@@ -36,10 +39,12 @@ const authRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.post('/auth/refresh', {
     schema: {
       tags: ['auth'],
+      operationId: 'refreshToken',
       summary: 'Trade a refresh token for a new token pair',
       description: 'Single use: presenting a spent token revokes every refresh token of its login.',
+      security: noSecurity,
       body: RefreshBodySchema,
-      response: { 200: TokenResponseSchema, ...errorResponses(401, 413, 415) }
+      response: { 200: described('A new access token and refresh token', TokenResponseSchema), ...errorResponses(401, 413, 415) }
     }
   }, async function (request) {
     return await rotateRefreshToken(issuer, request.body.refresh_token)
@@ -48,10 +53,12 @@ const authRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.post('/auth/logout', {
     schema: {
       tags: ['auth'],
+      operationId: 'logout',
       summary: 'End the login a refresh token belongs to',
       description: 'Needs no access token; an unknown refresh token gets the same 204.',
+      security: noSecurity,
       body: RefreshBodySchema,
-      response: { 204: Type.Null(), ...errorResponses(413, 415) }
+      response: { 204: described('Logged out: the login\'s refresh tokens are revoked', Type.Null()), ...errorResponses(413, 415) }
     }
   }, async function (request, reply) {
     await endLogin(db, request.body.refresh_token)

@@ -40,5 +40,3 @@ export const PasswordResetConfirmBodySchema = Type.Object({
   new_password: PasswordSchema
 })
 export type PasswordResetConfirmBody = Static<typeof PasswordResetConfirmBodySchema>
-
-export const PasswordResetAcceptedSchema = Type.Object({ message: Type.String() })

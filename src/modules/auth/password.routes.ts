@@ -3,10 +3,8 @@ import { Type } from '@sinclair/typebox'
 import { IncorrectPassword } from '../../errors.js'
 import { signedInUser } from '../../plugins/auth.js'
 import { routeRateLimit } from '../../plugins/rate-limit.js'
-import { bearerSecurity, errorResponses } from '../../schemas/common.js'
-import {
-  ChangePasswordBodySchema, PasswordResetAcceptedSchema, PasswordResetBodySchema, PasswordResetConfirmBodySchema
-} from './auth.schemas.js'
+import { bearerSecurity, described, errorResponses, MessageSchema, noSecurity } from '../../schemas/common.js'
+import { ChangePasswordBodySchema, PasswordResetBodySchema, PasswordResetConfirmBodySchema } from './auth.schemas.js'
 import { enqueueJob } from '../jobs/jobs.repository.js'
 import { confirmPasswordReset, replacePassword } from './credentials.service.js'
 import { hashPassword, verifyPassword } from './passwords.js'
@@ -19,11 +17,12 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.put('/users/me/password', {
     schema: {
       tags: ['users'],
+      operationId: 'changePassword',
       summary: 'Change the signed-in user\'s password',
       description: 'Ends every login of the user: refresh tokens are revoked and earlier access tokens refused.',
       security: bearerSecurity,
       body: ChangePasswordBodySchema,
-      response: { 204: Type.Null(), ...errorResponses(400, 401, 413, 415) }
+      response: { 204: described('Changed; the user\'s other logins have ended', Type.Null()), ...errorResponses(400, 401, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
@@ -37,10 +36,12 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.post('/auth/password-reset', {
     schema: {
       tags: ['auth'],
+      operationId: 'requestPasswordReset',
       summary: 'Mail a password reset token',
       description: 'The same 202 whether or not the address has an account.',
+      security: noSecurity,
       body: PasswordResetBodySchema,
-      response: { 202: PasswordResetAcceptedSchema, ...errorResponses(413, 415) }
+      response: { 202: described('Accepted: a mail is on its way if the address has an account', MessageSchema), ...errorResponses(413, 415) }
     },
     config: { rateLimit: routeRateLimit(config, 'passwordReset') }
   }, async function (request, reply) {
@@ -53,9 +54,11 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.post('/auth/password-reset/confirm', {
     schema: {
       tags: ['auth'],
+      operationId: 'confirmPasswordReset',
       summary: 'Set a new password with a mailed reset token',
+      security: noSecurity,
       body: PasswordResetConfirmBodySchema,
-      response: { 204: Type.Null(), ...errorResponses(400, 413, 415) }
+      response: { 204: described('Changed; every login of the user has ended', Type.Null()), ...errorResponses(400, 413, 415) }
     }
   }, async function (request, reply) {
     await confirmPasswordReset(db, request.body.token, request.body.new_password)

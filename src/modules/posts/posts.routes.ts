@@ -3,16 +3,13 @@ import { Type } from '@sinclair/typebox'
 import type { PostRow, PostRowUpdate, UserRow } from '../../db/tables.js'
 import { Forbidden, PostNotFound } from '../../errors.js'
 import { signedInUser } from '../../plugins/auth.js'
-import { bearerSecurity, errorResponses, rowId, toPage } from '../../schemas/common.js'
+import { bearerSecurity, described, errorResponses, optionalBearerSecurity, rowId, toPage } from '../../schemas/common.js'
 import { ConditionalHeadersSchema, etagOf, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
 import * as posts from './posts.repository.js'
 import {
   CreatePostBodySchema, PostIdParamsSchema, PostListQuerySchema, PostPageSchema, PostSchema,
   toPostFilters, toPostResponse, UpdatePostBodySchema, type UpdatePostBody
 } from './posts.schemas.js'
-
-// Anonymous callers are welcome; a token shows the caller's drafts too.
-const optionalSecurity: Array<Record<string, string[]>> = [{}, ...bearerSecurity]
 
 function toRowUpdate ({ published, ...rest }: UpdatePostBody): PostRowUpdate {
   return { ...rest, ...(published === undefined ? {} : { published: published ? 1 : 0 }) }
@@ -30,10 +27,11 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.post('/posts', {
     schema: {
       tags: ['posts'],
+      operationId: 'createPost',
       summary: 'Write a post as the caller',
       security: bearerSecurity,
       body: CreatePostBodySchema,
-      response: { 201: PostSchema, ...errorResponses(401, 413, 415) }
+      response: { 201: described('The new post; `Location` is its URL, `ETag` its version', PostSchema), ...errorResponses(401, 413, 415) }
     },
     onRequest: fastify.authenticate,
     config: { idempotent: true }
@@ -46,10 +44,11 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/posts', {
     schema: {
       tags: ['posts'],
+      operationId: 'listPosts',
       summary: 'List published posts, and the caller\'s drafts (every post, for admins)',
-      security: optionalSecurity,
+      security: optionalBearerSecurity,
       querystring: PostListQuerySchema,
-      response: { 200: PostPageSchema, ...errorResponses(401) }
+      response: { 200: described('A page of posts, by id', PostPageSchema), ...errorResponses(401) }
     },
     onRequest: fastify.identify
   }, async function (request) {
@@ -65,11 +64,12 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/posts/:post_id', {
     schema: {
       tags: ['posts'],
+      operationId: 'getPost',
       summary: 'Get a post (a draft only for its author and admins)',
-      security: optionalSecurity,
+      security: optionalBearerSecurity,
       params: PostIdParamsSchema,
       headers: ConditionalHeadersSchema,
-      response: { 200: PostSchema, ...NotModifiedResponse, ...errorResponses(401, 404) }
+      response: { 200: described('The post; `ETag` is its version', PostSchema), ...NotModifiedResponse, ...errorResponses(401, 404) }
     },
     onRequest: fastify.identify
   }, async function (request, reply) {
@@ -83,12 +83,13 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.patch('/posts/:post_id', {
     schema: {
       tags: ['posts'],
+      operationId: 'updatePost',
       summary: 'Update a post (author or admin)',
       security: bearerSecurity,
       params: PostIdParamsSchema,
       headers: ConditionalHeadersSchema,
       body: UpdatePostBodySchema,
-      response: { 200: PostSchema, ...errorResponses(401, 403, 404, 412, 413, 415) }
+      response: { 200: described('The post, updated; `ETag` is its new version', PostSchema), ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
@@ -105,11 +106,12 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.delete('/posts/:post_id', {
     schema: {
       tags: ['posts'],
+      operationId: 'deletePost',
       summary: 'Delete a post (author or admin)',
       security: bearerSecurity,
       params: PostIdParamsSchema,
       headers: ConditionalHeadersSchema,
-      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 412, 413, 415) }
+      response: { 204: described('Deleted', Type.Null()), ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { UserRow } from '../../db/tables.js'
 import { Forbidden, ProductNotFound } from '../../errors.js'
 import { signedInUser } from '../../plugins/auth.js'
-import { bearerSecurity, errorResponses, rowId, toPage } from '../../schemas/common.js'
+import { bearerSecurity, described, errorResponses, noSecurity, rowId, toPage } from '../../schemas/common.js'
 import { ConditionalHeadersSchema, etagOf, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
 import { toCents } from '../../schemas/money.js'
 import * as products from './products.repository.js'
@@ -31,10 +31,11 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.post('/products', {
     schema: {
       tags: ['products'],
+      operationId: 'createProduct',
       summary: 'Create a product owned by the caller',
       security: bearerSecurity,
       body: CreateProductBodySchema,
-      response: { 201: ProductSchema, ...errorResponses(401, 413, 415) }
+      response: { 201: described('The new product; `Location` is its URL, `ETag` its version', ProductSchema), ...errorResponses(401, 413, 415) }
     },
     onRequest: fastify.authenticate,
     config: { idempotent: true }
@@ -50,9 +51,12 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/products', {
     schema: {
       tags: ['products'],
+      operationId: 'listProducts',
       summary: 'List products',
+      description: 'Filtered by every parameter given, a page at a time; by id unless `sort` says otherwise.',
+      security: noSecurity,
       querystring: ProductListQuerySchema,
-      response: { 200: ProductPageSchema, ...errorResponses() }
+      response: { 200: described('A page of products', ProductPageSchema), ...errorResponses() }
     }
   }, async function (request) {
     const { page, page_size: pageSize, sort } = request.query
@@ -64,10 +68,12 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/products/:product_id', {
     schema: {
       tags: ['products'],
+      operationId: 'getProduct',
       summary: 'Get a product',
+      security: noSecurity,
       params: ProductIdParamsSchema,
       headers: ConditionalHeadersSchema,
-      response: { 200: ProductSchema, ...NotModifiedResponse, ...errorResponses(404) }
+      response: { 200: described('The product; `ETag` is its version', ProductSchema), ...NotModifiedResponse, ...errorResponses(404) }
     }
   }, async function (request, reply) {
     const product = await products.findProductById(db, rowId(request.params.product_id))
@@ -80,12 +86,13 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.patch('/products/:product_id', {
     schema: {
       tags: ['products'],
+      operationId: 'updateProduct',
       summary: 'Update a product (owner or admin)',
       security: bearerSecurity,
       params: ProductIdParamsSchema,
       headers: ConditionalHeadersSchema,
       body: UpdateProductBodySchema,
-      response: { 200: ProductSchema, ...errorResponses(401, 403, 404, 412, 413, 415) }
+      response: { 200: described('The product, updated; `ETag` is its new version', ProductSchema), ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
@@ -105,11 +112,12 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.delete('/products/:product_id', {
     schema: {
       tags: ['products'],
+      operationId: 'deleteProduct',
       summary: 'Delete a product (owner or admin)',
       security: bearerSecurity,
       params: ProductIdParamsSchema,
       headers: ConditionalHeadersSchema,
-      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 412, 413, 415) }
+      response: { 204: described('Deleted', Type.Null()), ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {

@@ -42,6 +42,8 @@ export type ProductSort = typeof SORT_KEYS[number]
 // One message for the whole choice, not one per literal of the union.
 const sortError = { msg: `Input should be ${SORT_KEYS.map((key) => `'${key}'`).join(', ')}`, type: 'enum' }
 
+export const ProductSortSchema = Type.Union(SORT_KEYS.map((key) => Type.Literal(key, { 'x-error': sortError })))
+
 /** The filters of a product list, shared by every page style. */
 export const ProductFilterQuerySchema = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 100, description: 'Contained in the name or description, case-insensitively; `%`, `_` and `\\` are literal' })),
@@ -56,9 +58,7 @@ export type ProductFilterQuery = Static<typeof ProductFilterQuerySchema>
 export const ProductListQuerySchema = Type.Object({
   ...PageQuerySchema.properties,
   ...ProductFilterQuerySchema.properties,
-  sort: Type.Optional(Type.Union(SORT_KEYS.map((key) => Type.Literal(key, { 'x-error': sortError })), {
-    description: 'A leading `-` sorts descending; ties go by id ascending. Default: id'
-  }))
+  sort: Type.Optional({ ...ProductSortSchema, description: 'A leading `-` sorts descending; ties go by id ascending. Default: id' })
 })
 export type ProductListQuery = Static<typeof ProductListQuerySchema>
 

@@ -2,34 +2,36 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { sql } from 'kysely'
 import { serviceUnavailable } from '../../errors.js'
-import { ErrorSchema } from '../../schemas/common.js'
+import { described, errorResponse, MessageSchema, noSecurity } from '../../schemas/common.js'
 import { countJobsByStatus, QUEUE_STATUSES } from '../jobs/jobs.repository.js'
-
-const StatusSchema = Type.Object({ status: Type.String() })
+import { HealthSchema, ReadinessSchema } from './system.schemas.js'
 
 // Health checks and scrapes: called often from one address, never rate limited.
 const probe = { globalRateLimit: false } as const
-
-const ReadySchema = Type.Object({
-  status: Type.String(),
-  jobs: Type.Object({
-    queued: Type.Integer({ description: 'Waiting to run, retries included' }),
-    running: Type.Integer(),
-    failed: Type.Integer({ description: 'Out of attempts; `agora jobs retry ID` queues one again' })
-  }, { description: 'Queue depth by status' })
-})
 
 const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   const { db, redis, redisCircuit, metrics, drain } = fastify
 
   fastify.get('/', {
-    schema: { tags: ['system'], summary: 'Welcome', response: { 200: Type.Object({ message: Type.String() }), 429: ErrorSchema } }
+    schema: {
+      tags: ['system'],
+      operationId: 'getRoot',
+      summary: 'Welcome',
+      security: noSecurity,
+      response: { 200: described('`{"message": "Welcome to my API"}`', MessageSchema), 429: errorResponse(429) }
+    }
   }, async function () {
     return { message: 'Welcome to my API' }
   })
 
   fastify.get('/health', {
-    schema: { tags: ['system'], summary: 'Liveness: the process is up', response: { 200: StatusSchema } },
+    schema: {
+      tags: ['system'],
+      operationId: 'getHealth',
+      summary: 'Liveness: the process is up',
+      security: noSecurity,
+      response: { 200: described('The process runs', HealthSchema) }
+    },
     config: probe
   }, async function () {
     return { status: 'ok' }
@@ -38,8 +40,10 @@ const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/ready', {
     schema: {
       tags: ['system'],
+      operationId: 'getReadiness',
       summary: 'Readiness: the database (and Redis, when configured) answers',
-      response: { 200: ReadySchema, 503: ErrorSchema }
+      security: noSecurity,
+      response: { 200: described('Ready to serve, with the job queue\'s depth', ReadinessSchema), 503: errorResponse(503) }
     },
     config: probe
   }, async function (request) {
@@ -60,7 +64,9 @@ const systemRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/metrics', {
     schema: {
       tags: ['system'],
+      operationId: 'getMetrics',
       summary: 'Prometheus metrics: requests by route, method and status; job queue depth; process figures',
+      security: noSecurity,
       response: {
         200: { description: 'Prometheus text exposition format', content: { [registry.contentType]: { schema: Type.String() } } }
       }

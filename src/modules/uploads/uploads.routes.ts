@@ -7,7 +7,7 @@ import { allowedUploadTypes, uploadDirOf } from '../../config.js'
 import { Forbidden, UploadNotFound } from '../../errors.js'
 import { signedInUser } from '../../plugins/auth.js'
 import { sendStoredAnswer } from '../../plugins/idempotency.js'
-import { bearerSecurity, errorResponses } from '../../schemas/common.js'
+import { bearerSecurity, described, errorResponses, noSecurity } from '../../schemas/common.js'
 import { asciiFilename, dispositionOf } from './content-type.js'
 import * as uploads from './uploads.repository.js'
 import {
@@ -27,11 +27,12 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.post('/upload', {
     schema: {
       tags: ['uploads'],
+      operationId: 'uploadFile',
       summary: 'Upload a file (multipart field `file`)',
       security: bearerSecurity,
       consumes: ['multipart/form-data'],
       body: { content: { 'multipart/form-data': { schema: UploadFormSchema } } },
-      response: { 201: UploadSchema, ...errorResponses(400, 401, 413, 415) }
+      response: { 201: described('The stored file; `Location` is where to download it', UploadSchema), ...errorResponses(400, 401, 413, 415) }
     },
     onRequest: fastify.authenticate,
     config: { idempotent: true }
@@ -53,11 +54,12 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.post('/upload-multiple', {
     schema: {
       tags: ['uploads'],
+      operationId: 'uploadFiles',
       summary: `Upload up to ${MAX_FILES} files at once (multipart field \`files\`); all are kept or none`,
       security: bearerSecurity,
       consumes: ['multipart/form-data'],
       body: { content: { 'multipart/form-data': { schema: UploadMultipleFormSchema } } },
-      response: { 201: UploadListSchema, ...errorResponses(400, 401, 413, 415) }
+      response: { 201: described('The stored files, in the order sent', UploadListSchema), ...errorResponses(400, 401, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
@@ -69,9 +71,11 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/uploads/:upload_id', {
     schema: {
       tags: ['uploads'],
+      operationId: 'downloadFile',
       summary: 'Download a file: anyone with its id may',
+      security: noSecurity,
       params: UploadIdParamsSchema,
-      response: { 200: { description: 'The bytes', content: { '*/*': { schema: DownloadSchema } } }, ...errorResponses(404) }
+      response: { 200: { description: 'The bytes, of the type detected at upload; `Content-Disposition` names the file', content: { '*/*': { schema: DownloadSchema } } }, ...errorResponses(404) }
     }
   }, async function (request, reply) {
     const upload = await uploads.findUploadById(db, request.params.upload_id)
@@ -95,10 +99,11 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.delete('/uploads/:upload_id', {
     schema: {
       tags: ['uploads'],
+      operationId: 'deleteFile',
       summary: 'Delete a file (its uploader or an admin)',
       security: bearerSecurity,
       params: UploadIdParamsSchema,
-      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 413, 415) }
+      response: { 204: described('Deleted', Type.Null()), ...errorResponses(401, 403, 404, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request, reply) {

@@ -20,7 +20,7 @@ export const UploadSchema = Type.Object({
 export const UploadListSchema = Type.Array(UploadSchema)
 
 // Any text: an id that was never issued is simply not found.
-export const UploadIdParamsSchema = Type.Object({ upload_id: Type.String() })
+export const UploadIdParamsSchema = Type.Object({ upload_id: Type.String({ description: 'The `id` of the upload' }) })
 
 const FileSchema = Type.String({ format: 'binary' })
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Forbidden } from '../../errors.js'
 import { signedInUser } from '../../plugins/auth.js'
-import { bearerSecurity, errorResponses } from '../../schemas/common.js'
+import { bearerSecurity, described, errorResponses } from '../../schemas/common.js'
 import { searchUsers } from './users.repository.js'
 import { SearchQuerySchema, toUserResponse, UserSchema } from './users.schemas.js'
 
@@ -12,10 +12,11 @@ const searchRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/search', {
     schema: {
       tags: ['users'],
+      operationId: 'searchUsers',
       summary: 'Search users by name (and e-mail, for admins)',
       security: bearerSecurity,
       querystring: SearchQuerySchema,
-      response: { 200: Type.Array(UserSchema), ...errorResponses(401, 403) }
+      response: { 200: described('The users found, as a list', Type.Array(UserSchema)), ...errorResponses(401, 403) }
     },
     onRequest: fastify.authenticate
   }, async function (request) {

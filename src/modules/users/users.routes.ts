@@ -6,7 +6,7 @@ import type { UserRowUpdate } from '../../db/tables.js'
 import { EmailTaken, UserNotFound } from '../../errors.js'
 import { signedInUser } from '../../plugins/auth.js'
 import { routeRateLimit } from '../../plugins/rate-limit.js'
-import { bearerSecurity, errorResponses, PageQuerySchema, rowId, toPage } from '../../schemas/common.js'
+import { bearerSecurity, described, errorResponses, noSecurity, PageQuerySchema, rowId, toPage } from '../../schemas/common.js'
 import { hashPassword } from '../auth/passwords.js'
 import { enqueueJob } from '../jobs/jobs.repository.js'
 import { deleteAccount } from './account-deletion.js'
@@ -29,9 +29,11 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.post('/users', {
     schema: {
       tags: ['users'],
+      operationId: 'createUser',
       summary: 'Sign up',
+      security: noSecurity,
       body: CreateUserBodySchema,
-      response: { 201: UserSchema, ...errorResponses(409, 413, 415) }
+      response: { 201: described('The new user; `Location` is its URL', UserSchema), ...errorResponses(409, 413, 415) }
     },
     config: { rateLimit: routeRateLimit(config, 'signup'), idempotent: true }
   }, async function (request, reply) {
@@ -52,10 +54,11 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/users', {
     schema: {
       tags: ['users'],
+      operationId: 'listUsers',
       summary: 'List users',
       security: bearerSecurity,
       querystring: PageQuerySchema,
-      response: { 200: UserPageSchema, ...errorResponses(401) }
+      response: { 200: described('A page of users, by id', UserPageSchema), ...errorResponses(401) }
     },
     onRequest: fastify.authenticate,
     config: { rateLimit: routeRateLimit(config, 'usersList') }
@@ -70,7 +73,13 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   })
 
   fastify.get('/users/me', {
-    schema: { tags: ['users'], summary: 'The signed-in user', security: bearerSecurity, response: { 200: UserSchema, ...errorResponses(401) } },
+    schema: {
+      tags: ['users'],
+      operationId: 'getMe',
+      summary: 'The signed-in user',
+      security: bearerSecurity,
+      response: { 200: described('The signed-in user, e-mail included', UserSchema), ...errorResponses(401) }
+    },
     onRequest: fastify.authenticate
   }, async function (request) {
     const me = signedInUser(request)
@@ -80,10 +89,11 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.patch('/users/me', {
     schema: {
       tags: ['users'],
+      operationId: 'updateMe',
       summary: 'Update the signed-in user',
       security: bearerSecurity,
       body: UpdateMeBodySchema,
-      response: { 200: UserSchema, ...errorResponses(401, 413, 415) }
+      response: { 200: described('The signed-in user, updated', UserSchema), ...errorResponses(401, 413, 415) }
     },
     onRequest: fastify.authenticate
   }, async function (request) {
@@ -94,7 +104,14 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   })
 
   fastify.delete('/users/me', {
-    schema: { tags: ['users'], summary: 'Delete the signed-in user', security: bearerSecurity, response: { 204: Type.Null(), ...errorResponses(401, 413, 415) } },
+    schema: {
+      tags: ['users'],
+      operationId: 'deleteMe',
+      summary: 'Delete the signed-in user',
+      description: 'Their logins, posts, products and uploads go with them.',
+      security: bearerSecurity,
+      response: { 204: described('Deleted', Type.Null()), ...errorResponses(401, 413, 415) }
+    },
     onRequest: fastify.authenticate
   }, async function (request, reply) {
     await deleteAccount(db, uploadDir, signedInUser(request).id)
@@ -104,10 +121,11 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/users/:user_id', {
     schema: {
       tags: ['users'],
+      operationId: 'getUser',
       summary: 'Get a user',
       security: bearerSecurity,
       params: UserIdParamsSchema,
-      response: { 200: UserSchema, ...errorResponses(401, 404) }
+      response: { 200: described('The user; `email` and `age` only for themself and admins', UserSchema), ...errorResponses(401, 404) }
     },
     onRequest: fastify.authenticate
   }, async function (request) {
@@ -122,11 +140,12 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.patch('/users/:user_id', {
     schema: {
       tags: ['users'],
+      operationId: 'updateUser',
       summary: 'Update a user (admin)',
       security: bearerSecurity,
       params: UserIdParamsSchema,
       body: AdminUpdateUserBodySchema,
-      response: { 200: UserSchema, ...errorResponses(401, 403, 404, 413, 415) }
+      response: { 200: described('The user, updated', UserSchema), ...errorResponses(401, 403, 404, 413, 415) }
     },
     onRequest: fastify.requireRole('admin')
   }, async function (request) {
@@ -138,10 +157,11 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.delete('/users/:user_id', {
     schema: {
       tags: ['users'],
+      operationId: 'deleteUser',
       summary: 'Delete a user (admin)',
       security: bearerSecurity,
       params: UserIdParamsSchema,
-      response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 413, 415) }
+      response: { 204: described('Deleted, with their posts, products and uploads', Type.Null()), ...errorResponses(401, 403, 404, 413, 415) }
     },
     onRequest: fastify.requireRole('admin')
   }, async function (request, reply) {

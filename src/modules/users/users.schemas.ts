@@ -44,13 +44,13 @@ export const UserIdParamsSchema = IdParams('user_id')
 
 export const UserPageSchema = PageSchema(UserSchema)
 
+export const UserSearchSortSchema = Type.Union([Type.Literal('name'), Type.Literal('email'), Type.Literal('created_at')])
+
 export const SearchQuerySchema = Type.Object({
   q: Type.String({ minLength: 3, maxLength: 50, description: 'Matched literally, case-insensitively, against names (and e-mails, for admins)' }),
-  skip: Type.Integer({ minimum: 0, maximum: MAX_QUERY_INTEGER, default: 0 }),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
-  sort: Type.Optional(Type.Union([Type.Literal('name'), Type.Literal('email'), Type.Literal('created_at')], {
-    description: 'Ascending; `email` is for admins only. Default: id'
-  }))
+  skip: Type.Integer({ minimum: 0, maximum: MAX_QUERY_INTEGER, default: 0, description: 'Matches to skip' }),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Most matches to return' }),
+  sort: Type.Optional({ ...UserSearchSortSchema, description: 'Ascending; `email` is for admins only. Default: id' })
 })
 export type SearchQuery = Static<typeof SearchQuerySchema>
 

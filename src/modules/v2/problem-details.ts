@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ValidationIssue } from '../../errors.js'
 import { classifyError } from '../../plugins/error-classifier.js'
 import { answersAsNotFound, trackRouteMethods } from '../../plugins/error-handler.js'
-import { ValidationIssueSchema } from '../../schemas/common.js'
+import { ERROR_DESCRIPTIONS, ValidationIssueSchema } from '../../schemas/common.js'
 
 export const PROBLEM_JSON = 'application/problem+json'
 
@@ -19,11 +19,11 @@ export const ProblemSchema = Type.Object({
 
 /**
  * Response schemas for a v2 route's error statuses, served as problem+json: those given,
- * plus 422 (validation) and 429 (the global rate limit).
+ * plus 422 (validation), 429 (the global rate limit) and 503 (a database that is away).
  */
 export function problemResponses (...statuses: Array<401 | 403 | 404>) {
-  return Object.fromEntries([...statuses, 422, 429].map((status) => [status, {
-    description: STATUS_CODES[status],
+  return Object.fromEntries([...statuses, 422 as const, 429 as const, 503 as const].map((status) => [status, {
+    description: ERROR_DESCRIPTIONS[status],
     content: { [PROBLEM_JSON]: { schema: ProblemSchema } }
   }]))
 }

@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { signedInUser } from '../../plugins/auth.js'
-import { bearerSecurity } from '../../schemas/common.js'
+import { bearerSecurity, described, noSecurity, optionalBearerSecurity } from '../../schemas/common.js'
 import { listPostsAfter } from '../posts/posts.repository.js'
-import { PostSchema, toPostResponse } from '../posts/posts.schemas.js'
+import { toPostResponse } from '../posts/posts.schemas.js'
 import { listProductsAfter } from '../products/products.repository.js'
-import { ProductSchema, toProductResponse } from '../products/products.schemas.js'
+import { toProductResponse } from '../products/products.schemas.js'
 import { listUsersAfter } from '../users/users.repository.js'
-import { toUserResponse, UserSchema } from '../users/users.schemas.js'
+import { toUserResponse } from '../users/users.schemas.js'
 import { createCursorCodec, type CursorResource } from './cursor.js'
 import { problemResponses, useProblemDetails } from './problem-details.js'
-import { CursorPageSchema, CursorQuerySchema, toCursorPage } from './v2.schemas.js'
+import { CursorQuerySchema, PostCursorPageSchema, ProductCursorPageSchema, toCursorPage, UserCursorPageSchema } from './v2.schemas.js'
 
 /**
  * The v2 lists: keyset pages by id (`WHERE id > last ORDER BY id LIMIT n + 1`), so a deep
@@ -29,10 +29,11 @@ const v2Routes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/users', {
     schema: {
       tags: ['users'],
+      operationId: 'listUsersByCursor',
       summary: 'List users, a keyset page at a time',
       security: bearerSecurity,
       querystring: CursorQuerySchema,
-      response: { 200: CursorPageSchema(UserSchema), ...problemResponses(401) }
+      response: { 200: described('A page of users, by id', UserCursorPageSchema), ...problemResponses(401) }
     },
     onRequest: fastify.authenticate
   }, async function (request) {
@@ -45,9 +46,11 @@ const v2Routes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/products', {
     schema: {
       tags: ['products'],
+      operationId: 'listProductsByCursor',
       summary: 'List products, a keyset page at a time',
+      security: noSecurity,
       querystring: CursorQuerySchema,
-      response: { 200: CursorPageSchema(ProductSchema), ...problemResponses() }
+      response: { 200: described('A page of products, by id', ProductCursorPageSchema), ...problemResponses() }
     }
   }, async function (request) {
     const { limit, cursor } = request.query
@@ -58,9 +61,11 @@ const v2Routes: FastifyPluginAsyncTypebox = async function (fastify) {
   fastify.get('/posts', {
     schema: {
       tags: ['posts'],
+      operationId: 'listPostsByCursor',
       summary: 'List posts (published, plus the caller\'s drafts; admins see all), a keyset page at a time',
+      security: optionalBearerSecurity,
       querystring: CursorQuerySchema,
-      response: { 200: CursorPageSchema(PostSchema), ...problemResponses(401) }
+      response: { 200: described('A page of posts, by id', PostCursorPageSchema), ...problemResponses(401) }
     },
     onRequest: fastify.identify
   }, async function (request) {

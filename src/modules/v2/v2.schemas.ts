@@ -1,5 +1,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Nullable } from '../../schemas/common.js'
+import { PostSchema } from '../posts/posts.schemas.js'
+import { ProductSchema } from '../products/products.schemas.js'
+import { UserSchema } from '../users/users.schemas.js'
 
 export const CursorQuerySchema = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page' }),
@@ -16,6 +19,10 @@ export function CursorPageSchema<T extends TSchema> (item: T) {
     next_cursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' }))
   })
 }
+
+export const UserCursorPageSchema = CursorPageSchema(UserSchema)
+export const ProductCursorPageSchema = CursorPageSchema(ProductSchema)
+export const PostCursorPageSchema = CursorPageSchema(PostSchema)
 
 /**
  * The page for rows fetched with `limit + 1`: the extra row only says that there is a

@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import FindMyWay, { type HTTPMethod } from 'find-my-way'
+import { NotFound } from '../errors.js'
+
+/** Where `rewrite` sends a request whose path needs its trailing slash taken off. */
+const REDIRECT_ROUTE = '/trailing-slash-redirect'
+
+/** Where the path of `url` ends: at its query, if any. */
+function pathEnd (url: string): number {
+  const queryAt = url.indexOf('?')
+  return queryAt === -1 ? url.length : queryAt
+}
+
+/** `url` without the trailing slashes of its path, query kept; undefined when it has none. */
+function withoutTrailingSlash (url: string): string | undefined {
+  const end = pathEnd(url)
+  if (end < 2 || url.charCodeAt(end - 1) !== 47 /* / */) return undefined
+  return (url.slice(0, end).replace(/\/+$/, '') || '/') + url.slice(end)
+}
+
+/**
+ * FastAPI's answer to a path with a trailing slash (`/users/`): a 307 to the same path
+ * without it, query kept, when a route serves that path (for any method: a wrong one then
+ * gets its 405 there, as from FastAPI). A path with a route of its own (Swagger UI's
+ * `/docs/`) is served, and OPTIONS is never redirected: CORS preflights are answered for
+ * any path, before routing.
+ *
+ * It is decided before routing, since `/users/` would reach `/users/:user_id` with an
+ * empty id: `rewrite`, called from Fastify's `rewriteUrl`, sends such a request to one
+ * hidden route, which answers in its onRequest hook, before any body is read (a body that
+ * is broken, too large or of a type the path does not take is no reason to refuse a
+ * redirect). `learn` must see every route, as an onRoute hook added before the first one;
+ * `plugin` adds the hidden route, after the cross-cutting plugins, so that a redirect is
+ * rate limited, logged and counted as any answer is.
+ *
+ * @param routedPath the path that a request's path is routed by (an unprefixed v1 alias gets /api/v1).
+ */
+export function trailingSlashRedirects (routedPath: (path: string) => string) {
+  // The routes by method and pattern, to match paths against, catch-alls left out: they
+  // serve any path, where only a path that a resource lives at is worth a redirect.
+  const routes = FindMyWay()
+  const methods = new Set<HTTPMethod>()
+
+  function learn (route: RouteOptions): void {
+    if (route.url === REDIRECT_ROUTE || route.url.endsWith('*')) return
+    for (const method of (Array.isArray(route.method) ? route.method : [route.method]) as HTTPMethod[]) {
+      methods.add(method)
+      if (!routes.hasRoute(method, route.url)) routes.on(method, route.url, () => {})
+    }
+  }
+
+  /** The URL to route a request by when it is to be redirected; undefined otherwise. */
+  function rewrite (fastify: FastifyInstance, method: string, url: string): string | undefined {
+    if (method === 'OPTIONS') return undefined
+    const target = withoutTrailingSlash(url)
+    if (target === undefined) return undefined
+    if (fastify.hasRoute({ method: method as HTTPMethod, url: routedPath(url.slice(0, pathEnd(url))) })) return undefined
+    const targetPath = routedPath(target.slice(0, pathEnd(target)))
+    for (const known of methods) if (routes.find(known, targetPath) !== null) return REDIRECT_ROUTE
+    return undefined
+  }
+
+  async function redirect (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const target = withoutTrailingSlash(request.originalUrl)
+    // Asked for by its own name rather than sent here by `rewrite`: there is nothing here.
+    if (target === undefined) throw new NotFound()
+    return await reply.redirect(target, 307)
+  }
+
+  const plugin = fp(async function trailingSlash (fastify) {
+    fastify.all(REDIRECT_ROUTE, { schema: { hide: true }, onRequest: redirect }, async function () {})
+  }, { name: 'trailing-slash' })
+
+  return { learn, rewrite, plugin }
+}
