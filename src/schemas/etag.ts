@@ -12,11 +12,17 @@ export interface Versioned {
   version: number
 }
 
-export const ConditionalHeadersSchema = Type.Object({
-  'if-none-match': Type.Optional(Type.String({ description: 'An ETag from an earlier GET: 304 when it is still current' })),
+/** The condition a read honours: If-None-Match. */
+export const IfNoneMatchHeadersSchema = Type.Object({
+  'if-none-match': Type.Optional(Type.String({ description: 'An ETag from an earlier GET: 304 when it is still current' }))
+})
+export type IfNoneMatchHeaders = Static<typeof IfNoneMatchHeadersSchema>
+
+/** The condition a change or a delete honours: If-Match. */
+export const IfMatchHeadersSchema = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'The ETag the change is based on: 412 when the resource has changed since' }))
 })
-export type ConditionalHeaders = Static<typeof ConditionalHeadersSchema>
+export type IfMatchHeaders = Static<typeof IfMatchHeadersSchema>
 
 /** The 304 answer of a GET that honours If-None-Match. */
 export const NotModifiedResponse = { 304: Type.Null({ description: 'Not Modified: the If-None-Match tag is current' }) }
@@ -39,7 +45,7 @@ function listedTags (header: string): string[] {
 }
 
 /** If-None-Match compares weakly: `W/"1-2"` matches `"1-2"`. */
-export function isNotModified (headers: ConditionalHeaders, row: Versioned): boolean {
+export function isNotModified (headers: IfNoneMatchHeaders, row: Versioned): boolean {
   const header = headers['if-none-match']
   if (header === undefined) return false
   const current = etagOf(row)
@@ -51,7 +57,7 @@ export function isNotModified (headers: ConditionalHeaders, row: Versioned): boo
  * Throws 412 at once when the header names no current tag (If-Match compares strongly,
  * so a weak tag never matches). Pass the result to the conditional update or delete.
  */
-export function expectedVersion (headers: ConditionalHeaders, row: Versioned): number | undefined {
+export function expectedVersion (headers: IfMatchHeaders, row: Versioned): number | undefined {
   const header = headers['if-match']
   if (header === undefined) return undefined
   const current = etagOf(row)

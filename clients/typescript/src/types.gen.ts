@@ -1248,10 +1248,6 @@ export type DeleteProductData = {
     body?: never;
     headers?: {
         /**
-         * An ETag from an earlier GET: 304 when it is still current
-         */
-        'if-none-match'?: string;
-        /**
          * The ETag the change is based on: 412 when the resource has changed since
          */
         'if-match'?: string;
@@ -1323,10 +1319,6 @@ export type GetProductData = {
          * An ETag from an earlier GET: 304 when it is still current
          */
         'if-none-match'?: string;
-        /**
-         * The ETag the change is based on: 412 when the resource has changed since
-         */
-        'if-match'?: string;
     };
     path: {
         /**
@@ -1371,10 +1363,6 @@ export type GetProductResponse = GetProductResponses[keyof GetProductResponses];
 export type UpdateProductData = {
     body: UpdateProductBody;
     headers?: {
-        /**
-         * An ETag from an earlier GET: 304 when it is still current
-         */
-        'if-none-match'?: string;
         /**
          * The ETag the change is based on: 412 when the resource has changed since
          */
@@ -1557,10 +1545,6 @@ export type DeletePostData = {
     body?: never;
     headers?: {
         /**
-         * An ETag from an earlier GET: 304 when it is still current
-         */
-        'if-none-match'?: string;
-        /**
          * The ETag the change is based on: 412 when the resource has changed since
          */
         'if-match'?: string;
@@ -1632,10 +1616,6 @@ export type GetPostData = {
          * An ETag from an earlier GET: 304 when it is still current
          */
         'if-none-match'?: string;
-        /**
-         * The ETag the change is based on: 412 when the resource has changed since
-         */
-        'if-match'?: string;
     };
     path: {
         /**
@@ -1684,10 +1664,6 @@ export type GetPostResponse = GetPostResponses[keyof GetPostResponses];
 export type UpdatePostData = {
     body: UpdatePostBody;
     headers?: {
-        /**
-         * An ETag from an earlier GET: 304 when it is still current
-         */
-        'if-none-match'?: string;
         /**
          * The ETag the change is based on: 412 when the resource has changed since
          */

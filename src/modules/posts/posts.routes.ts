@@ -4,7 +4,7 @@ import type { PostRow, PostRowUpdate, UserRow } from '../../db/tables.js'
 import { Forbidden, PostNotFound } from '../../errors.js'
 import { signedInUser } from '../../plugins/auth.js'
 import { bearerSecurity, described, errorResponses, optionalBearerSecurity, rowId, toPage } from '../../schemas/common.js'
-import { ConditionalHeadersSchema, etagOf, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
+import { etagOf, IfMatchHeadersSchema, IfNoneMatchHeadersSchema, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
 import * as posts from './posts.repository.js'
 import {
   CreatePostBodySchema, PostIdParamsSchema, PostListQuerySchema, PostPageSchema, PostSchema,
@@ -68,7 +68,7 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Get a post (a draft only for its author and admins)',
       security: optionalBearerSecurity,
       params: PostIdParamsSchema,
-      headers: ConditionalHeadersSchema,
+      headers: IfNoneMatchHeadersSchema,
       response: { 200: described('The post; `ETag` is its version', PostSchema), ...NotModifiedResponse, ...errorResponses(401, 404) }
     },
     onRequest: fastify.identify
@@ -87,7 +87,7 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Update a post (author or admin)',
       security: bearerSecurity,
       params: PostIdParamsSchema,
-      headers: ConditionalHeadersSchema,
+      headers: IfMatchHeadersSchema,
       body: UpdatePostBodySchema,
       response: { 200: described('The post, updated; `ETag` is its new version', PostSchema), ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
@@ -110,7 +110,7 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Delete a post (author or admin)',
       security: bearerSecurity,
       params: PostIdParamsSchema,
-      headers: ConditionalHeadersSchema,
+      headers: IfMatchHeadersSchema,
       response: { 204: described('Deleted', Type.Null()), ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
     onRequest: fastify.authenticate

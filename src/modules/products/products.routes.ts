@@ -4,7 +4,7 @@ import type { UserRow } from '../../db/tables.js'
 import { Forbidden, ProductNotFound } from '../../errors.js'
 import { signedInUser } from '../../plugins/auth.js'
 import { bearerSecurity, described, errorResponses, noSecurity, rowId, toPage } from '../../schemas/common.js'
-import { ConditionalHeadersSchema, etagOf, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
+import { etagOf, IfMatchHeadersSchema, IfNoneMatchHeadersSchema, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
 import { toCents } from '../../schemas/money.js'
 import * as products from './products.repository.js'
 import type { ProductOrder, ProductWithTags } from './products.repository.js'
@@ -72,7 +72,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Get a product',
       security: noSecurity,
       params: ProductIdParamsSchema,
-      headers: ConditionalHeadersSchema,
+      headers: IfNoneMatchHeadersSchema,
       response: { 200: described('The product; `ETag` is its version', ProductSchema), ...NotModifiedResponse, ...errorResponses(404) }
     }
   }, async function (request, reply) {
@@ -90,7 +90,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Update a product (owner or admin)',
       security: bearerSecurity,
       params: ProductIdParamsSchema,
-      headers: ConditionalHeadersSchema,
+      headers: IfMatchHeadersSchema,
       body: UpdateProductBodySchema,
       response: { 200: described('The product, updated; `ETag` is its new version', ProductSchema), ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
@@ -116,7 +116,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       summary: 'Delete a product (owner or admin)',
       security: bearerSecurity,
       params: ProductIdParamsSchema,
-      headers: ConditionalHeadersSchema,
+      headers: IfMatchHeadersSchema,
       response: { 204: described('Deleted', Type.Null()), ...errorResponses(401, 403, 404, 412, 413, 415) }
     },
     onRequest: fastify.authenticate
