@@ -11,7 +11,7 @@ const RECIPE = fileURLToPath(new URL('../../deploy/nginx/agora.conf', import.met
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? ''
 const REDIS_URL = process.env.TEST_REDIS_URL ?? ''
 // Three, as the recipe lists: with two, one instance restarting and the other briefly
-// marked failed by nginx (max_fails=1) left no upstream, and nginx answered its own 503.
+// marked failed by nginx left no upstream, and nginx answered its own 503.
 const INSTANCES = 3
 const DRAIN_MS = 1500
 /** nginx leaves an instance that refused a connection alone this long (the recipe: 5 s). */
@@ -24,24 +24,27 @@ function whySkip (): string | false {
 }
 
 /**
- * deploy/nginx/agora.conf with the test's ports, and nginx's upstream keep-alive timeout
- * and fail timeout cut to 1 s, so that the instances' drain and the pause between two
- * restarts can be short too; the rest as written.
+ * deploy/nginx/agora.conf with the test's ports (and the recipe's max_fails), and nginx's
+ * upstream keep-alive timeout and fail timeout cut to 1 s, so that the instances' drain
+ * and the pause between two restarts can be short too; the rest as written.
  */
 function renderRecipe (listenPort: number, upstreamPorts: number[]): string {
   const recipe = readFileSync(RECIPE, 'utf8')
-  const servers = upstreamPorts.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=${FAIL_TIMEOUT_S}s;`).join('\n')
+  const maxFails = /max_fails=(\d+)/.exec(recipe)?.[1]
+  const servers = upstreamPorts.map((port) => `    server 127.0.0.1:${port} max_fails=${maxFails} fail_timeout=${FAIL_TIMEOUT_S}s;`).join('\n')
   const rendered = recipe
     .replace(/^\s*server 127\.0\.0\.1:\d+.*\n/gm, '')
     .replace('upstream agora {\n', `upstream agora {\n${servers}\n`)
     .replace('listen 80;', `listen 127.0.0.1:${listenPort};`)
     .replace(/keepalive_timeout \d+s;/, 'keepalive_timeout 1s;')
-  if (!rendered.includes(servers) || !rendered.includes(`listen 127.0.0.1:${listenPort}`)) throw new Error('the recipe changed shape')
+  if (maxFails === undefined || !rendered.includes(servers) || !rendered.includes(`listen 127.0.0.1:${listenPort}`)) {
+    throw new Error('the recipe changed shape')
+  }
   return rendered
 }
 
 /** nginx in the foreground, with its own prefix, temp dirs and logs. */
-async function startNginx (t: TestContext, upstreamPorts: number[]): Promise<number> {
+async function startNginx (t: TestContext, upstreamPorts: number[]): Promise<{ port: number, errorLog: () => string }> {
   const prefix = tempDir(t, 'nginx')
   chmodSync(prefix, 0o777) // its workers run as nobody when we are root
   for (const dir of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(prefix, dir), { mode: 0o777 })
@@ -66,7 +69,7 @@ http {
   // SIGTERM: the master stops its workers before it exits.
   start(t, 'nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')], { stopSignal: 'SIGTERM' })
   await waitFor(async () => await request(port, 'GET', '/health').then(() => true, () => false), 10_000, 'nginx')
-  return port
+  return { port, errorLog: () => readFileSync(join(prefix, 'error.log'), 'utf8') }
 }
 
 async function dropSchema (schema: string): Promise<void> {
@@ -98,7 +101,7 @@ describe('the nginx recipe (deploy/nginx/agora.conf) in front of three instances
     // Every instance's warnings, the replaced ones included, to explain a failure.
     const all: Proc[] = [...instances]
     for (const port of ports) await waitReady(port)
-    const proxy = await startNginx(t, ports)
+    const { port: proxy, errorLog } = await startNginx(t, ports)
     const token = await signUp(proxy, 'rolling@example.com')
 
     const load = startLoad(proxy, token, 4, 5)
@@ -118,7 +121,8 @@ describe('the nginx recipe (deploy/nginx/agora.conf) in front of three instances
 
     const failed = load.answers.filter((a) => a.status >= 300).map((a) => `${a.status} ${a.body}`)
     const warnings = all.flatMap((instance) => instance.logs.filter((line) => Number(line.level) >= 40)).map((line) => JSON.stringify(line))
-    t.assert.deepStrictEqual([...load.errors, ...failed], [], `no request failed; the instances said:\n${warnings.join('\n')}`)
+    t.assert.deepStrictEqual([...load.errors, ...failed], [],
+      `no request failed; the instances said:\n${warnings.join('\n')}\nand nginx:\n${errorLog()}`)
     t.assert.ok(load.answers.length > 200, `a stream of requests went through (${load.answers.length})`)
   })
 })
