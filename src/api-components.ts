@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox'
+import { ErrorSchema, ProblemSchema, ValidationErrorSchema, ValidationIssueSchema } from './errors/responses.js'
 import {
   ChangePasswordBodySchema, LoginBodySchema, PasswordResetBodySchema, PasswordResetConfirmBodySchema, RefreshBodySchema, TokenResponseSchema
 } from './modules/auth/auth.schemas.js'
@@ -11,9 +12,8 @@ import { UploadFormSchema, UploadMultipleFormSchema, UploadSchema } from './modu
 import {
   AdminUpdateUserBodySchema, CreateUserBodySchema, RoleSchema, UpdateMeBodySchema, UserPageSchema, UserSchema, UserSearchSortSchema
 } from './modules/users/users.schemas.js'
-import { ProblemSchema } from './modules/v2/problem-details.js'
 import { PostCursorPageSchema, ProductCursorPageSchema, UserCursorPageSchema } from './modules/v2/v2.schemas.js'
-import { ErrorSchema, MessageSchema, ValidationErrorSchema, ValidationIssueSchema } from './schemas/common.js'
+import { MessageSchema } from './schemas/common.js'
 
 /**
  * The named shapes of the API: each is a component schema of the OpenAPI document, and so

@@ -3,10 +3,9 @@ import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import { apiComponents } from './api-components.js'
-import { answerClientError } from './client-error.js'
-import { frameworkErrorHandler } from './framework-errors.js'
 import { trustProxySetting, type Config } from './config.js'
-import { answerUnmetExpectations } from './expectation.js'
+import errorHandler from './errors/error-handler.js'
+import { rawErrorAnswers } from './errors/raw-answers.js'
 import authRoutes from './modules/auth/auth.routes.js'
 import passwordRoutes from './modules/auth/password.routes.js'
 import postsRoutes from './modules/posts/posts.routes.js'
@@ -21,7 +20,6 @@ import cors from './plugins/cors.js'
 import db from './plugins/db.js'
 import docsPages from './plugins/docs-pages.js'
 import drain from './plugins/drain.js'
-import errorHandler from './plugins/error-handler.js'
 import idempotency from './plugins/idempotency.js'
 import inFlight from './plugins/in-flight.js'
 import inputSafety from './plugins/input-safety.js'
@@ -31,7 +29,7 @@ import openapi from './plugins/openapi.js'
 import rateLimit from './plugins/rate-limit.js'
 import redis from './plugins/redis.js'
 import requestLog, { acceptedRequestId } from './plugins/request-log.js'
-import securityHeaders from './plugins/security-headers.js'
+import securityHeaders, { SECURITY_HEADERS } from './plugins/security-headers.js'
 import { trailingSlashRedirects } from './plugins/trailing-slash.js'
 import validation, { parseQueryString } from './plugins/validation.js'
 
@@ -93,6 +91,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   const v1Roots = new Set<string>()
   const routedUrl = aliasToV1(v1Roots)
   const slashes = trailingSlashRedirects(routedUrl)
+  const rawAnswers = rawErrorAnswers({ headers: SECURITY_HEADERS, acceptedRequestId })
   const app = Fastify({
     rewriteUrl (request) {
       const url = request.url ?? '/'
@@ -116,8 +115,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     // server drains before it closes (server.ts), so the few requests that still come on
     // an open connection are served, each with `Connection: close`.
     return503OnClosing: false,
-    clientErrorHandler: answerClientError,
-    frameworkErrors: frameworkErrorHandler((request, response) => app.routing(request, response)),
+    clientErrorHandler: rawAnswers.clientError,
+    frameworkErrors: rawAnswers.frameworkErrors((request, response) => app.routing(request, response)),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // Long enough for any path a client sends (Node caps the whole head at 16 KiB), so that
@@ -125,7 +124,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     routerOptions: { maxParamLength: 8192, querystringParser: parseQueryString }
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.server.headersTimeout = Math.min(10_000, config.REQUEST_TIMEOUT_MS)
-  answerUnmetExpectations(app.server)
+  rawAnswers.watchExpectations(app.server)
 
   app.decorate('config', config)
   app.addHook('onRoute', slashes.learn)
@@ -133,7 +132,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(jobs, { config })
   await app.register(redis, { config })
   await app.register(validation)
-  await app.register(errorHandler)
+  await app.register(errorHandler, { format: 'detail' })
   await app.register(metrics, { config })
   await app.register(requestLog)
   await app.register(drain)

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import type { UserRow } from '../db/tables.js'
-import { Forbidden, InvalidToken, NotAuthenticated } from '../errors.js'
+import { InvalidToken, NotAuthenticated, NotEnoughPermissions } from '../errors/coded-errors.js'
 import { findUserById } from '../modules/users/users.repository.js'
 
 export interface AccessTokenPayload {
@@ -95,6 +95,6 @@ export default fp<{ config: Config }>(async function auth (fastify, { config }) 
 
   fastify.decorate('requireRole', (role: UserRow['role']): Guard => async function (request, reply) {
     await fastify.authenticate(request, reply)
-    if (signedInUser(request).role !== role) throw new Forbidden('Not enough permissions')
+    if (signedInUser(request).role !== role) throw new NotEnoughPermissions()
   })
 }, { name: 'auth', dependencies: ['db'] })

@@ -4,8 +4,9 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
-import { IdempotencyKeyInUse, InvalidIdempotencyKey, RequestValidationError } from '../errors.js'
-import { errorResponse } from '../schemas/common.js'
+import { IdempotencyKeyInUse, InvalidIdempotencyKey, RequestValidationError } from '../errors/coded-errors.js'
+import { errorResponse } from '../errors/responses.js'
+import { ISSUES } from '../errors/validation-issues.js'
 import {
   claimIdempotencyKey, completeIdempotencyKey, purgeExpiredIdempotencyKeys, releaseIdempotencyKey, type IdempotencyScope
 } from '../modules/idempotency/idempotency.repository.js'
@@ -167,9 +168,7 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
     }
     const { row } = result
     if (row.request_hash !== requestHash) {
-      throw new RequestValidationError([{
-        loc: ['header', HEADER], msg: 'This Idempotency-Key was used with another request body', type: 'idempotency_key_reused'
-      }])
+      throw new RequestValidationError([{ loc: ['header', HEADER], ...ISSUES.idempotencyKeyReused }])
     }
     if (row.state !== 'completed' || row.response_status === null) throw new IdempotencyKeyInUse()
     return { status: row.response_status, headers: row.response_headers, body: row.response_body }

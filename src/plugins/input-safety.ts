@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest, onRouteHookHandler, preValidationAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { RequestValidationError, type ValidationIssue } from '../errors.js'
+import { RequestValidationError } from '../errors/coded-errors.js'
+import type { ValidationIssue } from '../errors/responses.js'
+import { ISSUES } from '../errors/validation-issues.js'
 import { MAX_DEPTH, readJsonText, TOO_DEEP } from './strict-json.js'
 import { announcesBody } from './request-body.js'
 
@@ -10,8 +12,8 @@ type Part = 'body' | 'query' | 'path'
 type Found = Omit<ValidationIssue, 'loc'>
 
 function stringIssue (text: string): Found | undefined {
-  if (text.includes('\u0000')) return { msg: 'String should not contain NUL characters', type: 'string_nul' }
-  if (!text.isWellFormed()) return { msg: 'String should be valid Unicode', type: 'string_unicode' }
+  if (text.includes('\u0000')) return ISSUES.nul
+  if (!text.isWellFormed()) return ISSUES.notUnicode
   return undefined
 }
 
@@ -22,7 +24,7 @@ function stringIssue (text: string): Found | undefined {
  */
 function scan (value: unknown, depth: number, path: Array<string | number>): Found | undefined {
   if (typeof value === 'string') return stringIssue(value)
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { msg: 'Input should be a finite number', type: 'finite_number' }
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : ISSUES.notFinite
   if (value === null || typeof value !== 'object') return undefined
   if (depth > MAX_DEPTH) return TOO_DEEP
   if (Array.isArray(value)) {
@@ -39,7 +41,7 @@ function scan (value: unknown, depth: number, path: Array<string | number>): Fou
   }
   for (const key of Object.keys(value)) {
     // A bad field name is reported at its object, as there is no clean name to point at.
-    if (stringIssue(key) !== undefined) return { msg: 'Field names should be valid Unicode', type: 'string_unicode' }
+    if (stringIssue(key) !== undefined) return ISSUES.fieldNameNotUnicode
     path.push(key)
     const found = scan((value as Record<string, unknown>)[key], depth + 1, path)
     if (found !== undefined) return found

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { ConfigError, type Config } from '../config.js'
-import { RateLimited } from '../errors.js'
+import { rateLimited } from '../errors/coded-errors.js'
 import { clusterCounters, localCounters, type Store } from './rate-limit-counters.js'
 
 declare module 'fastify' {
@@ -81,9 +81,9 @@ export function routeRateLimit (config: Config, name: Exclude<LimitName, 'global
   }
 }
 
-function rateLimited (ttlMs: number): Error {
-  const seconds = Math.max(1, Math.ceil(ttlMs / 1000))
-  return Object.assign(new RateLimited(seconds === 1 ? '1 second' : `${seconds} seconds`), { headers: { 'retry-after': String(seconds) } })
+/** The 429 for a window that ends in `ttlMs`, rounded up to whole seconds. */
+function limitExceeded (ttlMs: number): Error {
+  return rateLimited(Math.max(1, Math.ceil(ttlMs / 1000)))
 }
 
 /**
@@ -127,7 +127,7 @@ export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, {
     // The counters cannot be reached at all (in a cluster, the primary is gone): serve
     // rather than fail every request.
     skipOnError: true,
-    errorResponseBuilder: (request, context) => rateLimited(context.ttl),
+    errorResponseBuilder: (request, context) => limitExceeded(context.ttl),
     onExceeded: (request, key) => request.log.warn({ limit: key.slice(0, key.indexOf(':')) }, 'rate limit exceeded')
   })
 
@@ -142,7 +142,7 @@ export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, {
       .header('x-ratelimit-reset', limit.ttlInSeconds)
     if (limit.isExceeded) {
       request.log.warn({ limit: 'global' }, 'rate limit exceeded')
-      throw rateLimited(limit.ttl)
+      throw limitExceeded(limit.ttl)
     }
   })
 }, { name: 'rate-limit', dependencies: ['redis'] })

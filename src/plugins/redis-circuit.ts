@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
-import { serviceUnavailable } from '../errors.js'
+import { serviceUnavailable } from '../errors/coded-errors.js'
 
 /** How often a background ping looks whether Redis is back. */
 const PROBE_INTERVAL_MS = 1000

@@ -46,7 +46,7 @@ export function helmetHeaders (options: HelmetOptions): Readonly<Record<string, 
 /**
  * helmet's headers for every response: computed once at boot, set in one call per
  * request, and also written by the answers made outside Fastify's hooks
- * (client-error.ts, framework-errors.ts, expectation.ts).
+ * (errors/raw-answers.ts, handed them by app.ts).
  */
 export const SECURITY_HEADERS = helmetHeaders(HELMET_OPTIONS)
 

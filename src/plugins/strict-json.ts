@@ -1,11 +1,12 @@
-import { RequestValidationError, UnsupportedCharset, type ValidationIssue } from '../errors.js'
+import { RequestValidationError, UnsupportedCharset } from '../errors/coded-errors.js'
+import { ISSUES, tooDeep } from '../errors/validation-issues.js'
 
 // The checks a JSON body's bytes get before they are parsed (plugins/input-safety.ts).
 
 /** Levels of objects and arrays a request part may nest (the body itself is level 1). */
 export const MAX_DEPTH = 32
 
-export const TOO_DEEP: Omit<ValidationIssue, 'loc'> = { msg: `Input should be nested at most ${MAX_DEPTH} levels deep`, type: 'too_deep' }
+export const TOO_DEEP = tooDeep(MAX_DEPTH)
 
 /**
  * True when the JSON text in `bytes` nests arrays and objects deeper than `limit`. One
@@ -29,7 +30,6 @@ export function nestsDeeperThan (bytes: Uint8Array, limit: number): boolean {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
-const NOT_UTF8: ValidationIssue = { loc: ['body'], msg: 'JSON decode error: the body is not valid UTF-8', type: 'json_invalid' }
 
 /** The `charset` parameter of a Content-Type, lower-cased, or undefined. */
 function charsetOf (contentType: string | undefined): string | undefined {
@@ -62,7 +62,7 @@ export function readJsonText (body: Buffer, contentType: string | undefined): { 
   try {
     text = utf8.decode(body)
   } catch {
-    throw new RequestValidationError([NOT_UTF8])
+    throw new RequestValidationError([{ loc: ['body'], ...ISSUES.notUtf8 }])
   }
   return { text, clean: !mayHoldHostileValue(text) }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
-import { NotFound } from '../errors.js'
+import { NotFound } from '../errors/coded-errors.js'
 
 /** Where `rewrite` sends a request whose path needs its trailing slash taken off. */
 const REDIRECT_ROUTE = '/trailing-slash-redirect'

@@ -55,11 +55,6 @@ export const optionalBearerSecurity: Array<Record<string, string[]>> = [{}, ...b
 /** The OpenAPI security requirement of routes open to anyone: none. */
 export const noSecurity: Array<Record<string, string[]>> = []
 
-/** A response schema with the description that OpenAPI gives its status on this route. */
-export function described<T extends TSchema> (description: string, schema: T): T {
-  return { ...schema, 'x-response-description': description }
-}
-
 export const TimestampSchema = Type.String({ format: 'date-time', examples: ['2026-11-24T10:00:00.000Z'] })
 
 /**
@@ -96,48 +91,3 @@ export function toPage<T> (items: T[], total: number, { page, page_size: pageSiz
 }
 
 export const MessageSchema = Type.Object({ message: Type.String() })
-
-export const ErrorSchema = Type.Object({ detail: Type.String() }, { description: 'An HTTP error' })
-
-export const ValidationIssueSchema = Type.Object({
-  loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
-  msg: Type.String(),
-  type: Type.String()
-})
-
-export const ValidationErrorSchema = Type.Object({ detail: Type.Array(ValidationIssueSchema) }, { description: 'Validation error' })
-
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 503
-
-/** What each error status means, on whichever route answers it. */
-export const ERROR_DESCRIPTIONS: Record<ErrorStatus | 422, string> = {
-  400: 'Bad Request',
-  401: 'Not signed in: the bearer token is missing, invalid or expired',
-  403: 'Signed in, but not allowed',
-  404: 'Not Found',
-  409: 'Conflict',
-  412: 'Precondition Failed: the resource changed since the If-Match tag was read',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Validation Error',
-  429: 'Too Many Requests: try again after Retry-After seconds',
-  503: 'Service Unavailable: a dependency is away; try again after Retry-After seconds'
-}
-
-/** The response schema of an error status. */
-export function errorResponse (status: ErrorStatus) {
-  return described(ERROR_DESCRIPTIONS[status], ErrorSchema)
-}
-
-/**
- * Response schemas for the error statuses a route can answer with: those given, plus the
- * 422 of its validation, the 429 of the global rate limit, which every route but the
- * probes has, and the 503 of a database that is away. A route that reads a body (any
- * POST, PUT, PATCH or DELETE) gives 413 and 415.
- */
-export function errorResponses (...statuses: Array<400 | 401 | 403 | 404 | 409 | 412 | 413 | 415>) {
-  return {
-    ...Object.fromEntries([...statuses, 429 as const, 503 as const].map((status) => [status, errorResponse(status)])),
-    422: described(ERROR_DESCRIPTIONS[422], ValidationErrorSchema)
-  }
-}

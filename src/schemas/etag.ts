@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { PreconditionFailed } from '../errors.js'
+import { PreconditionFailed } from '../errors/coded-errors.js'
 
 /**
  * Conditional requests (RFC 9110 §13) for resources with a `version` column that every

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { InvalidCredentials, RequestValidationError } from '../../errors.js'
+import { InvalidCredentials, RequestValidationError } from '../../errors/coded-errors.js'
+import { errorResponses } from '../../errors/responses.js'
+import { ISSUES } from '../../errors/validation-issues.js'
 import { routeRateLimit } from '../../plugins/rate-limit.js'
-import { described, errorResponses, noSecurity } from '../../schemas/common.js'
+import { described } from '../../lib/openapi.js'
+import { noSecurity } from '../../schemas/common.js'
 import { findUserByEmail, updateUser } from '../users/users.repository.js'
 import { LoginBodySchema, RefreshBodySchema, TokenResponseSchema } from './auth.schemas.js'
 import { hashPassword, needsRehash, verifyPassword } from './passwords.js'
@@ -26,7 +29,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     config: { rateLimit: routeRateLimit(config, 'login') }
   }, async function (request) {
     const { email = request.body.username, password } = request.body
-    if (email === undefined) throw new RequestValidationError([{ loc: ['body', 'email'], msg: 'Field required', type: 'missing' }])
+    if (email === undefined) throw new RequestValidationError([{ loc: ['body', 'email'], ...ISSUES.missing }])
     const user = await findUserByEmail(db, email)
     // Unknown e-mail, wrong password and inactive account look the same, in the same time.
     const passwordMatches = await verifyPassword(user?.hashed_password, password)

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/tables.js'
-import { InvalidResetToken } from '../../errors.js'
+import { InvalidResetToken } from '../../errors/coded-errors.js'
 import { updateUser } from '../users/users.repository.js'
 import { randomToken, tokenHash } from './opaque-tokens.js'
 import { insertPasswordReset, usePasswordReset, voidUserPasswordResets } from './password-resets.repository.js'

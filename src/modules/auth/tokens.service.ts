@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Config } from '../../config.js'
 import type { Database, UserRow } from '../../db/tables.js'
-import { InvalidRefreshToken } from '../../errors.js'
+import { InvalidRefreshToken } from '../../errors/coded-errors.js'
 import { findUserById } from '../users/users.repository.js'
 import { randomToken, tokenHash } from './opaque-tokens.js'
 import {

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { UserRow } from '../../db/tables.js'
-import { Forbidden, ProductNotFound } from '../../errors.js'
+import { NotEnoughPermissions, ProductNotFound } from '../../errors/coded-errors.js'
+import { errorResponses } from '../../errors/responses.js'
 import { signedInUser } from '../../plugins/auth.js'
-import { bearerSecurity, described, errorResponses, noSecurity, rowId, toPage } from '../../schemas/common.js'
+import { described } from '../../lib/openapi.js'
+import { bearerSecurity, noSecurity, rowId, toPage } from '../../schemas/common.js'
 import { etagOf, IfMatchHeadersSchema, IfNoneMatchHeadersSchema, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
 import { toCents } from '../../schemas/money.js'
 import * as products from './products.repository.js'
@@ -22,7 +24,7 @@ function toOrder (sort: ProductSort | undefined): ProductOrder | undefined {
 /** The product as `viewer` may change it: 404 when there is none, 403 for anyone's else. */
 function assertMayChange (product: ProductWithTags | undefined, viewer: UserRow, pathId: string): asserts product is ProductWithTags {
   if (product === undefined) throw new ProductNotFound(pathId)
-  if (product.owner_id !== viewer.id && viewer.role !== 'admin') throw new Forbidden('Not enough permissions')
+  if (product.owner_id !== viewer.id && viewer.role !== 'admin') throw new NotEnoughPermissions()
 }
 
 const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {

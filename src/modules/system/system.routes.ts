@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { sql } from 'kysely'
-import { serviceUnavailable } from '../../errors.js'
-import { described, errorResponse, MessageSchema, noSecurity } from '../../schemas/common.js'
+import { serviceUnavailable } from '../../errors/coded-errors.js'
+import { errorResponse } from '../../errors/responses.js'
+import { described } from '../../lib/openapi.js'
+import { MessageSchema, noSecurity } from '../../schemas/common.js'
 import { countJobsByStatus, QUEUE_STATUSES } from '../jobs/jobs.repository.js'
 import { HealthSchema, ReadinessSchema } from './system.schemas.js'
 

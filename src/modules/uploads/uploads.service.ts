@@ -6,7 +6,8 @@ import type { Kysely } from 'kysely'
 import type { Database, UploadRow } from '../../db/tables.js'
 import {
   MalformedMultipart, NotMultipart, RequestValidationError, TooManyUploadParts, UploadTooLarge, UploadTypeNotAllowed
-} from '../../errors.js'
+} from '../../errors/coded-errors.js'
+import { ISSUES } from '../../errors/validation-issues.js'
 import { detectContentType, safeFilename } from './content-type.js'
 import { insertUploads } from './uploads.repository.js'
 import { keepFile, newUploadId, receiveFile, removeFiles, storedPath, type ReceivedFile } from './upload-storage.js'
@@ -72,7 +73,7 @@ export async function receiveForm (request: FastifyRequest, field: string, keep:
     request.raw.resume()
     throw asClientError(error, limits)
   }
-  if (files.length === 0) throw new RequestValidationError([{ loc: ['body', field], msg: 'Field required', type: 'missing' }])
+  if (files.length === 0) throw new RequestValidationError([{ loc: ['body', field], ...ISSUES.missing }])
   return { files, description: JSON.stringify(parts) }
 }
 

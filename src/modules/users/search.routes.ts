@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { Forbidden } from '../../errors.js'
+import { AdminOnlySort } from '../../errors/coded-errors.js'
+import { errorResponses } from '../../errors/responses.js'
 import { signedInUser } from '../../plugins/auth.js'
-import { bearerSecurity, described, errorResponses } from '../../schemas/common.js'
+import { described } from '../../lib/openapi.js'
+import { bearerSecurity } from '../../schemas/common.js'
 import { searchUsers } from './users.repository.js'
 import { SearchQuerySchema, toUserResponse, UserSchema } from './users.schemas.js'
 
@@ -23,7 +25,7 @@ const searchRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     const viewer = signedInUser(request)
     const isAdmin = viewer.role === 'admin'
     const { q, skip, limit, sort } = request.query
-    if (sort === 'email' && !isAdmin) throw new Forbidden('Only admins may sort by email')
+    if (sort === 'email' && !isAdmin) throw new AdminOnlySort('email')
     const rows = await searchUsers(db, { text: q, includeEmail: isAdmin, sort, skip, limit })
     return rows.map((row) => toUserResponse(row, viewer))
   })

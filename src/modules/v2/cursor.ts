@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { RequestValidationError } from '../../errors.js'
+import { RequestValidationError } from '../../errors/coded-errors.js'
+import { cursorOfOtherList, ISSUES } from '../../errors/validation-issues.js'
 
 /** The lists a v2 cursor can belong to; a cursor of one is refused by the others. */
 export type CursorResource = 'users' | 'products' | 'posts'
@@ -12,8 +13,8 @@ export interface CursorCodec {
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
-function invalidCursor (msg: string): RequestValidationError {
-  return new RequestValidationError([{ loc: ['query', 'cursor'], msg, type: 'cursor_invalid' }])
+function invalidCursor (wording: { msg: string, type: string }): RequestValidationError {
+  return new RequestValidationError([{ loc: ['query', 'cursor'], ...wording }])
 }
 
 /**
@@ -34,20 +35,20 @@ export function createCursorCodec (secret: string): CursorCodec {
     decode (resource, cursor) {
       const [payload, signature, ...rest] = cursor.split('.')
       if (payload === undefined || signature === undefined || rest.length > 0 || !BASE64URL.test(payload) || !BASE64URL.test(signature)) {
-        throw invalidCursor('Cursor is malformed')
+        throw invalidCursor(ISSUES.cursorMalformed)
       }
       const given = Buffer.from(signature, 'base64url')
       const expected = sign(payload)
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidCursor('Cursor signature is invalid')
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidCursor(ISSUES.cursorForged)
       let data: unknown
       try {
         data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
       } catch {
-        throw invalidCursor('Cursor is malformed')
+        throw invalidCursor(ISSUES.cursorMalformed)
       }
       const { resource: owner, last_id: lastId } = (data ?? {}) as { resource?: unknown, last_id?: unknown }
-      if (owner !== resource) throw invalidCursor(`Cursor does not belong to /${resource}`)
-      if (typeof lastId !== 'number' || !Number.isSafeInteger(lastId) || lastId < 1) throw invalidCursor('Cursor is malformed')
+      if (owner !== resource) throw invalidCursor(cursorOfOtherList(resource))
+      if (typeof lastId !== 'number' || !Number.isSafeInteger(lastId) || lastId < 1) throw invalidCursor(ISSUES.cursorMalformed)
       return lastId
     }
   }

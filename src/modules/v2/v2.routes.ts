@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import errorHandler from '../../errors/error-handler.js'
+import { problemResponses } from '../../errors/responses.js'
 import { signedInUser } from '../../plugins/auth.js'
-import { bearerSecurity, described, noSecurity, optionalBearerSecurity } from '../../schemas/common.js'
+import { described } from '../../lib/openapi.js'
+import { bearerSecurity, noSecurity, optionalBearerSecurity } from '../../schemas/common.js'
 import { listPostsAfter } from '../posts/posts.repository.js'
 import { toPostResponse } from '../posts/posts.schemas.js'
 import { listProductsAfter } from '../products/products.repository.js'
@@ -8,7 +11,6 @@ import { toProductResponse } from '../products/products.schemas.js'
 import { listUsersAfter } from '../users/users.repository.js'
 import { toUserResponse } from '../users/users.schemas.js'
 import { createCursorCodec, type CursorResource } from './cursor.js'
-import { problemResponses, useProblemDetails } from './problem-details.js'
 import { CursorQuerySchema, PostCursorPageSchema, ProductCursorPageSchema, toCursorPage, UserCursorPageSchema } from './v2.schemas.js'
 
 /**
@@ -20,7 +22,7 @@ const v2Routes: FastifyPluginAsyncTypebox = async function (fastify) {
   const { db, config } = fastify
   if (config.JWT_SECRET === undefined) throw new Error('JWT_SECRET is not set')
   const cursors = createCursorCodec(config.JWT_SECRET)
-  useProblemDetails(fastify)
+  await fastify.register(errorHandler, { format: 'problem' })
 
   const afterId = (resource: CursorResource, cursor: string | undefined): number =>
     cursor === undefined ? 0 : cursors.decode(resource, cursor)

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { describe, it, type TestContext } from 'node:test'
-import { RequestValidationError } from '../../../src/errors.js'
+import { RequestValidationError } from '../../../src/errors/coded-errors.js'
 import { createCursorCodec } from '../../../src/modules/v2/cursor.js'
 
 describe('v2 cursors', () => {

@@ -1,13 +1,39 @@
 import type { ErrorObject } from 'ajv'
-import type { FastifyError } from 'fastify'
-import { isConnectionError } from '../db/connection-errors.js'
-import { RequestValidationError, type ValidationIssue } from '../errors.js'
+import type { ValidationIssue } from './responses.js'
 
-/** What an error means for the client, before it is written as v1 JSON or a v2 problem. */
-export interface ClassifiedError {
-  statusCode: number
-  detail: string | ValidationIssue[]
-  headers: Record<string, string>
+// The wording of every 422 entry: FastAPI's (pydantic's) for what JSON Schema checks, and
+// Agora's own for what it checks itself. Each message is written here once.
+
+type Wording = Omit<ValidationIssue, 'loc'>
+
+/** The issues Agora finds outside JSON Schema. */
+export const ISSUES = {
+  missing: { msg: 'Field required', type: 'missing' },
+  jsonInvalid: { msg: 'JSON decode error', type: 'json_invalid' },
+  notUtf8: { msg: 'JSON decode error: the body is not valid UTF-8', type: 'json_invalid' },
+  nul: { msg: 'String should not contain NUL characters', type: 'string_nul' },
+  notUnicode: { msg: 'String should be valid Unicode', type: 'string_unicode' },
+  fieldNameNotUnicode: { msg: 'Field names should be valid Unicode', type: 'string_unicode' },
+  notFinite: { msg: 'Input should be a finite number', type: 'finite_number' },
+  idempotencyKeyReused: { msg: 'This Idempotency-Key was used with another request body', type: 'idempotency_key_reused' },
+  cursorMalformed: { msg: 'Cursor is malformed', type: 'cursor_invalid' },
+  cursorForged: { msg: 'Cursor signature is invalid', type: 'cursor_invalid' }
+} as const satisfies Record<string, Wording>
+
+/** Nesting deeper than `levels` objects and arrays. */
+export function tooDeep (levels: number): Wording {
+  return { msg: `Input should be nested at most ${levels} levels deep`, type: 'too_deep' }
+}
+
+/** A cursor issued for another list. */
+export function cursorOfOtherList (resource: string): Wording {
+  return { msg: `Cursor does not belong to /${resource}`, type: 'cursor_invalid' }
+}
+
+/** Fastify's own refusals of a JSON body, as the issue FastAPI reports for them. */
+export const BODY_ISSUES: Record<string, ValidationIssue> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { loc: ['body'], ...ISSUES.jsonInvalid },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { loc: ['body'], ...ISSUES.missing }
 }
 
 const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
@@ -22,26 +48,35 @@ const TYPE_NAMES: Record<string, [type: string, noun: string]> = {
   null: ['none_type', 'None']
 }
 
-function describe (error: ErrorObject): Pick<ValidationIssue, 'msg' | 'type'> {
+function quoted (values: unknown[]): string[] {
+  return values.map((value) => `'${String(value)}'`)
+}
+
+function plural (count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
+
+function describe (error: ErrorObject): Wording {
   // A schema can name its own message where Ajv's would be unreadable (a long pattern).
-  const own = (error.parentSchema as { 'x-error'?: Pick<ValidationIssue, 'msg' | 'type'> } | undefined)?.['x-error']
+  const own = (error.parentSchema as { 'x-error'?: Wording } | undefined)?.['x-error']
   if (own !== undefined && error.keyword !== 'required') return own
   const p = error.params as Record<string, any>
   switch (error.keyword) {
-    case 'required': return { msg: 'Field required', type: 'missing' }
+    case 'required': return ISSUES.missing
     case 'type': {
-      if (error.data === undefined) return { msg: 'Field required', type: 'missing' }
+      if (error.data === undefined) return ISSUES.missing
       const first = String(p.type).split(',')[0] ?? 'string'
       const [type, noun] = TYPE_NAMES[first] ?? ['type_error', `of type ${String(p.type)}`]
       return { msg: `Input should be ${noun}`, type }
     }
-    case 'minLength': return { msg: `String should have at least ${p.limit} character${p.limit === 1 ? '' : 's'}`, type: 'string_too_short' }
-    case 'maxLength': return { msg: `String should have at most ${p.limit} character${p.limit === 1 ? '' : 's'}`, type: 'string_too_long' }
+    case 'minLength': return { msg: `String should have at least ${plural(p.limit, 'character')}`, type: 'string_too_short' }
+    case 'maxLength': return { msg: `String should have at most ${plural(p.limit, 'character')}`, type: 'string_too_long' }
     case 'minimum': return { msg: `Input should be greater than or equal to ${p.limit}`, type: 'greater_than_equal' }
     case 'exclusiveMinimum': return { msg: `Input should be greater than ${p.limit}`, type: 'greater_than' }
     case 'maximum': return { msg: `Input should be less than or equal to ${p.limit}`, type: 'less_than_equal' }
     case 'exclusiveMaximum': return { msg: `Input should be less than ${p.limit}`, type: 'less_than' }
-    case 'maxDecimalPlaces': return { msg: `Decimal input should have no more than ${String(error.schema)} decimal places`, type: 'decimal_max_places' }
+    case 'maxDecimalPlaces':
+      return { msg: `Decimal input should have no more than ${String(error.schema)} decimal places`, type: 'decimal_max_places' }
     case 'multipleOf': return { msg: `Input should be a multiple of ${p.multipleOf}`, type: 'multiple_of' }
     case 'minItems': return { msg: `List should have at least ${p.limit} items`, type: 'too_short' }
     case 'maxItems': return { msg: `List should have at most ${p.limit} items`, type: 'too_long' }
@@ -49,11 +84,11 @@ function describe (error: ErrorObject): Pick<ValidationIssue, 'msg' | 'type'> {
     case 'format': return p.format === 'email'
       ? { msg: 'value is not a valid email address', type: 'value_error' }
       : { msg: `Input should be a valid ${p.format}`, type: 'value_error' }
-    case 'enum': return { msg: `Input should be ${(p.allowedValues as unknown[]).map((v) => `'${String(v)}'`).join(', ')}`, type: 'enum' }
+    case 'enum': return { msg: `Input should be ${quoted(p.allowedValues as unknown[]).join(', ')}`, type: 'enum' }
     case 'const': return { msg: `Input should be '${String(p.allowedValue)}'`, type: 'literal_error' }
     case 'literals': {
-      const quoted = (p.allowedValues as unknown[]).map((v) => `'${String(v)}'`)
-      return { msg: `Input should be ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1) ?? ''}`, type: 'literal_error' }
+      const values = quoted(p.allowedValues as unknown[])
+      return { msg: `Input should be ${values.slice(0, -1).join(', ')} or ${values.at(-1) ?? ''}`, type: 'literal_error' }
     }
     default: return { msg: error.message ?? 'Invalid value', type: 'value_error' }
   }
@@ -74,12 +109,14 @@ function pointerToLoc (pointer: string): Array<string | number> {
 function collapseUnions (errors: ErrorObject[]): ErrorObject[] {
   const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
   if (unions.length === 0) return errors
-  const insideOf = (union: ErrorObject) => (e: ErrorObject) => e !== union && e.schemaPath.startsWith(`${union.schemaPath}/`)
+  const insideOf = (union: ErrorObject) => (e: ErrorObject) =>
+    e !== union && e.schemaPath.startsWith(`${union.schemaPath}/`)
   const picked = new Map(unions.map((union) => {
     const branches = errors.filter(insideOf(union))
     // A union of literals (`sort`): one entry naming every allowed value.
     if (branches.length > 1 && branches.every((e) => e.keyword === 'const')) {
-      return [union, { ...branches[0]!, keyword: 'literals', params: { allowedValues: branches.map((e) => e.params.allowedValue) } }]
+      const allowedValues = branches.map((e) => e.params.allowedValue)
+      return [union, { ...branches[0]!, keyword: 'literals', params: { allowedValues } }]
     }
     return [union, branches.find((e) => e.keyword !== 'type') ?? branches[0] ?? union]
   }))
@@ -97,32 +134,4 @@ export function toValidationIssues (errors: ErrorObject[], context: string): Val
     if (error.keyword === 'required') loc.push(String((error.params as { missingProperty: string }).missingProperty))
     return { loc, ...describe(error) }
   })
-}
-
-const BODY_ISSUES: Record<string, ValidationIssue> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { loc: ['body'], msg: 'Field required', type: 'missing' }
-}
-
-/** The status, detail and headers the contract gives any error thrown while serving. */
-export function classifyError (error: FastifyError): ClassifiedError {
-  const headers: Record<string, string> = {}
-  if (error.validation !== undefined) {
-    return { statusCode: 422, detail: toValidationIssues(error.validation as ErrorObject[], error.validationContext ?? 'body'), headers }
-  }
-  if (error instanceof RequestValidationError) return { statusCode: 422, detail: error.issues, headers }
-  const bodyIssue = BODY_ISSUES[error.code]
-  if (bodyIssue !== undefined) return { statusCode: 422, detail: [bodyIssue], headers }
-
-  // The database is restarting or a connection was cut: worth a retry, not a 500.
-  if (isConnectionError(error)) return { statusCode: 503, detail: 'Service temporarily unavailable: retry shortly', headers: { 'retry-after': '1' } }
-  const statusCode = error.statusCode ?? 500
-  if (statusCode < 400 || (statusCode >= 500 && statusCode !== 503)) return { statusCode: 500, detail: 'Internal server error', headers }
-  // `error.headers` as http-errors and Fastify's own handler read it (a 429's Retry-After).
-  const own = (error as FastifyError & { headers?: unknown }).headers
-  if (own !== null && typeof own === 'object') {
-    for (const [name, value] of Object.entries(own)) if (typeof value === 'string') headers[name.toLowerCase()] = value
-  }
-  if (statusCode === 401) headers['www-authenticate'] = 'Bearer'
-  return { statusCode, detail: error.message, headers }
 }

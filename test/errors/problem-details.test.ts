@@ -1,8 +1,8 @@
 import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
-import { buildTestApp, testDialects } from '../../helpers/build-app.js'
-import { captureLogs } from '../../helpers/logs.js'
-import { createUser, injectAs } from '../../helpers/users.js'
+import { buildTestApp, testDialects } from '../helpers/build-app.js'
+import { captureLogs } from '../helpers/logs.js'
+import { createUser, injectAs } from '../helpers/users.js'
 
 const PROBLEM_KEYS = ['detail', 'instance', 'status', 'title', 'type']
 
