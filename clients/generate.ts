@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@hey-api/openapi-ts'
 import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+import { loadConfig, withJwtSecret } from '../src/config.js'
 
 /** Where the committed document and the TypeScript client live. */
 export const CLIENTS_DIR = fileURLToPath(new URL('.', import.meta.url))
@@ -19,7 +19,8 @@ export const TYPESCRIPT_CLIENT_DIR = join(CLIENTS_DIR, 'typescript', 'src')
 export async function openApiText (): Promise<string> {
   const dataDir = await mkdtemp(join(tmpdir(), 'agora-openapi-'))
   try {
-    const app = await buildApp(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'only-builds-the-document-0123456789' }))
+    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'only-builds-the-document-0123456789' })
+    const app = await buildApp(withJwtSecret(config))
     try {
       await app.ready()
       return `${JSON.stringify(app.swagger(), null, 2)}\n`

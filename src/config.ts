@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
@@ -133,7 +133,11 @@ export const ConfigSchema = Type.Object({
   METRICS_ENABLED: Type.Boolean({ default: true, description: '`false` turns `GET /metrics` (Prometheus) and the request timing behind it off' })
 }, { additionalProperties: false })
 
-export type Config = Readonly<Static<typeof ConfigSchema>>
+/** The settings as read from the environment: outside production, JWT_SECRET may still be unset. */
+export type EnvConfig = Readonly<Static<typeof ConfigSchema>>
+
+/** The settings Agora runs with, once `withJwtSecret` has made sure of the secret. */
+export type Config = EnvConfig & { readonly JWT_SECRET: string }
 
 /** Thrown for configuration the service cannot start with; the message names the variable. */
 export class ConfigError extends Error {
@@ -147,7 +151,7 @@ const validateConfig = ajv.compile(ConfigSchema)
  * Reads the known variables from `env` (blank values count as unset), converts and
  * defaults them, and returns a frozen Config. Unknown variables are ignored.
  */
-export function loadConfig (env: Record<string, string | undefined>): Config {
+export function loadConfig (env: Record<string, string | undefined>): EnvConfig {
   const raw: Record<string, unknown> = {}
   for (const key of Object.keys(ConfigSchema.properties)) {
     const value = env[key]
@@ -177,12 +181,16 @@ export function readEnvironment (cwd = process.cwd()): Record<string, string | u
   return { ...fromFile, ...process.env }
 }
 
+function hasJwtSecret (config: EnvConfig): config is Config {
+  return config.JWT_SECRET !== undefined
+}
+
 /**
  * Fills in JWT_SECRET outside production: a random key kept in DATA_DIR, so that a
  * restart does not sign everyone out.
  */
-export function withJwtSecret (config: Config): Config {
-  if (config.JWT_SECRET !== undefined) return config
+export function withJwtSecret (config: EnvConfig): Config {
+  if (hasJwtSecret(config)) return config
   const dir = resolve(config.DATA_DIR)
   const file = join(dir, 'jwt-secret')
   if (!existsSync(file)) {
@@ -197,18 +205,26 @@ export function withJwtSecret (config: Config): Config {
   return Object.freeze({ ...config, JWT_SECRET: readFileSync(file, 'utf8').trim() })
 }
 
+/**
+ * A key for one purpose (`agora/<what>/<version>`), derived from JWT_SECRET: a MAC made
+ * with it can pass neither for a token nor for another purpose's MAC.
+ */
+export function derivedKey (secret: string, purpose: string): Buffer {
+  return createHmac('sha256', secret).update(purpose).digest()
+}
+
 /** Where uploaded files are kept. */
-export function uploadDirOf (config: Config): string {
+export function uploadDirOf (config: EnvConfig): string {
   return resolve(config.UPLOAD_DIR ?? join(config.DATA_DIR, 'uploads'))
 }
 
 /** WORKERS as a number of processes: `auto` is one per core. */
-export function workerCount (config: Config, cores = availableParallelism()): number {
+export function workerCount (config: EnvConfig, cores = availableParallelism()): number {
   return config.WORKERS === 'auto' ? cores : Number(config.WORKERS)
 }
 
 /** UPLOAD_ALLOWED_TYPES as a set. */
-export function allowedUploadTypes (config: Config): Set<string> {
+export function allowedUploadTypes (config: EnvConfig): Set<string> {
   return new Set(config.UPLOAD_ALLOWED_TYPES.split(',').map((type) => type.trim()))
 }
 

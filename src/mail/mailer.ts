@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Transporter } from 'nodemailer'
-import type { Config } from '../config.js'
+import type { EnvConfig } from '../config.js'
 import { singleLine } from './escape.js'
 
 export interface MailMessage {
@@ -56,7 +56,7 @@ function headerSafe (message: MailMessage): MailMessage {
  * 10 minutes on a quiet socket; every wait here is SMTP_TIMEOUT_MS instead, so a silent
  * server costs a worker seconds.
  */
-export function createMailer (config: Config, log: FastifyBaseLogger): Mailer {
+export function createMailer (config: EnvConfig, log: FastifyBaseLogger): Mailer {
   if (config.SMTP_URL === undefined) {
     if (config.NODE_ENV === 'production') log.warn('SMTP_URL is unset: mail is written to the log, not sent')
     return {

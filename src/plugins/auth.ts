@@ -37,7 +37,23 @@ export function signedInUser (request: FastifyRequest): UserRow {
   return request.user
 }
 
-function bearerToken (request: FastifyRequest): string | undefined {
+type Viewer = Pick<UserRow, 'id' | 'role'>
+
+/** The one rule for changing or seeing what belongs to a user: that user, or an admin. */
+export function isOwnerOrAdmin (viewer: Viewer | null, ownerId: number): boolean {
+  return viewer !== null && (viewer.id === ownerId || viewer.role === 'admin')
+}
+
+/** Throws 403 unless `viewer` is the owner (`ownerId`) or an admin. */
+export function assertOwnerOrAdmin (viewer: Viewer, ownerId: number): void {
+  if (!isOwnerOrAdmin(viewer, ownerId)) throw new NotEnoughPermissions()
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header; undefined without the header,
+ * and '' for any other Authorization header, which no verification accepts.
+ */
+export function bearerToken (request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (header === undefined) return undefined
   const [scheme, token] = header.split(' ')
@@ -58,7 +74,6 @@ const CLOCK_SKEW_SECONDS = 30
  * @see https://github.com/fastify/fastify-jwt
  */
 export default fp<{ config: Config }>(async function auth (fastify, { config }) {
-  if (config.JWT_SECRET === undefined) throw new Error('JWT_SECRET is not set')
   await fastify.register(jwt, {
     secret: config.JWT_SECRET,
     sign: { algorithm: config.JWT_ALGORITHM, expiresIn: `${config.ACCESS_TOKEN_EXPIRE_MINUTES}m` },

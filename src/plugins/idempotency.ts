@@ -3,14 +3,14 @@ import { Transform } from 'node:stream'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Config } from '../config.js'
+import { derivedKey, type Config } from '../config.js'
 import { IdempotencyKeyInUse, InvalidIdempotencyKey, RequestValidationError } from '../errors/coded-errors.js'
 import { errorResponse } from '../errors/responses.js'
 import { ISSUES } from '../errors/validation-issues.js'
 import {
   claimIdempotencyKey, completeIdempotencyKey, purgeExpiredIdempotencyKeys, releaseIdempotencyKey, type IdempotencyScope
 } from '../modules/idempotency/idempotency.repository.js'
-import type { AccessTokenPayload } from './auth.js'
+import { bearerToken, type AccessTokenPayload } from './auth.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -50,11 +50,6 @@ const KeyHeaderSchema = Type.String({
     'to a retry with the byte-identical body, which creates nothing. Another body: 422; while the first still runs: 409.'
 })
 
-function bearerToken (request: FastifyRequest): string | undefined {
-  const [scheme, token] = (request.headers.authorization ?? '').split(' ')
-  return scheme?.toLowerCase() === 'bearer' && token !== undefined && token !== '' ? token : undefined
-}
-
 /**
  * `Idempotency-Key` for the routes whose `config` says `idempotent: true`. The key is
  * scoped to the caller (the user of a valid access token, else the client address) and
@@ -78,10 +73,9 @@ function bearerToken (request: FastifyRequest): string | undefined {
  * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
  */
 export default fp<{ config: Config }>(async function idempotency (fastify, { config }) {
-  if (config.JWT_SECRET === undefined) throw new Error('JWT_SECRET is not set')
   // Keyed, so that a copy of the table cannot be used to test guesses of a sign-up's password.
   // A new JWT_SECRET makes retries of kept keys a 422 until those keys expire.
-  const hashKey = createHmac('sha256', config.JWT_SECRET).update('agora/idempotency/request-body/1').digest()
+  const hashKey = derivedKey(config.JWT_SECRET, 'agora/idempotency/request-body/1')
   const leaseMs = config.IDEMPOTENCY_LEASE_SECONDS * 1000
   const ttlMs = Math.round(config.IDEMPOTENCY_TTL_HOURS * 3_600_000)
   const pending = new WeakMap<FastifyRequest, Pending>()
@@ -90,7 +84,7 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
     if (request.user !== null && request.user !== undefined) return `user:${request.user.id}`
     // A route open to anyone (sign-up) has not looked at the token: a valid one still counts.
     const token = bearerToken(request)
-    if (token !== undefined) {
+    if (token !== undefined && token !== '') {
       try {
         return `user:${fastify.jwt.verify<AccessTokenPayload>(token).sub}`
       } catch {}

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { buildApp, type BuildOptions } from '../../src/app.js'
-import { loadConfig, type Config } from '../../src/config.js'
+import { loadConfig, withJwtSecret, type Config } from '../../src/config.js'
 import type { Dialect } from '../../src/db/database.js'
 
 export interface Cleanup {
@@ -40,7 +40,7 @@ export function testConfig (t: Cleanup, dialect: Dialect, overrides: Record<stri
     Object.assign(env, { DATABASE_URL: url, DATABASE_SCHEMA: schema, DATABASE_POOL_MAX: '4' })
     t.after(async () => await dropSchema(url, schema))
   }
-  return loadConfig({ ...env, ...overrides })
+  return withJwtSecret(loadConfig({ ...env, ...overrides }))
 }
 
 async function dropSchema (url: string, schema: string): Promise<void> {

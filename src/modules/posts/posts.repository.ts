@@ -1,6 +1,7 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
 import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
 import type { Database, NewPostRow, PostRow, PostRowUpdate, UserRow } from '../../db/tables.js'
+import { isOwnerOrAdmin } from '../../plugins/auth.js'
 
 type Db = Kysely<Database>
 
@@ -13,12 +14,12 @@ export interface PostFilters {
 
 /** True when `viewer` may see `post`: it is published, theirs, or they are an admin. */
 export function canSeePost (post: Pick<PostRow, 'published' | 'user_id'>, viewer: Pick<UserRow, 'id' | 'role'> | null): boolean {
-  return post.published === 1 || (viewer !== null && (viewer.id === post.user_id || viewer.role === 'admin'))
+  return post.published === 1 || isOwnerOrAdmin(viewer, post.user_id)
 }
 
 /**
- * `query` narrowed to the posts `filters.viewer` may see and the rest of `filters`.
- * Shared by the v1 pages, their `total` and the v2 keyset pages.
+ * `query` narrowed to the posts `filters.viewer` may see (`canSeePost`, as SQL) and the
+ * rest of `filters`. Shared by the v1 pages, their `total` and the v2 keyset pages.
  */
 export function applyPostFilters<O> (
   db: Db, query: SelectQueryBuilder<Database, 'posts', O>, { viewer, authorId, text }: PostFilters

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { PostRow, PostRowUpdate, UserRow } from '../../db/tables.js'
-import { NotEnoughPermissions, PostNotFound } from '../../errors/coded-errors.js'
+import { PostNotFound } from '../../errors/coded-errors.js'
 import { errorResponses } from '../../errors/responses.js'
-import { signedInUser } from '../../plugins/auth.js'
 import { described } from '../../lib/openapi.js'
+import { assertOwnerOrAdmin, signedInUser } from '../../plugins/auth.js'
 import { bearerSecurity, optionalBearerSecurity, rowId, toPage } from '../../schemas/common.js'
 import { etagOf, IfMatchHeadersSchema, IfNoneMatchHeadersSchema, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
 import * as posts from './posts.repository.js'
@@ -20,7 +20,7 @@ function toRowUpdate ({ published, ...rest }: UpdatePostBody): PostRowUpdate {
 /** The post as `viewer` may change it: 404 for a draft they cannot see, 403 for anyone's else. */
 function assertMayChange (post: PostRow | undefined, viewer: UserRow, pathId: string): asserts post is PostRow {
   if (post === undefined || !posts.canSeePost(post, viewer)) throw new PostNotFound(pathId)
-  if (post.user_id !== viewer.id && viewer.role !== 'admin') throw new NotEnoughPermissions()
+  assertOwnerOrAdmin(viewer, post.user_id)
 }
 
 const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { UserRow } from '../../db/tables.js'
-import { NotEnoughPermissions, ProductNotFound } from '../../errors/coded-errors.js'
+import { ProductNotFound } from '../../errors/coded-errors.js'
 import { errorResponses } from '../../errors/responses.js'
-import { signedInUser } from '../../plugins/auth.js'
 import { described } from '../../lib/openapi.js'
+import { assertOwnerOrAdmin, signedInUser } from '../../plugins/auth.js'
 import { bearerSecurity, noSecurity, rowId, toPage } from '../../schemas/common.js'
 import { etagOf, IfMatchHeadersSchema, IfNoneMatchHeadersSchema, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
 import { toCents } from '../../schemas/money.js'
@@ -22,9 +22,11 @@ function toOrder (sort: ProductSort | undefined): ProductOrder | undefined {
 }
 
 /** The product as `viewer` may change it: 404 when there is none, 403 for anyone's else. */
-function assertMayChange (product: ProductWithTags | undefined, viewer: UserRow, pathId: string): asserts product is ProductWithTags {
+function assertMayChange (
+  product: ProductWithTags | undefined, viewer: UserRow, pathId: string
+): asserts product is ProductWithTags {
   if (product === undefined) throw new ProductNotFound(pathId)
-  if (product.owner_id !== viewer.id && viewer.role !== 'admin') throw new NotEnoughPermissions()
+  assertOwnerOrAdmin(viewer, product.owner_id)
 }
 
 const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {

@@ -4,9 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import contentDisposition from 'content-disposition'
 import { allowedUploadTypes, uploadDirOf } from '../../config.js'
-import { NotEnoughPermissions, UploadNotFound } from '../../errors/coded-errors.js'
+import { UploadNotFound } from '../../errors/coded-errors.js'
 import { errorResponses } from '../../errors/responses.js'
-import { signedInUser } from '../../plugins/auth.js'
+import { assertOwnerOrAdmin, signedInUser } from '../../plugins/auth.js'
 import { sendStoredAnswer } from '../../plugins/idempotency.js'
 import { described } from '../../lib/openapi.js'
 import { bearerSecurity, noSecurity } from '../../schemas/common.js'
@@ -112,7 +112,7 @@ const uploadsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     const viewer = signedInUser(request)
     const upload = await uploads.findUploadById(db, request.params.upload_id)
     if (upload === undefined) throw new UploadNotFound(request.params.upload_id)
-    if (upload.user_id !== viewer.id && viewer.role !== 'admin') throw new NotEnoughPermissions()
+    assertOwnerOrAdmin(viewer, upload.user_id)
     if (await uploads.deleteUploadById(db, upload.id)) await removeFiles([storedPath(limits.dir, upload.id)])
     return reply.code(204).send(null)
   })

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { UserRow } from '../../db/tables.js'
+import { isOwnerOrAdmin } from '../../plugins/auth.js'
 import { IdParams, MAX_QUERY_INTEGER, Nullable, PageSchema, TimestampSchema, TrimmedString } from '../../schemas/common.js'
 
 const NameSchema = TrimmedString({ minLength: 1, maxLength: 100, description: 'Trimmed, 1–100 characters' })
@@ -54,15 +55,10 @@ export const SearchQuerySchema = Type.Object({
 })
 export type SearchQuery = Static<typeof SearchQuerySchema>
 
-/** True when `viewer` may see `user`'s e-mail and age: themself, or an admin. */
-export function canSeePrivateFields (user: Pick<UserRow, 'id'>, viewer: UserRow | null): boolean {
-  return viewer !== null && (viewer.id === user.id || viewer.role === 'admin')
-}
-
-/** The wire form of a user as `viewer` may see it. */
+/** The wire form of a user as `viewer` may see it: e-mail and age for themself and admins. */
 export function toUserResponse (row: UserRow, viewer: UserRow | null): User {
   const user: User = { id: row.id, name: row.name, role: row.role, is_active: row.is_active === 1, created_at: row.created_at }
-  if (canSeePrivateFields(row, viewer)) {
+  if (isOwnerOrAdmin(viewer, row.id)) {
     user.email = row.email
     user.age = row.age
   }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { derivedKey } from '../../config.js'
 import { RequestValidationError } from '../../errors/coded-errors.js'
 import { cursorOfOtherList, ISSUES } from '../../errors/validation-issues.js'
 
@@ -23,7 +24,7 @@ function invalidCursor (wording: { msg: string, type: string }): RequestValidati
  * for a token, and a client can neither forge a cursor nor move one to another list.
  */
 export function createCursorCodec (secret: string): CursorCodec {
-  const key = createHmac('sha256', secret).update('agora/v2/cursor/1').digest()
+  const key = derivedKey(secret, 'agora/v2/cursor/1')
   const sign = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest()
 
   return {

@@ -20,7 +20,6 @@ import { CursorQuerySchema, PostCursorPageSchema, ProductCursorPageSchema, toCur
  */
 const v2Routes: FastifyPluginAsyncTypebox = async function (fastify) {
   const { db, config } = fastify
-  if (config.JWT_SECRET === undefined) throw new Error('JWT_SECRET is not set')
   const cursors = createCursorCodec(config.JWT_SECRET)
   await fastify.register(errorHandler, { format: 'problem' })
 
