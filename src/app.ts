@@ -8,11 +8,13 @@ import errorHandler from './errors/error-handler.js'
 import { rawErrorAnswers } from './errors/raw-answers.js'
 import authRoutes from './modules/auth/auth.routes.js'
 import passwordRoutes from './modules/auth/password.routes.js'
+import { createHandlers } from './modules/emails/index.js'
 import postsRoutes from './modules/posts/posts.routes.js'
 import productsRoutes from './modules/products/products.routes.js'
 import systemRoutes from './modules/system/system.routes.js'
 import uploadsRoutes from './modules/uploads/uploads.routes.js'
 import searchRoutes from './modules/users/search.routes.js'
+import { findUserById } from './modules/users/users.repository.js'
 import usersRoutes from './modules/users/users.routes.js'
 import v2Routes from './modules/v2/v2.routes.js'
 import auth from './plugins/auth.js'
@@ -129,7 +131,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.decorate('config', config)
   app.addHook('onRoute', slashes.learn)
   await app.register(db, { config })
-  await app.register(jobs, { config })
+  // What plugins need from features is handed to them here; no plugin imports a feature.
+  await app.register(jobs, { config, handlers: createHandlers })
   await app.register(redis, { config })
   await app.register(validation)
   await app.register(errorHandler, { format: 'detail' })
@@ -143,7 +146,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(rateLimit, { config })
   await app.register(inputSafety)
   await app.register(formbody, { bodyLimit: config.BODY_LIMIT })
-  await app.register(auth, { config })
+  await app.register(auth, { config, findUser: async (id) => await findUserById(app.db, id) })
   await app.register(idempotency, { config })
   await app.register(inFlight)
   await app.register(openapi, { components: apiComponents })

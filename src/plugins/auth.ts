@@ -4,7 +4,6 @@ import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import type { UserRow } from '../db/tables.js'
 import { InvalidToken, NotAuthenticated, NotEnoughPermissions } from '../errors/coded-errors.js'
-import { findUserById } from '../modules/users/users.repository.js'
 
 export interface AccessTokenPayload {
   sub: string
@@ -60,6 +59,12 @@ export function bearerToken (request: FastifyRequest): string | undefined {
   return scheme?.toLowerCase() === 'bearer' && token !== undefined && token !== '' ? token : ''
 }
 
+export interface AuthOptions {
+  config: Config
+  /** The user of a token's `sub`, read on every authenticated request (the users feature's). */
+  findUser: (id: number) => Promise<UserRow | undefined>
+}
+
 /**
  * How far in the future a token's `iat` may be: the clock skew allowed between the
  * instances that sign and verify access tokens. `exp` gets none: an expired token is out.
@@ -73,7 +78,7 @@ const CLOCK_SKEW_SECONDS = 30
  * at once, and so are tokens issued before their last password change.
  * @see https://github.com/fastify/fastify-jwt
  */
-export default fp<{ config: Config }>(async function auth (fastify, { config }) {
+export default fp<AuthOptions>(async function auth (fastify, { config, findUser }) {
   await fastify.register(jwt, {
     secret: config.JWT_SECRET,
     sign: { algorithm: config.JWT_ALGORITHM, expiresIn: `${config.ACCESS_TOKEN_EXPIRE_MINUTES}m` },
@@ -90,7 +95,7 @@ export default fp<{ config: Config }>(async function auth (fastify, { config }) 
     const id = Number(payload.sub)
     // A token dated in the future would outlive the password change meant to end it.
     if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidToken()
-    const user = Number.isSafeInteger(id) ? await findUserById(fastify.db, id) : undefined
+    const user = Number.isSafeInteger(id) ? await findUser(id) : undefined
     if (user === undefined || user.is_active !== 1) throw new InvalidToken()
     if (user.tokens_valid_after !== null && payload.iat <= user.tokens_valid_after) throw new InvalidToken()
     request.user = user
@@ -112,4 +117,4 @@ export default fp<{ config: Config }>(async function auth (fastify, { config }) 
     await fastify.authenticate(request, reply)
     if (signedInUser(request).role !== role) throw new NotEnoughPermissions()
   })
-}, { name: 'auth', dependencies: ['db'] })
+}, { name: 'auth' })

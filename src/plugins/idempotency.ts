@@ -9,7 +9,7 @@ import { errorResponse } from '../errors/responses.js'
 import { ISSUES } from '../errors/validation-issues.js'
 import {
   claimIdempotencyKey, completeIdempotencyKey, purgeExpiredIdempotencyKeys, releaseIdempotencyKey, type IdempotencyScope
-} from '../modules/idempotency/idempotency.repository.js'
+} from './idempotency.repository.js'
 import { bearerToken, type AccessTokenPayload } from './auth.js'
 
 declare module 'fastify' {

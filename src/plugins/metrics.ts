@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Config } from '../config.js'
 import type { Database } from '../db/tables.js'
-import { countJobsByStatus, QUEUE_STATUSES } from '../modules/jobs/jobs.repository.js'
+import { countJobsByStatus, QUEUE_STATUSES } from '../jobs/jobs.repository.js'
 import { clusterMetrics } from './metrics-cluster.js'
 
 // The route label of a request that matched no route (404, 405): never its URL, so a scan adds no series.

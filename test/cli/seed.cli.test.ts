@@ -1,8 +1,8 @@
 import { describe, it, type TestContext } from 'node:test'
-import { verifyPassword } from '../../src/modules/auth/passwords.js'
+import { verifyPassword } from '../../src/lib/passwords.js'
 import { testDialects } from '../helpers/build-app.js'
 import { runCli } from '../helpers/cli.js'
-import { configEnv, testDb } from '../modules/jobs/helpers.js'
+import { configEnv, testDb } from '../jobs/helpers.js'
 
 for (const dialect of testDialects()) {
   describe(`agora seed (${dialect})`, () => {

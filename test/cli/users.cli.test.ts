@@ -3,12 +3,12 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { hash as bcrypt } from '@node-rs/bcrypt'
-import { verifyPassword } from '../../src/modules/auth/passwords.js'
+import { verifyPassword } from '../../src/lib/passwords.js'
 import { findUserByEmail, insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { runCli } from '../helpers/cli.js'
 import { waitFor } from '../helpers/wait.js'
-import { configEnv, testDb } from '../modules/jobs/helpers.js'
+import { configEnv, testDb } from '../jobs/helpers.js'
 
 const CLI = new URL('../../src/cli/index.ts', import.meta.url).pathname
 // util-linux `script` gives the command a pseudo-terminal, as a person at a shell has.

@@ -4,7 +4,7 @@ import { migrateDown, migrateToLatest } from '../../src/db/migrate.js'
 import { findProductById, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
-import { testDb } from '../modules/jobs/helpers.js'
+import { testDb } from '../jobs/helpers.js'
 
 const owner = { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' as const }
 const lamp = (ownerId: number) => ({ name: 'Lamp', price_cents: 1999, quantity: 1, owner_id: ownerId })

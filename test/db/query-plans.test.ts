@@ -3,9 +3,9 @@ import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely'
 import type { Dialect } from '../../src/db/database.js'
 import type { Database } from '../../src/db/tables.js'
 import { productCountQuery, productPageQuery, type ProductFilters, type ProductOrder } from '../../src/modules/products/products.repository.js'
-import { seedDatabase } from '../../src/modules/seed/seed.service.js'
+import { seedDatabase } from '../../src/cli/seed/seed.service.js'
 import { testDialects } from '../helpers/build-app.js'
-import { testDb } from '../modules/jobs/helpers.js'
+import { testDb } from '../jobs/helpers.js'
 
 // Enough rows that a planner prefers an index wherever one helps; PostgreSQL gets fewer
 // (then ANALYZE) because its inserts are slower and its statistics make up the rest.

@@ -2,7 +2,7 @@ import { describe, it, type TestContext } from 'node:test'
 import { deleteProduct, countProducts, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
 import { countUsers, deleteUser, insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
-import { testDb } from '../modules/jobs/helpers.js'
+import { testDb } from '../jobs/helpers.js'
 
 const user = (n: number) => ({ name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user' as const })
 const product = (ownerId: number, n: number) => ({ name: `Product ${n}`, price_cents: 100 * n, quantity: 1, owner_id: ownerId })

@@ -6,7 +6,7 @@ import { insertPost, listPosts } from '../../src/modules/posts/posts.repository.
 import { countProducts, deleteProduct, insertProduct, listProducts, updateProduct } from '../../src/modules/products/products.repository.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
-import { testDb } from '../modules/jobs/helpers.js'
+import { testDb } from '../jobs/helpers.js'
 
 const NAMES = [
   'Sale 50%_off\\x', 'Proof Reader', 'Under_score', 'Back\\slash', 'Backslash', 'Oak Table', 'OAK TABLE XL',

@@ -1,4 +1,4 @@
-import { jsonLinesInto } from '../modules/jobs/helpers.js'
+import { jsonLinesInto } from '../jobs/helpers.js'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import http from 'node:http'

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { createDb } from '../../db/database.js'
 import type { JobRow, JobStatus } from '../../db/tables.js'
-import { countJobsByStatus, JOB_STATUSES, listJobs, retryJob } from '../../modules/jobs/jobs.repository.js'
+import { countJobsByStatus, JOB_STATUSES, listJobs, retryJob } from '../../jobs/jobs.repository.js'
 import { loadCliConfig } from '../config.js'
 
 function positiveInteger (value: string, name: string): number {

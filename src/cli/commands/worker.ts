@@ -1,18 +1,13 @@
 import closeWithGrace from 'close-with-grace'
 import type { Command } from 'commander'
-import type { Kysely } from 'kysely'
 import pino from 'pino'
 import type { Config } from '../../config.js'
 import { createDb } from '../../db/database.js'
 import { migrateToLatest } from '../../db/migrate.js'
-import type { Database } from '../../db/tables.js'
-import { createMailer, type Mailer } from '../../mail/mailer.js'
-import { createHandlers } from '../../modules/jobs/handlers/index.js'
-import type { JobHandlers } from '../../modules/jobs/jobs.types.js'
-import { createWorker, workerOptions, type Worker } from '../../modules/jobs/jobs.worker.js'
+import { createJobRunner, type HandlerFactory } from '../../jobs/job-runner.js'
+import type { Worker } from '../../jobs/jobs.worker.js'
+import { createHandlers } from '../../modules/emails/index.js'
 import { loadCliConfig } from '../config.js'
-
-export type HandlerFactory = (deps: { db: Kysely<Database>, mailer: Mailer }) => JobHandlers
 
 /**
  * Runs a worker until SIGTERM or SIGINT, then stops claiming, gives running jobs the
@@ -25,17 +20,15 @@ export async function runWorker (config: Config, makeHandlers: HandlerFactory = 
     const applied = await migrateToLatest(db, config)
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated')
   }
-  const mailer = createMailer(config, log)
-  const worker = createWorker(db, makeHandlers({ db, mailer }), workerOptions(config), log)
+  const runner = createJobRunner(db, config, log, makeHandlers)
   closeWithGrace({ delay: config.JOBS_SHUTDOWN_DEADLINE_MS + 5000 }, async ({ signal, err }) => {
     if (err !== undefined) log.error({ err }, 'stopping after an uncaught error')
     else log.info({ signal }, 'stopping')
-    await worker.stop()
-    mailer.close()
+    await runner.stop()
     await db.destroy()
   })
-  worker.start()
-  return worker
+  runner.worker.start()
+  return runner.worker
 }
 
 export function registerWorker (program: Command): void {

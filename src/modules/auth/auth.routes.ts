@@ -8,7 +8,7 @@ import { described } from '../../lib/openapi.js'
 import { noSecurity } from '../../schemas/common.js'
 import { findUserByEmail, updateUser } from '../users/users.repository.js'
 import { LoginBodySchema, RefreshBodySchema, TokenResponseSchema } from './auth.schemas.js'
-import { hashPassword, needsRehash, verifyPassword } from './passwords.js'
+import { hashPassword, needsRehash, verifyPassword } from '../../lib/passwords.js'
 import { endLogin, rotateRefreshToken, startLogin, type TokenIssuer } from './tokens.service.js'
 
 const authRoutes: FastifyPluginAsyncTypebox = async function (fastify) {

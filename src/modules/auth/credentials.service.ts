@@ -4,7 +4,7 @@ import { InvalidResetToken } from '../../errors/coded-errors.js'
 import { updateUser } from '../users/users.repository.js'
 import { randomToken, tokenHash } from './opaque-tokens.js'
 import { insertPasswordReset, usePasswordReset, voidUserPasswordResets } from './password-resets.repository.js'
-import { hashPassword } from './passwords.js'
+import { hashPassword } from '../../lib/passwords.js'
 import { revokeUserRefreshTokens } from './refresh-tokens.repository.js'
 
 type Db = Kysely<Database>

@@ -4,12 +4,12 @@ import { IncorrectPassword } from '../../errors/coded-errors.js'
 import { errorResponses } from '../../errors/responses.js'
 import { signedInUser } from '../../plugins/auth.js'
 import { routeRateLimit } from '../../plugins/rate-limit.js'
+import { enqueueJob } from '../../jobs/jobs.repository.js'
 import { described } from '../../lib/openapi.js'
 import { bearerSecurity, MessageSchema, noSecurity } from '../../schemas/common.js'
 import { ChangePasswordBodySchema, PasswordResetBodySchema, PasswordResetConfirmBodySchema } from './auth.schemas.js'
-import { enqueueJob } from '../jobs/jobs.repository.js'
 import { confirmPasswordReset, replacePassword } from './credentials.service.js'
-import { hashPassword, verifyPassword } from './passwords.js'
+import { hashPassword, verifyPassword } from '../../lib/passwords.js'
 
 const RESET_ACCEPTED = { message: 'If the address belongs to an account, a password reset message is on its way' }
 

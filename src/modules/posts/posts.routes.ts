@@ -3,10 +3,11 @@ import { Type } from '@sinclair/typebox'
 import type { PostRow, PostRowUpdate, UserRow } from '../../db/tables.js'
 import { PostNotFound } from '../../errors/coded-errors.js'
 import { errorResponses } from '../../errors/responses.js'
+import { etagOf, expectedVersion, isNotModified, unchangedRowError } from '../../http/etag.js'
 import { described } from '../../lib/openapi.js'
 import { assertOwnerOrAdmin, signedInUser } from '../../plugins/auth.js'
 import { bearerSecurity, optionalBearerSecurity, rowId, toPage } from '../../schemas/common.js'
-import { etagOf, IfMatchHeadersSchema, IfNoneMatchHeadersSchema, expectedVersion, isNotModified, NotModifiedResponse, unchangedRowError } from '../../schemas/etag.js'
+import { IfMatchHeadersSchema, IfNoneMatchHeadersSchema, NotModifiedResponse } from '../../schemas/etag.js'
 import * as posts from './posts.repository.js'
 import {
   CreatePostBodySchema, PostIdParamsSchema, PostListQuerySchema, PostPageSchema, PostSchema,

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IdParams, MAX_QUERY_NUMBER, Nullable, PageQuerySchema, PageSchema, TimestampSchema, TrimmedString } from '../../schemas/common.js'
-import { fromCents, priceBoundToCents, PriceSchema } from '../../schemas/money.js'
+import { fromCents, priceBoundToCents } from '../../lib/money.js'
+import { PriceSchema } from '../../schemas/money.js'
 import type { ProductFilters, ProductWithTags } from './products.repository.js'
 
 const NameSchema = TrimmedString({ minLength: 1, maxLength: 100, description: 'Trimmed, 1–100 characters' })

@@ -3,9 +3,9 @@ import { Type } from '@sinclair/typebox'
 import { sql } from 'kysely'
 import { serviceUnavailable } from '../../errors/coded-errors.js'
 import { errorResponse } from '../../errors/responses.js'
+import { countJobsByStatus, QUEUE_STATUSES } from '../../jobs/jobs.repository.js'
 import { described } from '../../lib/openapi.js'
 import { MessageSchema, noSecurity } from '../../schemas/common.js'
-import { countJobsByStatus, QUEUE_STATUSES } from '../jobs/jobs.repository.js'
 import { HealthSchema, ReadinessSchema } from './system.schemas.js'
 
 // Health checks and scrapes: called often from one address, never rate limited.

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { hashPassword } from '../../../src/modules/auth/passwords.js'
+import { hashPassword } from '../../../src/lib/passwords.js'
 import { updateUser } from '../../../src/modules/users/users.repository.js'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
 import { createUser, injectAs, type TestUser } from '../../helpers/users.js'

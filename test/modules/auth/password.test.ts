@@ -1,6 +1,6 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { listJobs } from '../../../src/modules/jobs/jobs.repository.js'
+import { listJobs } from '../../../src/jobs/jobs.repository.js'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
 import { startSmtpServer, type TestSmtpServer } from '../../helpers/smtp.js'
 import { createUser, injectAs, type TestUser } from '../../helpers/users.js'

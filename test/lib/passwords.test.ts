@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { describe, it, type TestContext } from 'node:test'
-import { hashingSlots, hashPassword, verifyPassword } from '../../../src/modules/auth/passwords.js'
+import { hashingSlots, hashPassword, verifyPassword } from '../../src/lib/passwords.js'
 
 describe('password hashing', () => {
   it('runs at most one hash per core but one at once, and queues the rest', async (t: TestContext) => {

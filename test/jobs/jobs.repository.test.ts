@@ -1,9 +1,9 @@
 import { describe, it, type TestContext } from 'node:test'
 import {
   claimJobs, completeJob, countJobsByStatus, deleteFinishedJobs, enqueueJob, failJob, findJobById, JOB_STATUSES, listJobs, releaseJobs, retryJob
-} from '../../../src/modules/jobs/jobs.repository.js'
-import { backoffDelay } from '../../../src/modules/jobs/jobs.worker.js'
-import { testDialects } from '../../helpers/build-app.js'
+} from '../../src/jobs/jobs.repository.js'
+import { backoffDelay } from '../../src/jobs/jobs.worker.js'
+import { testDialects } from '../helpers/build-app.js'
 import { testDb } from './helpers.js'
 
 const types = ['test-record']

@@ -1,9 +1,9 @@
 import { describe, it, type TestContext } from 'node:test'
-import { enqueueJob, findJobById } from '../../../src/modules/jobs/jobs.repository.js'
-import type { JobHandlers } from '../../../src/modules/jobs/jobs.types.js'
-import { createWorker, type WorkerOptions } from '../../../src/modules/jobs/jobs.worker.js'
-import { testDialects, type Cleanup } from '../../helpers/build-app.js'
-import { waitFor } from '../../helpers/wait.js'
+import { enqueueJob, findJobById } from '../../src/jobs/jobs.repository.js'
+import type { JobHandlers } from '../../src/jobs/jobs.types.js'
+import { createWorker, type WorkerOptions } from '../../src/jobs/jobs.worker.js'
+import { testDialects, type Cleanup } from '../helpers/build-app.js'
+import { waitFor } from '../helpers/wait.js'
 import { fastWorkerOptions, silentLog, testDb } from './helpers.js'
 
 type Db = Awaited<ReturnType<typeof testDb>>['db']

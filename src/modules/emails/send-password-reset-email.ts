@@ -1,15 +1,7 @@
-import { passwordResetMail } from '../../../mail/templates/password-reset.js'
-import { createPasswordResetToken } from '../../auth/credentials.service.js'
-import { findUserByEmail } from '../../users/users.repository.js'
-import type { JobHandler } from '../jobs.types.js'
-import type { MailJobDeps } from './deps.js'
-
-export interface PasswordResetEmailPayload {
-  /** As the client sent it, lower-cased; it may belong to no account. */
-  email: string
-  /** PASSWORD_RESET_EXPIRE_MINUTES when the reset was asked for. */
-  valid_minutes: number
-}
+import type { JobDeps, JobHandler, PasswordResetEmailPayload } from '../../jobs/jobs.types.js'
+import { passwordResetMail } from '../../mail/templates/password-reset.js'
+import { createPasswordResetToken } from '../auth/credentials.service.js'
+import { findUserByEmail } from '../users/users.repository.js'
 
 /**
  * Makes a reset token and mails it. The token is made here, not by the request, so the
@@ -17,7 +9,7 @@ export interface PasswordResetEmailPayload {
  * attempt makes another token; the unmailed one expires unused. An address with no active
  * account gets nothing.
  */
-export function sendPasswordResetEmail ({ db, mailer }: MailJobDeps): JobHandler<PasswordResetEmailPayload> {
+export function sendPasswordResetEmail ({ db, mailer }: JobDeps): JobHandler<PasswordResetEmailPayload> {
   return async function (payload, { signal, log }) {
     const user = await findUserByEmail(db, payload.email)
     if (user === undefined || user.is_active !== 1) {

@@ -1,5 +1,5 @@
 import { describe, it, type TestContext } from 'node:test'
-import { decimalPlaces, fromCents, priceBoundToCents, toCents } from '../../src/schemas/money.js'
+import { decimalPlaces, fromCents, priceBoundToCents, toCents } from '../../src/lib/money.js'
 
 describe('money', () => {
   it('counts decimals from the exact decimal form, exponents included', (t: TestContext) => {

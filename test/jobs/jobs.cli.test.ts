@@ -1,14 +1,14 @@
 import { describe, it, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { claimJobs, enqueueJob, failJob, findJobById, listJobs } from '../../../src/modules/jobs/jobs.repository.js'
-import { insertUser } from '../../../src/modules/users/users.repository.js'
-import { testDialects } from '../../helpers/build-app.js'
-import { runCli } from '../../helpers/cli.js'
-import { startSmtpServer } from '../../helpers/smtp.js'
-import { waitFor } from '../../helpers/wait.js'
+import { claimJobs, enqueueJob, failJob, findJobById, listJobs } from '../../src/jobs/jobs.repository.js'
+import { insertUser } from '../../src/modules/users/users.repository.js'
+import { testDialects } from '../helpers/build-app.js'
+import { runCli } from '../helpers/cli.js'
+import { startSmtpServer } from '../helpers/smtp.js'
+import { waitFor } from '../helpers/wait.js'
 import { configEnv, spawnTs, testDb, waitForLog } from './helpers.js'
 
-const CLI = fileURLToPath(new URL('../../../src/cli/index.ts', import.meta.url))
+const CLI = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url))
 
 for (const dialect of testDialects()) {
   describe(`agora jobs, worker and serve (${dialect})`, () => {

@@ -1,11 +1,23 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { JobRow } from '../../db/tables.js'
-import type { PasswordResetEmailPayload } from './handlers/send-password-reset-email.js'
-import type { WelcomeEmailPayload } from './handlers/send-welcome-email.js'
+import type { Kysely } from 'kysely'
+import type { Database, JobRow } from '../db/tables.js'
+import type { Mailer } from '../mail/mailer.js'
+
+export interface WelcomeEmailPayload {
+  user_id: number
+}
+
+export interface PasswordResetEmailPayload {
+  /** As the client sent it, lower-cased; it may belong to no account. */
+  email: string
+  /** PASSWORD_RESET_EXPIRE_MINUTES when the reset was asked for. */
+  valid_minutes: number
+}
 
 /**
- * The payload of each job type, as JSON. A new job type adds a line here and a handler
- * in handlers/; tests add their own types by declaration merging.
+ * The payload of each job type, as stored in the `jobs` table. A new job type adds a
+ * line here and a handler to a feature (modules/emails/ for the mails); tests add their
+ * own types by declaration merging.
  */
 export interface JobPayloads {
   'send-welcome-email': WelcomeEmailPayload
@@ -28,3 +40,9 @@ export interface JobContext {
 export type JobHandler<P> = (payload: P, context: JobContext) => Promise<void>
 
 export type JobHandlers = { [T in JobType]?: JobHandler<JobPayloads[T]> }
+
+/** What handlers work with. */
+export interface JobDeps {
+  db: Kysely<Database>
+  mailer: Mailer
+}

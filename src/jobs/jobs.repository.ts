@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
-import { forUpdateSkipLocked, nowPlus } from '../../db/dialect-sql.js'
-import type { Database, JobRow, JobStatus } from '../../db/tables.js'
+import { forUpdateSkipLocked, nowPlus } from '../db/dialect-sql.js'
+import type { Database, JobRow, JobStatus } from '../db/tables.js'
 import type { JobPayloads, JobType } from './jobs.types.js'
 
 type Db = Kysely<Database>

@@ -1,5 +1,5 @@
 import { describe, it, type TestContext } from 'node:test'
-import { etagOf, expectedVersion, isNotModified } from '../../src/schemas/etag.js'
+import { etagOf, expectedVersion, isNotModified } from '../../src/http/etag.js'
 
 const row = { id: 7, version: 3 }
 

@@ -1,17 +1,12 @@
-import { welcomeMail } from '../../../mail/templates/welcome.js'
-import { findUserById } from '../../users/users.repository.js'
-import type { JobHandler } from '../jobs.types.js'
-import type { MailJobDeps } from './deps.js'
-
-export interface WelcomeEmailPayload {
-  user_id: number
-}
+import type { JobDeps, JobHandler, WelcomeEmailPayload } from '../../jobs/jobs.types.js'
+import { welcomeMail } from '../../mail/templates/welcome.js'
+import { findUserById } from '../users/users.repository.js'
 
 /**
  * Mails the welcome message to a user who signed up. The user is read when the job runs,
  * so the mail carries their current name, and a user who has left gets nothing.
  */
-export function sendWelcomeEmail ({ db, mailer }: MailJobDeps): JobHandler<WelcomeEmailPayload> {
+export function sendWelcomeEmail ({ db, mailer }: JobDeps): JobHandler<WelcomeEmailPayload> {
   return async function (payload, { signal, log }) {
     const user = await findUserById(db, payload.user_id)
     if (user === undefined) {

@@ -1,11 +1,11 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import { isPostgres } from '../../../src/db/dialect-sql.js'
-import { listJobs } from '../../../src/modules/jobs/jobs.repository.js'
-import { buildTestApp, testDialects, type Cleanup } from '../../helpers/build-app.js'
-import { freePort, startSilentServer, startSmtpServer } from '../../helpers/smtp.js'
-import { waitFor } from '../../helpers/wait.js'
+import { isPostgres } from '../../src/db/dialect-sql.js'
+import { listJobs } from '../../src/jobs/jobs.repository.js'
+import { buildTestApp, testDialects, type Cleanup } from '../helpers/build-app.js'
+import { freePort, startSilentServer, startSmtpServer } from '../helpers/smtp.js'
+import { waitFor } from '../helpers/wait.js'
 
 const fastJobs = {
   JOBS_POLL_INTERVAL_MS: '20',

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
-import type { Database, NewUserRow } from '../../db/tables.js'
-import { BCRYPT_HASH } from '../auth/passwords.js'
+import type { Database, NewUserRow } from '../db/tables.js'
+import { BCRYPT_HASH } from '../lib/passwords.js'
 
 // `agora users import`: one JSON object per line, as exported from the guide's Python
 // service. The hash may be under `hashed_password` or (the guide's column) `password`; a

@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
-import { nowPlus } from '../../db/dialect-sql.js'
-import type { Database, IdempotencyKeyRow } from '../../db/tables.js'
+import { nowPlus } from '../db/dialect-sql.js'
+import type { Database, IdempotencyKeyRow } from '../db/tables.js'
 
 type Db = Kysely<Database>
 

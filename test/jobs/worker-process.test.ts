@@ -1,10 +1,10 @@
 import { describe, it, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { sql, type Kysely } from 'kysely'
-import type { Database } from '../../../src/db/tables.js'
-import { countJobsByStatus, enqueueJob, findJobById } from '../../../src/modules/jobs/jobs.repository.js'
-import { testDialects } from '../../helpers/build-app.js'
-import { waitFor } from '../../helpers/wait.js'
+import type { Database } from '../../src/db/tables.js'
+import { countJobsByStatus, enqueueJob, findJobById } from '../../src/jobs/jobs.repository.js'
+import { testDialects } from '../helpers/build-app.js'
+import { waitFor } from '../helpers/wait.js'
 import { configEnv, spawnTs, testDb, waitForLog } from './helpers.js'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url))
