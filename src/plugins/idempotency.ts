@@ -16,6 +16,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Honour `Idempotency-Key` on this route (plugins/idempotency.ts). */
     idempotent?: boolean
+    /** Set by plugins/idempotency.ts: the route's name in the keys it keeps. */
+    idempotencyRoute?: string
   }
   interface FastifyInstance {
     /**
@@ -97,6 +99,9 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
     if (route.method !== 'POST' && route.method !== 'PUT' && route.method !== 'PATCH') {
       throw new Error(`${String(route.method)} ${route.url}: only POST, PUT and PATCH routes can be idempotent`)
     }
+    // A kept key names its route by the path within its version (`POST /users`): the name
+    // keys were stored under while each v1 route was registered twice, and still read.
+    route.config = { ...route.config, idempotencyRoute: `${route.method} ${route.routePath}` }
     const headers = (route.schema?.headers ?? Type.Object({})) as ReturnType<typeof Type.Object>
     // Documents the header and its errors on the route; the checks themselves are below.
     route.schema = {
@@ -152,8 +157,9 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
 
   /** Claims the key for this request, or finds the stored answer of the first; a 422 or a 409 otherwise. */
   async function claimKey (request: FastifyRequest, state: Pending, requestHash: string): Promise<StoredAnswer | undefined> {
-    const route = (request.routeOptions.url ?? request.url).replace(/^\/api\/v1(?=\/)/, '')
-    const scope = { caller: callerOf(request), route: `${request.method} ${route}`, key: state.key }
+    const route = request.routeOptions.config.idempotencyRoute
+    if (route === undefined) throw new Error(`${request.method} ${request.url} is not an idempotent route`)
+    const scope = { caller: callerOf(request), route, key: state.key }
     const claimId = randomUUID()
     const result = await claimIdempotencyKey(fastify.db, scope, requestHash, claimId, leaseMs, ttlMs)
     if (result.claimed) {

@@ -1,22 +1,60 @@
 import cluster, { type Worker } from 'node:cluster'
 import { createRequire } from 'node:module'
 import type { FastifyRateLimitStore } from '@fastify/rate-limit'
+import type { Redis } from 'ioredis'
+import type { RedisCircuit } from './redis-circuit.js'
+
+// Where the rate limits count: every counter is keyed `limit:client` (`login:203.0.113.7|ann@…`),
+// in memory, in a cluster's primary or in Redis.
 
 export type Store = Pick<FastifyRateLimitStore, 'incr'>
 type Incr = Parameters<Store['incr']>
 
-// The package's own in-memory counters.
+// The package's own counters.
 const require = createRequire(import.meta.url)
-const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, cache: number) => Store
+const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as
+  new (continueExceeding: boolean, exponentialBackoff: boolean, cache: number) => Store
+const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as
+  new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, key: string) => Store
 
 /** Counters in this process's memory: one LRU per limit, so a flood of new clients on one limit cannot evict another's. */
-export function localCounters (cacheSize: number): (key: string) => Store {
+export function localCounters (cacheSize: number): Store {
   const stores = new Map<string, Store>()
-  return (key) => {
-    const name = key.slice(0, key.indexOf(':'))
-    let store = stores.get(name)
-    if (store === undefined) stores.set(name, store = new LocalStore(false, false, cacheSize))
-    return store
+  return {
+    incr (key, callback, timeWindow, max) {
+      const name = key.slice(0, key.indexOf(':'))
+      let store = stores.get(name)
+      if (store === undefined) stores.set(name, store = new LocalStore(false, false, cacheSize))
+      store.incr(key, callback, timeWindow, max)
+    }
+  }
+}
+
+/** Counters in Redis, shared by every instance; `fallback` counts while the circuit is open or a command fails. */
+export function redisCounters (redis: Redis, circuit: RedisCircuit, keyPrefix: string, fallback: Store): Store {
+  const shared = new RedisStore(false, false, redis, keyPrefix)
+  return {
+    incr (key, callback, timeWindow, max) {
+      if (circuit.open) return fallback.incr(key, callback, timeWindow, max)
+      shared.incr(key, (error, result) => {
+        if (error === null || error === undefined) return callback(error, result)
+        circuit.record(error)
+        fallback.incr(key, callback, timeWindow, max)
+      }, timeWindow, max)
+    }
+  }
+}
+
+/**
+ * `counters` as @fastify/rate-limit's store. The package asks a store for a child per
+ * route limit and, left to its own stores, keys each by the route's method and URL; here
+ * one store serves every limit, since the keys already name the limit, and so stay the
+ * same in every instance, worker and release.
+ */
+export function rateLimitStore (counters: Store): new () => FastifyRateLimitStore {
+  return class Counters implements FastifyRateLimitStore {
+    incr (...args: Incr): void { counters.incr(...args) }
+    child (): FastifyRateLimitStore { return this }
   }
 }
 
@@ -32,7 +70,7 @@ interface IncrResponse { type: typeof RESPONSE, id: number, current?: number, tt
  * In a worker of `agora serve --workers N`: counters kept by the primary, asked over IPC,
  * so that a client gets its limit once per machine, not once per worker.
  */
-export function clusterCounters (): (key: string) => Store {
+export function clusterCounters (): Store {
   const pending = new Map<number, { callback: Incr[1], timer: NodeJS.Timeout }>()
   let next = 0
   process.on('message', (message: IncrResponse) => {
@@ -44,7 +82,7 @@ export function clusterCounters (): (key: string) => Store {
     if (message.error !== undefined) entry.callback(new Error(message.error), { current: 0, ttl: 0 })
     else entry.callback(null, { current: message.current ?? 0, ttl: message.ttl ?? 0 })
   })
-  const store: Store = {
+  return {
     incr (key, callback, timeWindow, max) {
       const id = next++
       const timer = setTimeout(() => {
@@ -56,15 +94,14 @@ export function clusterCounters (): (key: string) => Store {
       process.send?.(request)
     }
   }
-  return () => store
 }
 
 /** In the primary: keeps the counters for every worker (see clusterCounters). */
 export function serveClusterCounters (cacheSize: number): void {
-  const storeFor = localCounters(cacheSize)
+  const counters = localCounters(cacheSize)
   cluster.on('message', (worker: Worker, message: IncrRequest) => {
     if (message?.type !== REQUEST) return
-    storeFor(message.key).incr(message.key, (error, result) => {
+    counters.incr(message.key, (error, result) => {
       const response: IncrResponse = (error === null || error === undefined) && result !== undefined
         ? { type: RESPONSE, id: message.id, current: result.current, ttl: result.ttl }
         : { type: RESPONSE, id: message.id, error: String(error) }

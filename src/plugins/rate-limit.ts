@@ -1,12 +1,10 @@
 import cluster from 'node:cluster'
-import { createRequire } from 'node:module'
-import rateLimit, { normalizeIP, type FastifyRateLimitStore, type RateLimitOptions } from '@fastify/rate-limit'
+import rateLimit, { normalizeIP, type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
 import { ConfigError, type Config } from '../config.js'
 import { rateLimited } from '../errors/coded-errors.js'
-import { clusterCounters, localCounters, type Store } from './rate-limit-counters.js'
+import { clusterCounters, localCounters, rateLimitStore, redisCounters } from './rate-limit-counters.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -17,11 +15,6 @@ declare module 'fastify' {
     globalRateLimit?: false
   }
 }
-
-// The package's Redis counters. Left to itself it gives every route a store of its own, so
-// `/users` and `/api/v1/users` would count apart; SharedStore below keeps one per limit.
-const require = createRequire(import.meta.url)
-const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, key: string) => Store
 
 /** The contract's limits, each set by its variable. */
 const VARIABLES = {
@@ -61,7 +54,7 @@ function clientAndEmailOf (request: FastifyRequest): string {
   return `${clientOf(request)}|${typeof email === 'string' ? email.trim().toLowerCase() : ''}`
 }
 
-/** `name:client`: the limit's name comes first, so that one store can serve them all. */
+/** `name:client`: the limit's name comes first, so that one store serves them all (rate-limit-counters.ts). */
 function keyFor (name: LimitName): (request: FastifyRequest) => string {
   const client = name === 'login' ? clientAndEmailOf : clientOf
   return (request) => `${name}:${client(request)}`
@@ -69,8 +62,7 @@ function keyFor (name: LimitName): (request: FastifyRequest) => string {
 
 /**
  * The `config.rateLimit` of a route the contract limits (on top of the global limit): the
- * rate from its variable, counted in one bucket for the route's `/api/v1` and unprefixed
- * paths. Ignored when RATE_LIMIT_ENABLED is false.
+ * rate from its variable. Ignored when RATE_LIMIT_ENABLED is false.
  */
 export function routeRateLimit (config: Config, name: Exclude<LimitName, 'global'>): RateLimitOptions {
   return {
@@ -100,30 +92,14 @@ export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, {
   if (!config.RATE_LIMIT_ENABLED) return
   const { redis, redisCircuit } = fastify
   const local = cluster.isWorker ? clusterCounters() : localCounters(config.RATE_LIMIT_CACHE_SIZE)
-  let storeFor: (key: string) => Store = local
-  if (redis !== null && redisCircuit !== null) {
-    const shared = new RedisStore(false, false, redis, `${config.REDIS_KEY_PREFIX}rate-limit:`)
-    // Redis away: count in this instance's memory rather than let every client through.
-    const fallback: Store = {
-      incr (key, callback, timeWindow, max) {
-        if (redisCircuit.open) return local(key).incr(key, callback, timeWindow, max)
-        shared.incr(key, (error, result) => {
-          if (error === null || error === undefined) return callback(error, result)
-          redisCircuit.record(error)
-          local(key).incr(key, callback, timeWindow, max)
-        }, timeWindow, max)
-      }
-    }
-    storeFor = () => fallback
-  }
-  class SharedStore implements FastifyRateLimitStore {
-    incr (...args: Parameters<Store['incr']>): void { storeFor(args[0]).incr(...args) }
-    child (): FastifyRateLimitStore { return this }
-  }
+  // Redis away: count in this instance's memory rather than let every client through.
+  const counters = redis !== null && redisCircuit !== null
+    ? redisCounters(redis, redisCircuit, `${config.REDIS_KEY_PREFIX}rate-limit:`, local)
+    : local
 
   await fastify.register(rateLimit, {
     global: false, // the global limit is the hook below, which also counts routes that have their own
-    store: SharedStore,
+    store: rateLimitStore(counters),
     // The counters cannot be reached at all (in a cluster, the primary is gone): serve
     // rather than fail every request.
     skipOnError: true,
