@@ -26,6 +26,20 @@ export default [
     // clients/typescript/src is generated (npm run client) in @hey-api/openapi-ts's own style.
     ignores: ['dist/**', 'coverage/**', 'data/**', 'clients/typescript/src/**']
   }),
+  {
+    rules: {
+      // Code lines at most 120 characters, comments too. A line that holds a string, a
+      // template or a regular expression may run longer, so that a message, a description
+      // or SQL is never split mid-sentence, and so may a URL.
+      '@stylistic/max-len': ['error', {
+        code: 120,
+        ignoreStrings: true,
+        ignoreTemplateLiterals: true,
+        ignoreRegExpLiterals: true,
+        ignoreUrls: true
+      }]
+    }
+  },
   ...LAYERS.map(({ files, from }) => ({
     files,
     rules: {

@@ -36,7 +36,8 @@ interface Rule {
   judge (figures: Figures): { text: string, ok: boolean } | undefined
 }
 
-const rps = (run: DatabaseRun, name: string): number | undefined => run.measurements.find((m) => m.name === name)?.requestsPerSecond
+const rps = (run: DatabaseRun, name: string): number | undefined =>
+  run.measurements.find((m) => m.name === name)?.requestsPerSecond
 const percent = (value: number): string => `${value.toFixed(1)} %`
 
 function share (budget: string, name: string, minimum: number): Rule {
@@ -45,7 +46,8 @@ function share (budget: string, name: string, minimum: number): Rule {
     target: `≥ ${minimum} % of ceiling`,
     judge ({ run, ceiling }) {
       const value = rps(run, name)
-      return value === undefined ? undefined : { text: percent((value / ceiling) * 100), ok: (value / ceiling) * 100 >= minimum }
+      if (value === undefined) return undefined
+      return { text: percent((value / ceiling) * 100), ok: (value / ceiling) * 100 >= minimum }
     }
   }
 }
@@ -64,14 +66,17 @@ function p99 (budget: string, name: string, maximumMs: number): Rule {
   }
 }
 
-function ratio (budget: string, target: string, name: string, of: (figures: Figures) => number | undefined, minimum: number): Rule {
+function ratio (
+  budget: string, target: string, name: string, of: (figures: Figures) => number | undefined, minimum: number
+): Rule {
   return {
     budget,
     target,
     judge (figures) {
       const value = rps(figures.run, name)
       const base = of(figures)
-      return value === undefined || base === undefined ? undefined : { text: percent((value / base) * 100), ok: value / base >= minimum }
+      if (value === undefined || base === undefined) return undefined
+      return { text: percent((value / base) * 100), ok: value / base >= minimum }
     }
   }
 }

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 /** Runs a command to completion, its output on our stderr, and fails on a non-zero exit. */
-export async function runToEnd (command: string, args: string[], options: { cwd: string, env?: NodeJS.ProcessEnv }): Promise<void> {
+export async function runToEnd (
+  command: string, args: string[], options: { cwd: string, env?: NodeJS.ProcessEnv }
+): Promise<void> {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 2, 2] })
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject)

@@ -71,7 +71,9 @@ export async function postgresDatabase (url: string, workDir: string): Promise<B
 }
 
 /** Migrates and fills the database with the project's own `agora seed`, its progress bar on stderr. */
-export async function seedDatabase (cli: string, cwd: string, env: NodeJS.ProcessEnv, counts: SeedCounts): Promise<void> {
+export async function seedDatabase (
+  cli: string, cwd: string, env: NodeJS.ProcessEnv, counts: SeedCounts
+): Promise<void> {
   await runToEnd(process.execPath, [
     cli, 'seed', '--users', String(counts.users), '--products', String(counts.products), '--posts', String(counts.posts)
   ], { cwd, env })

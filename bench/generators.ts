@@ -77,7 +77,10 @@ export const runWrk: LoadGenerator = async (scenario, baseUrl, seconds) => {
   }
 }
 
-/** The fallback without wrk: autocannon in the bench's own process, which shares the machine's cores with the server. */
+/**
+ * The fallback without wrk: autocannon in the bench's own process, which shares the
+ * machine's cores with the server.
+ */
 export const runAutocannon: LoadGenerator = async (scenario, baseUrl, seconds) => {
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     autocannon({
@@ -87,7 +90,9 @@ export const runAutocannon: LoadGenerator = async (scenario, baseUrl, seconds) =
       body: scenario.body,
       connections: scenario.connections,
       duration: seconds,
-      ...(scenario.ids === undefined ? {} : { requests: [{ setupRequest: (request) => ({ ...request, path: concretePath(scenario) }) }] })
+      ...(scenario.ids === undefined
+        ? {}
+        : { requests: [{ setupRequest: (request) => ({ ...request, path: concretePath(scenario) }) }] })
     }, (error, result) => { if (error === null || error === undefined) resolve(result); else reject(error) })
   })
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {})

@@ -39,11 +39,15 @@ interface Bench {
 }
 
 /** Measures each scenario against one process; a broken scenario is a failure, not the end of the run. */
-async function measureAll (bench: Bench, label: string, scenarios: Scenario[], target: RunningProcess): Promise<Measurement[]> {
+async function measureAll (
+  bench: Bench, label: string, scenarios: Scenario[], target: RunningProcess
+): Promise<Measurement[]> {
   const measurements: Measurement[] = []
   for (const scenario of scenarios.filter((s) => selected(s, bench.options.only))) {
     try {
-      const measurement = await measure(scenario, target.url, target.pid, { seconds: bench.options.duration, warmup: bench.options.warmup, generator: bench.generator })
+      const { duration: seconds, warmup } = bench.options
+      const generator = bench.generator
+      const measurement = await measure(scenario, target.url, target.pid, { seconds, warmup, generator })
       measurements.push(measurement)
       bench.failures.push(...failuresOf(measurement, label))
     } catch (error) {
@@ -95,8 +99,13 @@ function serverEnvironment (database: BenchDatabase, jwtSecret: string, port?: n
   }
 }
 
-/** Seeds one database, starts Agora on it (its cold start measured), and runs the floors (SQLite) and Agora's scenarios. */
-async function benchDatabase (bench: Bench, database: BenchDatabase, cli: string): Promise<{ run: DatabaseRun, floors: Measurement[] }> {
+/**
+ * Seeds one database, starts Agora on it (its cold start measured), and runs the floors
+ * (SQLite) and Agora's scenarios.
+ */
+async function benchDatabase (
+  bench: Bench, database: BenchDatabase, cli: string
+): Promise<{ run: DatabaseRun, floors: Measurement[] }> {
   const { options, workDir } = bench
   const jwtSecret = randomBytes(32).toString('hex')
   log(`\n[${database.label}] seeding ${options.users} users, ${options.products} products, ${options.posts} posts`)
@@ -123,7 +132,8 @@ async function benchDatabase (bench: Bench, database: BenchDatabase, cli: string
   const measurements = await measureAll(bench, database.label, agoraScenarios(context), server)
   const peakRssBytes = wholeRun.stop()
   await server.stop()
-  return { run: { database: database.label, startupMs: server.startupMs, idleRssBytes, peakRssBytes, measurements }, floors }
+  const run = { database: database.label, startupMs: server.startupMs, idleRssBytes, peakRssBytes, measurements }
+  return { run, floors }
 }
 
 async function main (): Promise<number> {

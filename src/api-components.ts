@@ -1,7 +1,8 @@
 import type { TSchema } from '@sinclair/typebox'
 import { ErrorSchema, ProblemSchema, ValidationErrorSchema, ValidationIssueSchema } from './errors/responses.js'
 import {
-  ChangePasswordBodySchema, LoginBodySchema, PasswordResetBodySchema, PasswordResetConfirmBodySchema, RefreshBodySchema, TokenResponseSchema
+  ChangePasswordBodySchema, LoginBodySchema, PasswordResetBodySchema,
+  PasswordResetConfirmBodySchema, RefreshBodySchema, TokenResponseSchema
 } from './modules/auth/auth.schemas.js'
 import { CreatePostBodySchema, PostPageSchema, PostSchema, UpdatePostBodySchema } from './modules/posts/posts.schemas.js'
 import {
@@ -10,7 +11,8 @@ import {
 import { HealthSchema, ReadinessSchema } from './modules/system/system.schemas.js'
 import { UploadFormSchema, UploadMultipleFormSchema, UploadSchema } from './modules/uploads/uploads.schemas.js'
 import {
-  AdminUpdateUserBodySchema, CreateUserBodySchema, RoleSchema, UpdateMeBodySchema, UserPageSchema, UserSchema, UserSearchSortSchema
+  AdminUpdateUserBodySchema, CreateUserBodySchema, RoleSchema, UpdateMeBodySchema,
+  UserPageSchema, UserSchema, UserSearchSortSchema
 } from './modules/users/users.schemas.js'
 import { PostCursorPageSchema, ProductCursorPageSchema, UserCursorPageSchema } from './modules/v2/v2.schemas.js'
 import { MessageSchema } from './schemas/common.js'

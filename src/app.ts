@@ -60,7 +60,9 @@ const SECRET_PATHS = [
 ]
 
 /** The v1 resource routes. */
-const v1Modules: FastifyPluginAsync[] = [usersRoutes, searchRoutes, authRoutes, passwordRoutes, productsRoutes, postsRoutes, uploadsRoutes]
+const v1Modules: FastifyPluginAsync[] = [
+  usersRoutes, searchRoutes, authRoutes, passwordRoutes, productsRoutes, postsRoutes, uploadsRoutes
+]
 
 /**
  * The v1 resource routes, registered once under /api/v1. The guide's unprefixed paths

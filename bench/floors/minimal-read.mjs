@@ -94,7 +94,8 @@ app.get('/api/v1/users/:user_id', {
   }
   // The same checks as Agora's: an active caller whose password changed before the token.
   const caller = userById.get(Number(payload.sub))
-  if (caller === undefined || caller.is_active !== 1 || (caller.tokens_valid_after !== null && payload.iat <= caller.tokens_valid_after)) {
+  const revoked = caller !== undefined && caller.tokens_valid_after !== null && payload.iat <= caller.tokens_valid_after
+  if (caller === undefined || caller.is_active !== 1 || revoked) {
     return reply.code(401).send({ detail: 'Could not validate credentials' })
   }
   const user = userById.get(request.params.user_id)

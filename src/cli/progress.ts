@@ -1,5 +1,7 @@
 /** A progress bar on stderr: redrawn in place on a terminal, a line per tenth otherwise (logs, pipes). */
-export function createProgressBar (stream: NodeJS.WriteStream = process.stderr): (label: string, done: number, total: number) => void {
+export function createProgressBar (
+  stream: NodeJS.WriteStream = process.stderr
+): (label: string, done: number, total: number) => void {
   const WIDTH = 30
   let started = 0
   let lastDraw = 0

@@ -59,7 +59,9 @@ function usesFts5 (db: Kysely<any>, text: string): boolean {
 }
 
 /** `select <what> from <table>_fts where it matches text`, as a quoted phrase of the columns. */
-function fts5Matches (table: keyof SearchIndexes, columns: string[], text: string, what: RawBuilder<unknown>): RawBuilder<unknown> {
+function fts5Matches (
+  table: keyof SearchIndexes, columns: string[], text: string, what: RawBuilder<unknown>
+): RawBuilder<unknown> {
   const fts = sql.table(`${table}_fts`)
   const phrase = `{${columns.join(' ')}} : "${text.replaceAll('"', '""')}"`
   return sql`select ${what} from ${fts} where ${fts} match ${phrase}`
@@ -130,11 +132,12 @@ export function forUpdateSkipLocked<DB, TB extends keyof DB, O> (
 }
 
 /**
- * Settings for loading many rows on this connection (`agora seed`). SQLite's default
- * 2 MB page cache makes every index insert into a large table a read from disk; up to
- * 1 GB (taken as pages are used) keeps a million products' indexes in memory. A larger WAL between checkpoints writes a page
- * changed by many batches back once, not once per checkpoint; NORMAL (still safe in WAL
- * mode) skips the fsync per commit. PostgreSQL's buffers are the server's business.
+ * Settings for loading many rows on this connection (`agora seed`). SQLite's default 2 MB
+ * page cache makes every index insert into a large table a read from disk; up to 1 GB
+ * (taken as pages are used) keeps a million products' indexes in memory. A larger WAL
+ * between checkpoints writes a page changed by many batches back once, not once per
+ * checkpoint; NORMAL (still safe in WAL mode) skips the fsync per commit. PostgreSQL's
+ * buffers are the server's business.
  */
 export async function prepareBulkLoad (db: Kysely<any>): Promise<void> {
   if (isPostgres(db)) return

@@ -20,7 +20,9 @@ export interface PreparedQuery<A extends unknown[], R> {
  * statement is also prepared once per connection, under a name (postgres.ts); on SQLite
  * every statement already is (statement-cache.ts).
  */
-export function preparedQuery<A extends unknown[], R> (build: (db: Kysely<any>, ...args: A) => Compilable<R>): PreparedQuery<A, R> {
+export function preparedQuery<A extends unknown[], R> (
+  build: (db: Kysely<any>, ...args: A) => Compilable<R>
+): PreparedQuery<A, R> {
   const compiled: { sqlite?: CompiledQuery<R>, postgres?: CompiledQuery<R> } = {}
 
   function compiledFor (db: Kysely<any>): CompiledQuery<R> {

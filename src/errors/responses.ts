@@ -110,6 +110,8 @@ export function errorContentType (format: ErrorFormat): string {
 }
 
 /** The body of an error in `format`, answered at `path` (no query). */
-export function errorBody (format: ErrorFormat, status: number, detail: string | ValidationIssue[], path: string): object {
+export function errorBody (
+  format: ErrorFormat, status: number, detail: string | ValidationIssue[], path: string
+): object {
   return format === 'problem' ? toProblem(status, detail, path) : { detail }
 }

@@ -96,7 +96,9 @@ export async function completeJob (db: Db, job: HeldJob, workerId: string): Prom
  * Records a failed attempt and its error: the job is queued again in `retryInMs`, or,
  * when that is null, kept as failed. False when `workerId` no longer held it.
  */
-export async function failJob (db: Db, job: HeldJob, workerId: string, error: string, retryInMs: number | null): Promise<boolean> {
+export async function failJob (
+  db: Db, job: HeldJob, workerId: string, error: string, retryInMs: number | null
+): Promise<boolean> {
   const now = nowPlus(db)
   const next = retryInMs === null
     ? { status: 'failed' as const, finished_at: now }
@@ -147,7 +149,9 @@ export async function retryJob (db: Db, id: number): Promise<JobRow | undefined>
 }
 
 /** How many jobs are in each of `statuses` (zero included). */
-export async function countJobsByStatus<S extends JobStatus> (db: Db, statuses: readonly S[]): Promise<Record<S, number>> {
+export async function countJobsByStatus<S extends JobStatus> (
+  db: Db, statuses: readonly S[]
+): Promise<Record<S, number>> {
   const rows = await db.selectFrom('jobs')
     .select((eb) => ['status', eb.fn.countAll<number>().as('count')])
     .where('status', 'in', statuses)

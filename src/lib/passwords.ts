@@ -34,7 +34,9 @@ const dummyHash = hashPassword('agora-timing-equaliser')
 
 export async function verifyPassword (hashed: string | undefined, password: string): Promise<boolean> {
   try {
-    if (hashed !== undefined && BCRYPT_HASH.test(hashed)) return await hashingSlots(async () => await verifyBcrypt(password, hashed))
+    if (hashed !== undefined && BCRYPT_HASH.test(hashed)) {
+      return await hashingSlots(async () => await verifyBcrypt(password, hashed))
+    }
     const stored = hashed ?? await dummyHash
     return await hashingSlots(async () => await verify(stored, password)) && hashed !== undefined
   } catch {

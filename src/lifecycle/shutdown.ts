@@ -44,7 +44,8 @@ export function shutDownOnSignals (app: FastifyInstance, config: Config): void {
 
   function stop (reason: string, exitCode: number): void {
     stopping = true
-    const deadline = config.SHUTDOWN_DRAIN_MS + config.JOBS_SHUTDOWN_DEADLINE_MS + config.SHUTDOWN_TIMEOUT_MS + LAST_RESORT_MS
+    const deadline = config.SHUTDOWN_DRAIN_MS + config.JOBS_SHUTDOWN_DEADLINE_MS + config.SHUTDOWN_TIMEOUT_MS +
+      LAST_RESORT_MS
     setTimeout(() => {
       app.log.error('shutdown did not finish in time')
       process.exit(1)

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import fp from 'fastify-plugin'
 import { derivedKey, type Config } from '../config.js'
+import { asList } from '../lib/as-list.js'
 import { IdempotencyKeyInUse, InvalidIdempotencyKey, RequestValidationError } from '../errors/coded-errors.js'
 import { errorResponse } from '../errors/responses.js'
 import { ISSUES } from '../errors/validation-issues.js'
@@ -124,7 +125,9 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
     pending.set(request, { key, digest: createHmac('sha256', hashKey), hashed: false })
   }
 
-  async function hashBody (request: FastifyRequest, reply: FastifyReply, payload: RequestPayload): Promise<RequestPayload> {
+  async function hashBody (
+    request: FastifyRequest, reply: FastifyReply, payload: RequestPayload
+  ): Promise<RequestPayload> {
     const state = pending.get(request)
     if (state === undefined) return payload
     // A handler streams a multipart body itself, from the raw request: teeing it here would stall it.
@@ -156,7 +159,9 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
   })
 
   /** Claims the key for this request, or finds the stored answer of the first; a 422 or a 409 otherwise. */
-  async function claimKey (request: FastifyRequest, state: Pending, requestHash: string): Promise<StoredAnswer | undefined> {
+  async function claimKey (
+    request: FastifyRequest, state: Pending, requestHash: string
+  ): Promise<StoredAnswer | undefined> {
     const route = request.routeOptions.config.idempotencyRoute
     if (route === undefined) throw new Error(`${request.method} ${request.url} is not an idempotent route`)
     const scope = { caller: callerOf(request), route, key: state.key }
@@ -202,10 +207,6 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
   }, PURGE_INTERVAL_MS).unref()
   fastify.addHook('onClose', async () => { clearInterval(purge) })
 }, { name: 'idempotency', dependencies: ['db', 'auth'] })
-
-function asList<T> (hooks: T | T[] | undefined): T[] {
-  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
-}
 
 function isMultipart (request: FastifyRequest): boolean {
   return request.headers['content-type']?.toLowerCase().startsWith('multipart/') === true

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { RequestValidationError } from '../errors/coded-errors.js'
 import type { ValidationIssue } from '../errors/responses.js'
 import { ISSUES } from '../errors/validation-issues.js'
+import { asList } from '../lib/as-list.js'
 import { MAX_DEPTH, readJsonText, TOO_DEEP } from './strict-json.js'
 import { announcesBody } from './request-body.js'
 
@@ -93,8 +94,7 @@ const checkParts: preValidationAsyncHookHandler = async function (request: Fasti
 const attachCheck: onRouteHookHandler = (route) => {
   const schema = route.schema
   if (schema?.params === undefined && schema?.querystring === undefined && schema?.body === undefined) return
-  const hooks = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
-  route.preValidation = [checkParts, ...hooks]
+  route.preValidation = [checkParts, ...asList(route.preValidation)]
 }
 
 /**

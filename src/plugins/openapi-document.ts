@@ -37,11 +37,12 @@ function isObject (value: Json | undefined): value is JsonObject {
 /** `schema` with `map` applied to each of its direct subschemas. */
 function mapSubschemas (schema: Schema, map: (subschema: Schema) => Schema): Schema {
   const mapped: Schema = {}
+  const mapIfSchema = (item: Json): Json => isObject(item) ? map(item) : item
   for (const [key, value] of Object.entries(schema)) {
     if (SUBSCHEMA.has(key) && isObject(value)) mapped[key] = map(value)
-    else if (SUBSCHEMA_LIST.has(key) && Array.isArray(value)) mapped[key] = value.map((item) => isObject(item) ? map(item) : item)
+    else if (SUBSCHEMA_LIST.has(key) && Array.isArray(value)) mapped[key] = value.map(mapIfSchema)
     else if (SUBSCHEMA_MAP.has(key) && isObject(value)) {
-      mapped[key] = Object.fromEntries(Object.entries(value).map(([name, item]) => [name, isObject(item) ? map(item) : item]))
+      mapped[key] = Object.fromEntries(Object.entries(value).map(([name, item]) => [name, mapIfSchema(item)]))
     } else mapped[key] = value
   }
   return mapped
@@ -126,7 +127,8 @@ function publishOperation (original: Operation, names: Map<string, string>): Ope
 
 // The order in which readers (and linters) expect a path's operations.
 const METHOD_ORDER = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options', 'trace']
-const byMethodOrder = ([a]: [string, unknown], [b]: [string, unknown]) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b)
+const byMethodOrder = ([a]: [string, unknown], [b]: [string, unknown]): number =>
+  METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b)
 
 /**
  * The document as published, from the one @fastify/swagger builds out of the route
@@ -135,7 +137,9 @@ const byMethodOrder = ([a]: [string, unknown], [b]: [string, unknown]) => METHOD
  * and no parameter with a default marked required. Throws when two components say the same.
  */
 export function publishDocument<T extends OpenApiDocument> (document: T): T {
-  const components = Object.fromEntries(Object.entries(document.components?.schemas ?? {}).map(([name, schema]) => [name, publishSchema(schema)]))
+  const components = Object.fromEntries(
+    Object.entries(document.components?.schemas ?? {}).map(([name, schema]) => [name, publishSchema(schema)])
+  )
   const names = new Map<string, string>()
   for (const [name, schema] of Object.entries(components)) {
     const other = names.get(canonical(schema))

@@ -17,7 +17,10 @@ const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as
 const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as
   new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, key: string) => Store
 
-/** Counters in this process's memory: one LRU per limit, so a flood of new clients on one limit cannot evict another's. */
+/**
+ * Counters in this process's memory: one LRU per limit, so a flood of new clients on one
+ * limit cannot evict another's.
+ */
 export function localCounters (cacheSize: number): Store {
   const stores = new Map<string, Store>()
   return {

@@ -10,7 +10,9 @@ import { createRedisCircuit, type RedisCircuit } from './redis-circuit.js'
  */
 async function createRedis (url: string, timeoutMs: number): Promise<Redis> {
   const { Redis } = await import('ioredis')
-  return new Redis(url, { connectTimeout: 2000, commandTimeout: timeoutMs, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  return new Redis(url, {
+    connectTimeout: 2000, commandTimeout: timeoutMs, maxRetriesPerRequest: 1, enableOfflineQueue: false
+  })
 }
 
 declare module 'fastify' {

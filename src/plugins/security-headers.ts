@@ -38,7 +38,8 @@ export function helmetHeaders (options: HelmetOptions): Readonly<Record<string, 
     }
   }
   let failure: unknown
-  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => { failure = error })
+  const response = recorder as unknown as ServerResponse
+  helmet(options)({} as IncomingMessage, response, (error?: unknown) => { failure = error })
   if (failure !== undefined) throw failure
   return Object.freeze(headers)
 }

@@ -55,7 +55,8 @@ export function trailingSlashRedirects (routedPath: (path: string) => string) {
     if (method === 'OPTIONS') return undefined
     const target = withoutTrailingSlash(url)
     if (target === undefined) return undefined
-    if (fastify.hasRoute({ method: method as HTTPMethod, url: routedPath(url.slice(0, pathEnd(url))) })) return undefined
+    const path = routedPath(url.slice(0, pathEnd(url)))
+    if (fastify.hasRoute({ method: method as HTTPMethod, url: path })) return undefined
     const targetPath = routedPath(target.slice(0, pathEnd(target)))
     for (const known of methods) if (routes.find(known, targetPath) !== null) return REDIRECT_ROUTE
     return undefined

@@ -2,6 +2,7 @@ import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
 import addKeywords from 'ajv-keywords'
 import fp from 'fastify-plugin'
+import { asList } from '../lib/as-list.js'
 import { isDeliverableAddress } from '../schemas/email.js'
 import { maxDecimalPlacesKeyword } from '../schemas/money.js'
 
@@ -57,7 +58,6 @@ export default fp(async function validation (fastify) {
     const names = booleanQueryNames(route.schema?.querystring)
     if (names.length === 0) return
     // Ajv converts only `true` and `false`; the other spellings are mapped to those first.
-    const hooks = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
     route.preValidation = [async (request) => {
       const query = request.query as Record<string, unknown>
       for (const name of names) {
@@ -66,7 +66,7 @@ export default fp(async function validation (fastify) {
         if (TRUE_WORDS.has(word)) query[name] = 'true'
         else if (FALSE_WORDS.has(word)) query[name] = 'false'
       }
-    }, ...hooks]
+    }, ...asList(route.preValidation)]
   })
 
   fastify.setValidatorCompiler(({ schema, httpPart, contentType }) => {

@@ -15,7 +15,9 @@ const CLI = new URL('../../src/cli/index.ts', import.meta.url).pathname
 const SCRIPT = '/usr/bin/script'
 
 /** Runs create-admin on a pseudo-terminal, typing `answers` at each password prompt. */
-async function createAdminOnTerminal (env: NodeJS.ProcessEnv, answers: string[]): Promise<{ code: number | null, output: string }> {
+async function createAdminOnTerminal (
+  env: NodeJS.ProcessEnv, answers: string[]
+): Promise<{ code: number | null, output: string }> {
   const command = `${process.execPath} --import tsx ${CLI} users create-admin --email tty@example.com --name Tty`
   const child = spawn(SCRIPT, ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
   let output = ''

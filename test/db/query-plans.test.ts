@@ -19,7 +19,8 @@ async function plan (db: Kysely<Database>, dialect: Dialect, query: Compilable):
   return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n')
 }
 
-const page = (db: Kysely<Database>, filters: ProductFilters, order?: ProductOrder) => productPageQuery(db, filters, order, 0, 20)
+const page = (db: Kysely<Database>, filters: ProductFilters, order?: ProductOrder) =>
+  productPageQuery(db, filters, order, 0, 20)
 
 for (const dialect of testDialects()) {
   describe(`product list query plans (${dialect})`, () => {
@@ -88,7 +89,8 @@ for (const dialect of testDialects()) {
     })
 
     it('finds a price range through the price index', async (t: TestContext) => {
-      for (const query of [page(db, { minCents: 10_000, maxCents: 10_100 }), productCountQuery(db, { minCents: 10_000, maxCents: 10_100 })]) {
+      const range = { minCents: 10_000, maxCents: 10_100 }
+      for (const query of [page(db, range), productCountQuery(db, range)]) {
         const text = await plan(db, dialect, query)
         t.assert.match(text, /products_price_idx/, text)
       }

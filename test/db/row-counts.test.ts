@@ -13,10 +13,11 @@ for (const dialect of testDialects()) {
       const { db } = await testDb(t, dialect)
       const owners = await Promise.all([1, 2, 3, 4].map(async (n) => await insertUser(db, user(n))))
       // Concurrent transactions, each inserting several products, some of them rolled back.
-      await Promise.allSettled(Array.from({ length: 40 }, async (_, i) => await db.transaction().execute(async (trx) => {
+      const insertThree = async (i: number): Promise<void> => await db.transaction().execute(async (trx) => {
         for (let j = 0; j < 3; j++) await insertProduct(trx, product(owners[i % 4]!.id, i * 3 + j + 1), ['tag'])
         if (i % 5 === 0) throw new Error('rolled back')
-      })))
+      })
+      await Promise.allSettled(Array.from({ length: 40 }, async (_, i) => await insertThree(i)))
       const ids = (await db.selectFrom('products').select('id').execute()).map((row) => row.id)
       t.assert.strictEqual(ids.length, 32 * 3)
       await Promise.all(ids.slice(0, 20).map(async (id) => await deleteProduct(db, id)))
@@ -40,7 +41,8 @@ for (const dialect of testDialects()) {
       await db.insertInto('product_tags').values({ product_id: created.id, tag: 'y', position: 3, price_cents: 7 }).execute()
       t.assert.deepStrictEqual(await prices(), [500, 500, 500, 500])
       await db.deleteFrom('product_tags').where('product_id', '=', created.id).where('tag', 'in', ['x', 'y']).execute()
-      await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { price_cents: 1999 }, undefined))
+      await db.transaction().execute(async (trx) =>
+        await updateProduct(trx, created.id, { price_cents: 1999 }, undefined))
       t.assert.deepStrictEqual(await prices(), [1999, 1999])
       await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { price_cents: 2500 }, ['c']))
       t.assert.deepStrictEqual(await prices(), [2500])
@@ -52,11 +54,13 @@ for (const dialect of testDialects()) {
       const owners = await Promise.all([1, 2, 3].map(async (n) => await insertUser(db, user(n))))
       const tags = ['red', 'green', 'blue']
       // Concurrent transactions, some rolled back: products with 0–2 tags, half of them out of stock.
-      await Promise.allSettled(Array.from({ length: 30 }, async (_, i) => await db.transaction().execute(async (trx) => {
-        const created = await insertProduct(trx, { ...product(owners[i % 3]!.id, i + 1), quantity: i % 2 }, tags.slice(i % 3, i % 3 + (i % 3)))
+      const insertOne = async (i: number): Promise<void> => await db.transaction().execute(async (trx) => {
+        const row = { ...product(owners[i % 3]!.id, i + 1), quantity: i % 2 }
+        const created = await insertProduct(trx, row, tags.slice(i % 3, i % 3 + (i % 3)))
         if (i % 4 === 0) await updateProduct(trx, created.id, { quantity: i % 2 === 0 ? 5 : 0 }, ['blue', 'red'])
         if (i % 7 === 0) throw new Error('rolled back')
-      })))
+      })
+      await Promise.allSettled(Array.from({ length: 30 }, async (_, i) => await insertOne(i)))
       const ids = (await db.selectFrom('products').select('id').orderBy('id').execute()).map((row) => row.id)
       await Promise.all(ids.slice(0, 4).map(async (id) => await deleteProduct(db, id)))
       await Promise.all(ids.slice(4, 10).map(async (id, i) =>

@@ -16,7 +16,10 @@ function open (t: TestContext): { db: Kysely<TestDb>, driver: GroupCommitSqliteD
   let driver: GroupCommitSqliteDriver | undefined
   // Keep a handle on the driver Kysely creates, to read its counters.
   const db = new Kysely<TestDb>({
-    dialect: { ...dialectMethods(dialect), createDriver: () => (driver = dialect.createDriver() as GroupCommitSqliteDriver) }
+    dialect: {
+      ...dialectMethods(dialect),
+      createDriver: () => (driver = dialect.createDriver() as GroupCommitSqliteDriver)
+    }
   })
   t.after(async () => {
     await db.destroy()

@@ -18,7 +18,9 @@ export interface FieldPart {
  * A multipart/form-data body built by hand, so tests control every byte: file names with
  * paths, declared types that lie, and a new random boundary each time, as real clients send.
  */
-export function multipartBody (parts: Array<FilePart | FieldPart>): { payload: Buffer, headers: Record<string, string> } {
+export function multipartBody (
+  parts: Array<FilePart | FieldPart>
+): { payload: Buffer, headers: Record<string, string> } {
   const boundary = `----agora-test-${randomBytes(8).toString('hex')}`
   const chunks: Buffer[] = []
   for (const part of parts) {

@@ -28,7 +28,9 @@ export async function openApiDocument (app: FastifyInstance): Promise<OpenApi> {
 }
 
 /** Every operation of `document`, with its method (upper case) and path. */
-export function operationsOf (document: { paths: Record<string, Record<string, OperationObject>> }): Array<{ method: string, path: string, operation: OperationObject }> {
+export function operationsOf (
+  document: { paths: Record<string, Record<string, OperationObject>> }
+): Array<{ method: string, path: string, operation: OperationObject }> {
   return Object.entries(document.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })))
 }

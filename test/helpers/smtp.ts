@@ -43,8 +43,9 @@ export async function startSmtpServer (t: Cleanup, options: SmtpServerOptions = 
     authOptional: options.auth === undefined,
     logger: false,
     onAuth (auth, _session, callback) {
-      if (auth.username === options.auth?.user && auth.password === options.auth?.pass) callback(null, { user: auth.username })
-      else callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }))
+      if (auth.username === options.auth?.user && auth.password === options.auth?.pass) {
+        callback(null, { user: auth.username })
+      } else callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }))
     },
     onData (stream, session, callback) {
       const chunks: Buffer[] = []

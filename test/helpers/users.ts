@@ -28,7 +28,9 @@ export async function createUser (
 }
 
 /** `app.inject` with the user's bearer token. */
-export async function injectAs (app: FastifyInstance, who: TestUser, options: InjectOptions): Promise<LightMyRequestResponse> {
+export async function injectAs (
+  app: FastifyInstance, who: TestUser, options: InjectOptions
+): Promise<LightMyRequestResponse> {
   return await app.inject({ ...options, headers: { ...options.headers, authorization: `Bearer ${who.accessToken}` } })
 }
 

@@ -62,15 +62,16 @@ interface OpenApiDocument {
 
 /** Every operation of the document, its component schemas written out where they are used. */
 export function operationsOf (document: OpenApiDocument): Operation[] {
-  return Object.entries(dereference(document).paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({
-    method: method.toUpperCase(),
-    path,
-    parameters: op.parameters ?? [],
-    body: op.requestBody?.content['application/json']?.schema,
-    multipart: op.requestBody?.content['multipart/form-data'] !== undefined,
-    secured: (op.security?.length ?? 0) > 0,
-    statuses: new Set(Object.keys(op.responses))
-  })))
+  return Object.entries(dereference(document).paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      parameters: op.parameters ?? [],
+      body: op.requestBody?.content['application/json']?.schema,
+      multipart: op.requestBody?.content['multipart/form-data'] !== undefined,
+      secured: (op.security?.length ?? 0) > 0,
+      statuses: new Set(Object.keys(op.responses))
+    })))
 }
 
 let unique = 0
@@ -130,7 +131,9 @@ function isNumeric (schema: JsonSchema): boolean {
 }
 
 /** The URL of `op` with valid path ids from `ids`, or `hostile` in place of `target`. */
-function urlOf (op: Operation, prefix: string, ids: Record<string, string>, query: string, target?: string, hostile?: string): string {
+function urlOf (
+  op: Operation, prefix: string, ids: Record<string, string>, query: string, target?: string, hostile?: string
+): string {
   const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => name === target ? hostile! : (ids[name] ?? '1'))
   const base = prefix === '' ? path.replace(/^\/api\/v1(?=\/)/, '') : path
   return query === '' ? base : `${base}?${query}`

@@ -16,7 +16,9 @@ function isIssue (value: unknown): boolean {
 }
 
 /** What is wrong with `res` as the contract's answer to `hostile`, or nothing. */
-function answerProblems (hostile: HostileCase, op: Operation, res: LightMyRequestResponse, elapsedMs: number): string[] {
+function answerProblems (
+  hostile: HostileCase, op: Operation, res: LightMyRequestResponse, elapsedMs: number
+): string[] {
   const problems: string[] = []
   const status = res.statusCode
   if (status >= 500) problems.push(`a ${status}: ${res.body.slice(0, 200)}`)
@@ -67,7 +69,9 @@ async function createFixtures (app: FastifyInstance): Promise<Fixtures> {
  * one of them overlaps whatever holds the event loop, and waits as long as it does.
  * Resolves with the longest wait.
  */
-async function healthWaitDuring (t: TestContext, base: string, op: Operation, who: TestUser, payload: string): Promise<number> {
+async function healthWaitDuring (
+  t: TestContext, base: string, op: Operation, who: TestUser, payload: string
+): Promise<number> {
   const state = { finished: false }
   const big = fetch(`${base}${op.path.replace(/\{\w+\}/g, '1')}`, {
     method: op.method,
@@ -150,7 +154,8 @@ for (const dialect of testDialects()) {
         // retry then). The array sits as deep as a body may nest (the body and `x` are two).
         let best = Infinity
         for (let attempt = 0; attempt < 3 && best > 1000 && (attempt === 0 || best < 3000); attempt++) {
-          best = Math.min(best, await healthWaitDuring(t, base, op, admin, arrayHeavyBody(members, 500_000, MAX_DEPTH - 2)))
+          const body = arrayHeavyBody(members, 500_000, MAX_DEPTH - 2)
+          best = Math.min(best, await healthWaitDuring(t, base, op, admin, body))
         }
         if (best > 1000) slow.push(`${op.method} ${op.path}: /health took ${Math.round(best)} ms`)
       }

@@ -10,7 +10,8 @@ function deliverable (email: string): boolean {
   return email.length <= 254 && at >= 1 && at <= 64 && email.slice(at + 1).split('.').every((label) => label.length >= 1 && label.length <= 63)
 }
 
-const int = (value: unknown, min: number, max: number): boolean => Number.isInteger(Number(value)) && Number(value) >= min && Number(value) <= max
+const int = (value: unknown, min: number, max: number): boolean =>
+  Number.isInteger(Number(value)) && Number(value) >= min && Number(value) <= max
 const text = (value: unknown, min: number, max: number, trimmed = false): boolean =>
   typeof value === 'string' && value.length >= min && value.length <= max && (!trimmed || value.trim() === value)
 

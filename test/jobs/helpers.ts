@@ -13,7 +13,9 @@ import './fixtures/test-jobs.js'
 export const silentLog = pino({ level: 'silent' })
 
 /** A migrated database of its own, destroyed by `t.after`. */
-export async function testDb (t: Cleanup, dialect: Dialect, overrides: Record<string, string> = {}): Promise<{ db: Kysely<Database>, config: Config }> {
+export async function testDb (
+  t: Cleanup, dialect: Dialect, overrides: Record<string, string> = {}
+): Promise<{ db: Kysely<Database>, config: Config }> {
   const config = testConfig(t, dialect, { MIGRATE_ON_START: 'false', ...overrides })
   const db = createDb(config)
   t.after(async () => await db.destroy())
@@ -94,6 +96,8 @@ export function spawnTs (t: Cleanup, file: string, args: string[], env: NodeJS.P
 }
 
 /** Waits for a log line with this message. */
-export async function waitForLog (worker: ChildWorker, msg: string | RegExp, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+export async function waitForLog (
+  worker: ChildWorker, msg: string | RegExp, timeoutMs = 15_000
+): Promise<Record<string, unknown>> {
   return await waitFor(() => worker.logs.find((l) => typeof l.msg === 'string' && (typeof msg === 'string' ? l.msg === msg : msg.test(l.msg))), timeoutMs, `log "${String(msg)}"`)
 }

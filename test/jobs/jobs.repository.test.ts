@@ -1,6 +1,7 @@
 import { describe, it, type TestContext } from 'node:test'
 import {
-  claimJobs, completeJob, countJobsByStatus, deleteFinishedJobs, enqueueJob, failJob, findJobById, JOB_STATUSES, listJobs, releaseJobs, retryJob
+  claimJobs, completeJob, countJobsByStatus, deleteFinishedJobs, enqueueJob, failJob,
+  findJobById, JOB_STATUSES, listJobs, releaseJobs, retryJob
 } from '../../src/jobs/jobs.repository.js'
 import { backoffDelay } from '../../src/jobs/jobs.worker.js'
 import { testDialects } from '../helpers/build-app.js'

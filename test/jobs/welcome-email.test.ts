@@ -30,7 +30,9 @@ async function appWithWorker (t: Cleanup, dialect: Parameters<typeof buildTestAp
   return app
 }
 
-async function onlyJob (app: FastifyInstance, until: (job: Awaited<ReturnType<typeof listJobs>>[number]) => boolean, what: string) {
+async function onlyJob (
+  app: FastifyInstance, until: (job: Awaited<ReturnType<typeof listJobs>>[number]) => boolean, what: string
+) {
   return await waitFor(async () => {
     const [job] = await listJobs(app.db, { limit: 1 })
     return job !== undefined && until(job) && job

@@ -12,7 +12,8 @@ describe('money', () => {
 
   it('converts prices to cents without float error and back', (t: TestContext) => {
     const cases: Array<[number, number]> = [
-      [0.01, 1], [0.1, 10], [0.07, 7], [0.29, 29], [1.1, 110], [4.35, 435], [19.99, 1999], [123456789.12, 12345678912], [1000000000, 100000000000]
+      [0.01, 1], [0.1, 10], [0.07, 7], [0.29, 29], [1.1, 110], [4.35, 435], [19.99, 1999],
+      [123456789.12, 12345678912], [1000000000, 100000000000]
     ]
     for (const [price, cents] of cases) {
       t.assert.strictEqual(toCents(price), cents, String(price))

@@ -47,7 +47,10 @@ export interface Proc {
 }
 
 /** Runs a command, keeping its JSON log lines; `t.after` kills it if it still runs. */
-export function start (t: Cleanup, command: string, args: string[], options: { env?: NodeJS.ProcessEnv, cwd?: string, stopSignal?: NodeJS.Signals } = {}): Proc {
+export function start (
+  t: Cleanup, command: string, args: string[],
+  options: { env?: NodeJS.ProcessEnv, cwd?: string, stopSignal?: NodeJS.Signals } = {}
+): Proc {
   const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   const logs: Array<Record<string, unknown>> = []
   // One reader for both streams, as before: a line split across them is not expected.
@@ -75,7 +78,9 @@ export function startAgora (t: Cleanup, args: string[], env: Record<string, stri
 }
 
 /** The env of an instance for tests: quiet, fast to stop. */
-export function agoraEnv (dataDir: string, port: number, overrides: Record<string, string> = {}): Record<string, string> {
+export function agoraEnv (
+  dataDir: string, port: number, overrides: Record<string, string> = {}
+): Record<string, string> {
   return {
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
@@ -100,8 +105,18 @@ export interface Answer {
   ms: number
 }
 
+interface RequestOptions {
+  body?: unknown
+  token?: string
+  agent?: http.Agent
+  headers?: Record<string, string>
+  timeoutMs?: number
+}
+
 /** One HTTP request; a network error rejects. */
-export async function request (port: number, method: string, path: string, options: { body?: unknown, token?: string, agent?: http.Agent, headers?: Record<string, string>, timeoutMs?: number } = {}): Promise<Answer> {
+export async function request (
+  port: number, method: string, path: string, options: RequestOptions = {}
+): Promise<Answer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
   const started = performance.now()
   return await new Promise((resolve, reject) => {

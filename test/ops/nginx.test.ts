@@ -120,7 +120,8 @@ describe('the nginx recipe (deploy/nginx/agora.conf) in front of three instances
     await load.stop()
 
     const failed = load.answers.filter((a) => a.status >= 300).map((a) => `${a.status} ${a.body}`)
-    const warnings = all.flatMap((instance) => instance.logs.filter((line) => Number(line.level) >= 40)).map((line) => JSON.stringify(line))
+    const warnings = all.flatMap((instance) => instance.logs.filter((line) => Number(line.level) >= 40))
+      .map((line) => JSON.stringify(line))
     t.assert.deepStrictEqual([...load.errors, ...failed], [],
       `no request failed; the instances said:\n${warnings.join('\n')}\nand nginx:\n${errorLog()}`)
     t.assert.ok(load.answers.length > 200, `a stream of requests went through (${load.answers.length})`)

@@ -21,7 +21,9 @@ async function signUp (
   })
 }
 
-async function post (app: FastifyInstance, who: TestUser, url: string, key: string, payload: object): Promise<LightMyRequestResponse> {
+async function post (
+  app: FastifyInstance, who: TestUser, url: string, key: string, payload: object
+): Promise<LightMyRequestResponse> {
   return await injectAs(app, who, { method: 'POST', url, headers: { 'idempotency-key': key }, payload })
 }
 

@@ -20,7 +20,9 @@ async function uniquePrefix (t: TestContext): Promise<string> {
 }
 
 /** Two instances on one Redis, each with a database of its own, like two servers behind a balancer. */
-async function twoInstances (t: TestContext, overrides: Record<string, string>): Promise<[FastifyInstance, FastifyInstance, string]> {
+async function twoInstances (
+  t: TestContext, overrides: Record<string, string>
+): Promise<[FastifyInstance, FastifyInstance, string]> {
   const prefix = await uniquePrefix(t)
   const env = { RATE_LIMIT_ENABLED: 'true', REDIS_URL, REDIS_KEY_PREFIX: prefix, ...overrides }
   return [await buildTestApp(t, 'sqlite', env), await buildTestApp(t, 'sqlite', env), prefix]

@@ -10,7 +10,9 @@ async function limitedApp (t: TestContext, overrides: Record<string, string>): P
   return await buildTestApp(t, 'sqlite', { RATE_LIMIT_ENABLED: 'true', ...overrides })
 }
 
-function assertLimitHeaders (t: TestContext, res: LightMyRequestResponse, limit: number, remaining: number, windowSeconds = 60): void {
+function assertLimitHeaders (
+  t: TestContext, res: LightMyRequestResponse, limit: number, remaining: number, windowSeconds = 60
+): void {
   t.assert.strictEqual(res.headers['x-ratelimit-limit'], String(limit))
   t.assert.strictEqual(res.headers['x-ratelimit-remaining'], String(remaining))
   const reset = Number(res.headers['x-ratelimit-reset'])
@@ -27,7 +29,9 @@ function assertRateLimited (t: TestContext, res: LightMyRequestResponse, limit: 
   assertLimitHeaders(t, res, limit, 0, windowSeconds)
 }
 
-async function login (app: FastifyInstance, email: string, options: { form?: boolean, ip?: string } = {}): Promise<LightMyRequestResponse> {
+async function login (
+  app: FastifyInstance, email: string, options: { form?: boolean, ip?: string } = {}
+): Promise<LightMyRequestResponse> {
   return await app.inject({
     method: 'POST',
     url: '/api/v1/login',
@@ -60,7 +64,10 @@ describe('rate limit settings', () => {
     const config = loadConfig({})
     t.assert.strictEqual(config.RATE_LIMIT_ENABLED, true)
     t.assert.deepStrictEqual(
-      [config.RATE_LIMIT_GLOBAL, config.RATE_LIMIT_USERS_LIST, config.RATE_LIMIT_LOGIN, config.RATE_LIMIT_SIGNUP, config.RATE_LIMIT_PASSWORD_RESET],
+      [
+        config.RATE_LIMIT_GLOBAL, config.RATE_LIMIT_USERS_LIST, config.RATE_LIMIT_LOGIN, config.RATE_LIMIT_SIGNUP,
+        config.RATE_LIMIT_PASSWORD_RESET
+      ],
       ['1000/minute', '100/minute', '10/minute', '20/hour', '20/hour']
     )
     t.assert.strictEqual(config.TRUST_PROXY, 'false')

@@ -27,7 +27,10 @@ async function withMigratedDb<T> (fn: (db: Kysely<Database>) => Promise<T>): Pro
   }
 }
 
-/** AGORA_ADMIN_PASSWORD, or a prompt on a terminal; never a command-line argument (it would show in `ps` and shell history). */
+/**
+ * AGORA_ADMIN_PASSWORD, or a prompt on a terminal; never a command-line argument (it
+ * would show in `ps` and shell history).
+ */
 async function adminPassword (): Promise<string> {
   const fromEnv = readEnvironment().AGORA_ADMIN_PASSWORD
   let password: string

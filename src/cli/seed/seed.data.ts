@@ -77,11 +77,13 @@ export function fakeProduct (random: Random, ownerId: number, createdAt: string)
   const priceCents = Math.max(99, Math.round(price) * 100 - 1)
   const quantity = random() < 0.1 ? 0 : Math.floor(random() * 500)
   const tags = kind.tags.slice(0, 1 + Math.floor(random() * kind.tags.length))
-  return { row: { name, description, price_cents: priceCents, quantity, owner_id: ownerId, created_at: createdAt, updated_at: createdAt }, tags }
+  const dates = { created_at: createdAt, updated_at: createdAt }
+  return { row: { name, description, price_cents: priceCents, quantity, owner_id: ownerId, ...dates }, tags }
 }
 
 export function fakePost (random: Random, userId: number, createdAt: string): NewPostRow {
   const title = `${pick(random, TOPICS)} ${pick(random, SUBJECTS)}`
   const content = Array.from({ length: 2 + Math.floor(random() * 4) }, () => pick(random, SENTENCES)).join(' ')
-  return { title, content, published: random() < 0.9 ? 1 : 0, user_id: userId, created_at: createdAt, updated_at: createdAt }
+  const published = random() < 0.9 ? 1 : 0
+  return { title, content, published, user_id: userId, created_at: createdAt, updated_at: createdAt }
 }

@@ -19,8 +19,10 @@ export async function insertProductBatch (db: Db, products: Array<{ row: NewProd
   const rows = products.map((p) => ({ ...p.row, tags_json: JSON.stringify(p.tags) }))
   const inserted = await db.insertInto('products').values(rows).returning('id').execute()
   // Both databases return a multi-row insert's rows in VALUES order.
-  const tags = inserted.flatMap(({ id }, i) =>
-    products[i]!.tags.map((tag, position) => ({ product_id: id, tag, position, price_cents: products[i]!.row.price_cents })))
+  const tags = inserted.flatMap(({ id }, i) => {
+    const { row, tags } = products[i]!
+    return tags.map((tag, position) => ({ product_id: id, tag, position, price_cents: row.price_cents }))
+  })
   if (tags.length > 0) await db.insertInto('product_tags').values(tags).execute()
 }
 

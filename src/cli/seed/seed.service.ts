@@ -47,7 +47,9 @@ async function inBatches (
  * Adds `counts` fake users, products (with tags) and posts. Products and posts belong to
  * users picked at random among all users, so at least one must exist or be seeded.
  */
-export async function seedDatabase (db: Kysely<Database>, counts: SeedCounts, options: SeedOptions): Promise<SeedCounts> {
+export async function seedDatabase (
+  db: Kysely<Database>, counts: SeedCounts, options: SeedOptions
+): Promise<SeedCounts> {
   const random: Random = createRandom(options.seed)
   const progress = (table: keyof SeedCounts) => (done: number) => options.onProgress?.(table, done, counts[table])
   await prepareBulkLoad(db)
@@ -55,7 +57,8 @@ export async function seedDatabase (db: Kysely<Database>, counts: SeedCounts, op
   // Numbers after the highest id keep seeded e-mails unique across runs.
   const firstNumber = (userIds.at(-1) ?? 0) + 1
   await inBatches(db, counts.users, progress('users'), async (trx, from, count) => {
-    const rows = Array.from({ length: count }, (_, i) => fakeUser(random, firstNumber + from + i, options.hashedPassword, creationTime(random, from + i, counts.users)))
+    const rows = Array.from({ length: count }, (_, i) =>
+      fakeUser(random, firstNumber + from + i, options.hashedPassword, creationTime(random, from + i, counts.users)))
     userIds.push(...await insertUserBatch(trx, rows))
   })
   if (userIds.length === 0 && counts.products + counts.posts > 0) throw new Error('Products and posts need users: seed some with --users N')

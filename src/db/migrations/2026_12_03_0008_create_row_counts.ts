@@ -3,7 +3,10 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely'
 // The tables whose unfiltered lists show an exact total. Frozen here.
 const COUNTED = ['users', 'products']
 
-/** PostgreSQL sessions spread their increments over this many rows per table, so that concurrent inserts do not queue on one. */
+/**
+ * PostgreSQL sessions spread their increments over this many rows per table, so that
+ * concurrent inserts do not queue on one.
+ */
 const SLOTS = 16
 
 /**

@@ -35,7 +35,9 @@ const authRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     const passwordMatches = await verifyPassword(user?.hashed_password, password)
     if (user === undefined || !passwordMatches || user.is_active !== 1) throw new InvalidCredentials()
     // A legacy (bcrypt) hash is replaced while the password is at hand.
-    if (needsRehash(user.hashed_password)) await updateUser(db, user.id, { hashed_password: await hashPassword(password) })
+    if (needsRehash(user.hashed_password)) {
+      await updateUser(db, user.id, { hashed_password: await hashPassword(password) })
+    }
     return await startLogin(issuer, user)
   })
 

@@ -4,7 +4,9 @@ import type { Database } from '../../db/tables.js'
 
 type Db = Kysely<Database>
 
-export async function insertPasswordReset (db: Db, userId: number, tokenHash: string, lifetimeMs: number): Promise<void> {
+export async function insertPasswordReset (
+  db: Db, userId: number, tokenHash: string, lifetimeMs: number
+): Promise<void> {
   await db.insertInto('password_resets')
     .values({ user_id: userId, token_hash: tokenHash, expires_at: nowPlus(db, lifetimeMs) })
     .execute()

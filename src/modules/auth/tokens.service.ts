@@ -29,7 +29,8 @@ const DAY_MS = 86_400_000
 
 async function addRefreshToken (db: Db, config: Config, userId: number, familyId: string): Promise<string> {
   const token = randomToken()
-  await insertRefreshToken(db, { userId, familyId, tokenHash: tokenHash(token), lifetimeMs: config.REFRESH_TOKEN_EXPIRE_DAYS * DAY_MS })
+  const lifetimeMs = config.REFRESH_TOKEN_EXPIRE_DAYS * DAY_MS
+  await insertRefreshToken(db, { userId, familyId, tokenHash: tokenHash(token), lifetimeMs })
   return token
 }
 

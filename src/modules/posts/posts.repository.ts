@@ -46,7 +46,9 @@ export async function listPosts (db: Db, filters: PostFilters, offset: number, l
 }
 
 /** The keyset page after `afterId` (by id ascending), for cursor pagination. */
-export async function listPostsAfter (db: Db, filters: PostFilters, afterId: number, limit: number): Promise<PostRow[]> {
+export async function listPostsAfter (
+  db: Db, filters: PostFilters, afterId: number, limit: number
+): Promise<PostRow[]> {
   return await applyPostFilters(db, db.selectFrom('posts').selectAll('posts'), filters)
     .where('posts.id', '>', afterId).orderBy('id').limit(limit).execute()
 }
@@ -65,7 +67,9 @@ export async function insertPost (db: Db, row: NewPostRow): Promise<PostRow> {
  * Applies `changes`, bumping the version. With `version`, only a row still at that
  * version is changed: undefined then means it is gone or was changed in the meantime.
  */
-export async function updatePost (db: Db, id: number, changes: PostRowUpdate, version?: number): Promise<PostRow | undefined> {
+export async function updatePost (
+  db: Db, id: number, changes: PostRowUpdate, version?: number
+): Promise<PostRow | undefined> {
   let query = db.updateTable('posts')
     .set((eb) => ({ ...changes, version: eb('version', '+', 1), updated_at: new Date().toISOString() }))
     .where('id', '=', id)

@@ -40,7 +40,9 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     config: { idempotent: true }
   }, async function (request, reply) {
     const { published, ...fields } = request.body
-    const post = await posts.insertPost(db, { ...fields, published: published ? 1 : 0, user_id: signedInUser(request).id })
+    const post = await posts.insertPost(db, {
+      ...fields, published: published ? 1 : 0, user_id: signedInUser(request).id
+    })
     return reply.code(201).header('location', `/api/v1/posts/${post.id}`).header('etag', etagOf(post)).send(toPostResponse(post))
   })
 
@@ -122,7 +124,9 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     const current = await posts.findPostById(db, id)
     assertMayChange(current, signedInUser(request), request.params.post_id)
     const version = expectedVersion(request.headers, current)
-    if (!await posts.deletePost(db, id, version)) throw unchangedRowError(version, () => new PostNotFound(request.params.post_id))
+    if (!await posts.deletePost(db, id, version)) {
+      throw unchangedRowError(version, () => new PostNotFound(request.params.post_id))
+    }
     return reply.code(204).send(null)
   })
 }

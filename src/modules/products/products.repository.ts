@@ -29,7 +29,9 @@ export interface ProductOrder {
  * read from `priceColumn`, which is the tag row's copy when the list goes through a tag.
  * `walkOrder`: see `containsTextIndexed`.
  */
-function productConditions (db: Db, filters: ProductFilters, priceColumn: string, walkOrder = false): Array<Expression<SqlBool>> {
+function productConditions (
+  db: Db, filters: ProductFilters, priceColumn: string, walkOrder = false
+): Array<Expression<SqlBool>> {
   const { text, minCents, maxCents, inStock } = filters
   const conditions: Array<Expression<SqlBool>> = []
   if (text !== undefined && text !== '') conditions.push(containsTextIndexed(db, 'products', SEARCHED_COLUMNS, text, walkOrder))
@@ -60,7 +62,10 @@ function sortColumn (filters: ProductFilters, order: ProductOrder): string {
   return order.column === 'price_cents' && filters.tag !== undefined ? 'product_tags.price_cents' : `products.${order.column}`
 }
 
-/** The id column a list is ordered by last; the tag row's when it goes through a tag, so that its index gives the order. */
+/**
+ * The id column a list is ordered by last; the tag row's when it goes through a tag, so
+ * that its index gives the order.
+ */
 function idColumn (filters: ProductFilters) {
   return sql.ref<number>(filters.tag === undefined ? 'products.id' : 'product_tags.product_id')
 }
@@ -118,12 +123,15 @@ export async function productPage (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number
 ): Promise<{ rows: ProductWithTags[], total: number }> {
   if (order === undefined || filters.text === undefined || filters.text === '') {
-    const [rows, total] = await Promise.all([listProducts(db, filters, order, offset, limit), countProducts(db, filters)])
+    const [rows, total] = await Promise.all([
+      listProducts(db, filters, order, offset, limit), countProducts(db, filters)
+    ])
     return { rows, total }
   }
   // A sorted search: how to find the page depends on how many products match.
   const [total, products] = await Promise.all([countProducts(db, filters), countProducts(db, {})])
-  return { rows: await listProducts(db, filters, order, offset, limit, walksSortIndex(total, products, offset, limit)), total }
+  const walk = walksSortIndex(total, products, offset, limit)
+  return { rows: await listProducts(db, filters, order, offset, limit, walk), total }
 }
 
 // The page every visitor without filters gets: compiled once.
@@ -135,7 +143,9 @@ function isUnfiltered (filters: ProductFilters): boolean {
 }
 
 /** The keyset page after `afterId` (by id ascending), for cursor pagination. */
-export async function listProductsAfter (db: Db, filters: ProductFilters, afterId: number, limit: number): Promise<ProductWithTags[]> {
+export async function listProductsAfter (
+  db: Db, filters: ProductFilters, afterId: number, limit: number
+): Promise<ProductWithTags[]> {
   const id = idColumn(filters)
   const query = filteredProducts(db, filters).selectAll('products').where(id, '>', afterId).orderBy(id).limit(limit)
   return (await query.execute()).map(withTags)
@@ -193,7 +203,9 @@ export async function countProducts (db: Db, filters: ProductFilters): Promise<n
 /** The tag rows of a product, with its price (which the triggers of migration 0009 keep). */
 async function insertTags (db: Db, product: Pick<ProductRow, 'id' | 'price_cents'>, tags: string[]): Promise<void> {
   if (tags.length === 0) return
-  const rows = tags.map((tag, position) => ({ product_id: product.id, tag, position, price_cents: product.price_cents }))
+  const rows = tags.map((tag, position) => ({
+    product_id: product.id, tag, position, price_cents: product.price_cents
+  }))
   await db.insertInto('product_tags').values(rows).execute()
 }
 

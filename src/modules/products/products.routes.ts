@@ -130,7 +130,9 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     const current = await products.findProductById(db, id)
     assertMayChange(current, signedInUser(request), request.params.product_id)
     const version = expectedVersion(request.headers, current)
-    if (!await products.deleteProduct(db, id, version)) throw unchangedRowError(version, () => new ProductNotFound(request.params.product_id))
+    if (!await products.deleteProduct(db, id, version)) {
+      throw unchangedRowError(version, () => new ProductNotFound(request.params.product_id))
+    }
     return reply.code(204).send(null)
   })
 }

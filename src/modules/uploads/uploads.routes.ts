@@ -13,7 +13,8 @@ import { bearerSecurity, noSecurity } from '../../schemas/common.js'
 import { asciiFilename, dispositionOf } from './content-type.js'
 import * as uploads from './uploads.repository.js'
 import {
-  DownloadSchema, MAX_FILES, UploadFormSchema, UploadIdParamsSchema, UploadListSchema, UploadMultipleFormSchema, UploadSchema, toUploadResponse
+  DownloadSchema, MAX_FILES, UploadFormSchema, UploadIdParamsSchema,
+  UploadListSchema, UploadMultipleFormSchema, UploadSchema, toUploadResponse
 } from './uploads.schemas.js'
 import { dropForm, receiveForm, storeUploads, type UploadLimits } from './uploads.service.js'
 import { removeFiles, storedPath } from './upload-storage.js'
@@ -21,7 +22,10 @@ import { removeFiles, storedPath } from './upload-storage.js'
 const uploadsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   const { db, config } = fastify
   const limits: UploadLimits = {
-    dir: uploadDirOf(config), maxBytes: config.UPLOAD_MAX_BYTES, maxFiles: MAX_FILES, allowedTypes: allowedUploadTypes(config)
+    dir: uploadDirOf(config),
+    maxBytes: config.UPLOAD_MAX_BYTES,
+    maxFiles: MAX_FILES,
+    allowedTypes: allowedUploadTypes(config)
   }
   // In this scope only: elsewhere a multipart body stays a 415.
   await fastify.register(multipart)

@@ -26,7 +26,9 @@ const FileSchema = Type.String({ format: 'binary' })
 
 /** Documents the forms; the parts themselves are streamed and checked by the handlers. */
 export const UploadFormSchema = Type.Object({ file: FileSchema })
-export const UploadMultipleFormSchema = Type.Object({ files: Type.Array(FileSchema, { minItems: 1, maxItems: MAX_FILES }) })
+export const UploadMultipleFormSchema = Type.Object({
+  files: Type.Array(FileSchema, { minItems: 1, maxItems: MAX_FILES })
+})
 
 /** The file, streamed: its bytes with the detected content type. */
 export const DownloadSchema = Type.Unsafe<Readable>({ type: 'string', format: 'binary' })

@@ -45,14 +45,22 @@ const MAX_FIELD_BYTES = 65_536
  * dropped. On any failure nothing is left behind and the rest of the body is discarded,
  * so the client reads the error instead of a reset connection.
  */
-export async function receiveForm (request: FastifyRequest, field: string, keep: number, limits: UploadLimits): Promise<ReceivedForm> {
+export async function receiveForm (
+  request: FastifyRequest, field: string, keep: number, limits: UploadLimits
+): Promise<ReceivedForm> {
   if (!request.isMultipart()) throw new NotMultipart()
   const files: AcceptedFile[] = []
   const parts: unknown[] = []
   const temporary: string[] = []
   try {
     const form = request.parts({
-      limits: { fileSize: limits.maxBytes, files: limits.maxFiles, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES, parts: limits.maxFiles + MAX_FIELDS }
+      limits: {
+        fileSize: limits.maxBytes,
+        files: limits.maxFiles,
+        fields: MAX_FIELDS,
+        fieldSize: MAX_FIELD_BYTES,
+        parts: limits.maxFiles + MAX_FIELDS
+      }
     })
     for await (const part of form) {
       if (part.type === 'field') {
@@ -103,7 +111,9 @@ function asClientError (error: unknown, limits: UploadLimits): unknown {
  * Keeps accepted files under their ids and records them in one transaction: every file
  * of a 201 is on disk before its row commits, and a failure keeps neither.
  */
-export async function storeUploads (db: Kysely<Database>, dir: string, files: AcceptedFile[], userId: number): Promise<UploadRow[]> {
+export async function storeUploads (
+  db: Kysely<Database>, dir: string, files: AcceptedFile[], userId: number
+): Promise<UploadRow[]> {
   const ids = files.map(() => newUploadId())
   try {
     for (const [index, file] of files.entries()) await keepFile(dir, file.tempPath, ids[index]!)

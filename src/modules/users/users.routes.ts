@@ -167,7 +167,8 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     },
     onRequest: fastify.requireRole('admin')
   }, async function (request, reply) {
-    if (!await deleteAccount(db, uploadDir, rowId(request.params.user_id))) throw new UserNotFound(request.params.user_id)
+    const deleted = await deleteAccount(db, uploadDir, rowId(request.params.user_id))
+    if (!deleted) throw new UserNotFound(request.params.user_id)
     return reply.code(204).send(null)
   })
 }

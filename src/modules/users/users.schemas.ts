@@ -57,7 +57,9 @@ export type SearchQuery = Static<typeof SearchQuerySchema>
 
 /** The wire form of a user as `viewer` may see it: e-mail and age for themself and admins. */
 export function toUserResponse (row: UserRow, viewer: UserRow | null): User {
-  const user: User = { id: row.id, name: row.name, role: row.role, is_active: row.is_active === 1, created_at: row.created_at }
+  const user: User = {
+    id: row.id, name: row.name, role: row.role, is_active: row.is_active === 1, created_at: row.created_at
+  }
   if (isOwnerOrAdmin(viewer, row.id)) {
     user.email = row.email
     user.age = row.age

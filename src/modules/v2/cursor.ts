@@ -35,12 +35,15 @@ export function createCursorCodec (secret: string): CursorCodec {
 
     decode (resource, cursor) {
       const [payload, signature, ...rest] = cursor.split('.')
-      if (payload === undefined || signature === undefined || rest.length > 0 || !BASE64URL.test(payload) || !BASE64URL.test(signature)) {
+      if (payload === undefined || signature === undefined || rest.length > 0 ||
+        !BASE64URL.test(payload) || !BASE64URL.test(signature)) {
         throw invalidCursor(ISSUES.cursorMalformed)
       }
       const given = Buffer.from(signature, 'base64url')
       const expected = sign(payload)
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidCursor(ISSUES.cursorForged)
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw invalidCursor(ISSUES.cursorForged)
+      }
       let data: unknown
       try {
         data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))

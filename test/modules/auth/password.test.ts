@@ -70,7 +70,9 @@ for (const dialect of testDialects()) {
   })
 
   describe(`password reset (${dialect})`, () => {
-    async function setUp (t: TestContext, overrides: Record<string, string> = {}): Promise<{ app: FastifyInstance, smtp: TestSmtpServer, user: TestUser }> {
+    async function setUp (
+      t: TestContext, overrides: Record<string, string> = {}
+    ): Promise<{ app: FastifyInstance, smtp: TestSmtpServer, user: TestUser }> {
       const smtp = await startSmtpServer(t)
       const app = await buildTestApp(t, dialect, { ...fastJobs, SMTP_URL: smtp.url, ...overrides })
       app.jobs.start()

@@ -26,7 +26,14 @@ for (const dialect of testDialects()) {
       t.assert.match(String(res.headers.etag), /^"[^"]+"$/)
       t.assert.deepStrictEqual(Object.keys(body).sort(), ['created_at', 'description', 'id', 'name', 'owner_id', 'price', 'quantity', 'tags', 'updated_at'])
       t.assert.deepStrictEqual(
-        { name: body.name, description: body.description, price: body.price, quantity: body.quantity, tags: body.tags, owner_id: body.owner_id },
+        {
+          name: body.name,
+          description: body.description,
+          price: body.price,
+          quantity: body.quantity,
+          tags: body.tags,
+          owner_id: body.owner_id
+        },
         { name: 'Pen', description: 'Blue ink', price: 1.5, quantity: 3, tags: ['office'], owner_id: ann.user.id }
       )
       t.assert.match(body.created_at, /Z$/)

@@ -4,7 +4,14 @@ import { insertProduct } from '../../../src/modules/products/products.repository
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
 import { createUser } from '../../helpers/users.js'
 
-interface Seed { name: string, cents: number, quantity?: number, tags?: string[], description?: string, created_at?: string }
+interface Seed {
+  name: string
+  cents: number
+  quantity?: number
+  tags?: string[]
+  description?: string
+  created_at?: string
+}
 
 /** Inserts products straight through the repository; returns their ids in order. */
 async function seedProducts (app: FastifyInstance, seeds: Seed[]): Promise<number[]> {
@@ -12,7 +19,8 @@ async function seedProducts (app: FastifyInstance, seeds: Seed[]): Promise<numbe
   const ids: number[] = []
   for (const seed of seeds) {
     const { cents, tags = [], quantity = 1, description = null, ...rest } = seed
-    const row = await insertProduct(app.db, { ...rest, description, price_cents: cents, quantity, owner_id: user.id }, tags)
+    const fields = { ...rest, description, price_cents: cents, quantity, owner_id: user.id }
+    const row = await insertProduct(app.db, fields, tags)
     ids.push(row.id)
   }
   return ids
@@ -21,7 +29,9 @@ async function seedProducts (app: FastifyInstance, seeds: Seed[]): Promise<numbe
 async function list (app: FastifyInstance, query: string) {
   const res = await app.inject({ url: `/api/v1/products?${query}` })
   if (res.statusCode !== 200) throw new Error(`${query}: ${res.statusCode} ${res.body}`)
-  return res.json() as { items: Array<{ id: number, name: string, price: number }>, total: number, page: number, pages: number }
+  return res.json() as {
+    items: Array<{ id: number, name: string, price: number }>, total: number, page: number, pages: number
+  }
 }
 
 const names = async (app: FastifyInstance, query: string) => (await list(app, query)).items.map((p) => p.name)

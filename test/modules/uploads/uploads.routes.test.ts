@@ -41,7 +41,14 @@ for (const dialect of testDialects()) {
       const body = res.json()
       t.assert.match(body.id, /^[A-Za-z0-9_-]{24}$/)
       t.assert.deepStrictEqual(
-        { filename: body.filename, content_type: body.content_type, size: body.size, sha256: body.sha256, url: body.url, user_id: body.user_id },
+        {
+          filename: body.filename,
+          content_type: body.content_type,
+          size: body.size,
+          sha256: body.sha256,
+          url: body.url,
+          user_id: body.user_id
+        },
         { filename: 'dot.png', content_type: 'image/png', size: PNG.length, sha256: sha256(PNG), url: `/api/v1/uploads/${body.id}`, user_id: ann.user.id }
       )
       t.assert.strictEqual(res.headers.location, body.url)
@@ -180,7 +187,8 @@ for (const dialect of testDialects()) {
         { field: 'files', filename: 'c.pdf', content: PDF }
       ], '/api/v1/upload-multiple')
       t.assert.strictEqual(res.statusCode, 201, res.body)
-      t.assert.deepStrictEqual(res.json().map((u: { filename: string, content_type: string }) => [u.filename, u.content_type]),
+      const types = res.json().map((u: { filename: string, content_type: string }) => [u.filename, u.content_type])
+      t.assert.deepStrictEqual(types,
         [['a.png', 'image/png'], ['b.txt', 'text/plain'], ['c.pdf', 'application/pdf']])
       t.assert.strictEqual(storedFiles(app).length, 3)
     })

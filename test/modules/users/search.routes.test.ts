@@ -15,7 +15,9 @@ async function search (app: FastifyInstance, who: TestUser, query: Record<string
 }
 
 /** The names a search finds, in the order it finds them; the search must succeed. */
-async function names (t: TestContext, app: FastifyInstance, who: TestUser, query: Record<string, string>): Promise<string[]> {
+async function names (
+  t: TestContext, app: FastifyInstance, who: TestUser, query: Record<string, string>
+): Promise<string[]> {
   const res = await search(app, who, query)
   t.assert.strictEqual(res.statusCode, 200, `${JSON.stringify(query)}: ${res.body}`)
   return (res.json() as Found[]).map((u) => u.name)
@@ -113,7 +115,9 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(byAnn.map(keys), [[ann.user.id, ['email', 'age']], [bob.user.id, []], [admin.user.id, []]])
       t.assert.deepStrictEqual([byAnn[0]!.email, byAnn[0]!.age], [ann.user.email, 33])
       const byAdmin = (await search(app, admin, { q: 'findable' })).json() as Found[]
-      t.assert.deepStrictEqual(byAdmin.map((u) => [u.email, u.age]), [[ann.user.email, 33], [bob.user.email, null], [admin.user.email, 60]])
+      t.assert.deepStrictEqual(
+        byAdmin.map((u) => [u.email, u.age]), [[ann.user.email, 33], [bob.user.email, null], [admin.user.email, 60]]
+      )
     })
 
     it('orders by id by default and pages with skip and limit', async (t: TestContext) => {

@@ -21,7 +21,9 @@ for (const dialect of testDialects()) {
       // The new role takes effect at once: the promoted user can now use admin routes.
       const other = await createUser(app)
       const asAdmin = await injectAs(app, target, { method: 'PATCH', url: `/api/v1/users/${other.user.id}`, payload: { age: 5 } })
-      t.assert.deepStrictEqual([asAdmin.statusCode, asAdmin.json().age, asAdmin.json().email], [200, 5, other.user.email])
+      t.assert.deepStrictEqual(
+        [asAdmin.statusCode, asAdmin.json().age, asAdmin.json().email], [200, 5, other.user.email]
+      )
     })
 
     it('changes only the fields sent and validates them', async (t: TestContext) => {

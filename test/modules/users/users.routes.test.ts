@@ -177,7 +177,9 @@ for (const dialect of testDialects()) {
       t.assert.strictEqual(res.statusCode, 200)
       const body = res.json()
       t.assert.deepStrictEqual(Object.keys(body).sort(), ['items', 'page', 'page_size', 'pages', 'total'])
-      t.assert.deepStrictEqual([body.total, body.page, body.page_size, body.pages, body.items.length], [25, 1, 10, 3, 10])
+      t.assert.deepStrictEqual(
+        [body.total, body.page, body.page_size, body.pages, body.items.length], [25, 1, 10, 3, 10]
+      )
       t.assert.strictEqual(body.items[0].id, viewer.user.id)
       const ids = body.items.map((u: { id: number }) => u.id)
       t.assert.deepStrictEqual(ids, [...ids].sort((a, b) => a - b))
@@ -202,7 +204,9 @@ for (const dialect of testDialects()) {
       const exact = await injectAs(app, viewer, { url: '/api/v1/users?page_size=5' })
       t.assert.strictEqual(exact.json().pages, 5)
       const one = await injectAs(app, viewer, { url: '/api/v1/users?page_size=100' })
-      t.assert.deepStrictEqual([one.statusCode, one.json().items.length, one.json().pages, one.json().page_size], [200, 25, 1, 100])
+      t.assert.deepStrictEqual(
+        [one.statusCode, one.json().items.length, one.json().pages, one.json().page_size], [200, 25, 1, 100]
+      )
     })
 
     it('refuses page_size outside 1–100 and page below 1 or not a number', async (t: TestContext) => {

@@ -50,7 +50,9 @@ async function seedPosts (app: FastifyInstance, userId: number, count: number, p
   for (let i = 0; i < count; i++) await insertPost(app.db, { title: `Post ${i}`, content: 'Text', published, user_id: userId })
 }
 
-function assertProblem (t: TestContext, res: LightMyRequestResponse, status: number, path: string): Record<string, any> {
+function assertProblem (
+  t: TestContext, res: LightMyRequestResponse, status: number, path: string
+): Record<string, any> {
   t.assert.strictEqual(res.statusCode, status, res.body)
   t.assert.match(String(res.headers['content-type']), PROBLEM)
   const body = res.json()
