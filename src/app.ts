@@ -49,11 +49,7 @@ export interface BuildOptions {
 const SECRET_KEYS = ['password', 'new_password', 'current_password', 'access_token', 'refresh_token', 'token', 'authorization', 'cookie']
 /** The logged fields that hold objects Agora does not build itself (errors, mails, job payloads). */
 const FOREIGN_OBJECTS = ['err', 'mail', 'payload']
-/**
- * Redacted at the top of every line and two levels into the foreign objects. Not `*.key`
- * everywhere: pino then walks every line's fields, which tripled the cost of each request
- * line (20 µs instead of 6), and no other field can hold a secret.
- */
+/** Redacted at the top of every line and two levels into the foreign objects (not `*.key`: README, "Logging"). */
 const SECRET_PATHS = [
   ...SECRET_KEYS,
   ...FOREIGN_OBJECTS.flatMap((object) => SECRET_KEYS.flatMap((key) => [`${object}.${key}`, `${object}.*.${key}`]))
@@ -65,10 +61,8 @@ const v1Modules: FastifyPluginAsync[] = [
 ]
 
 /**
- * The v1 resource routes, registered once under /api/v1. The guide's unprefixed paths
- * (`/users`, `/login`, …) are rewritten to them before routing (`aliasToV1`), so that a
- * route has one schema, one rate-limit bucket, one idempotency scope, one metrics series
- * and one `Allow` list, whichever path the client used.
+ * The v1 routes, registered once under /api/v1; the guide's unprefixed paths are rewritten
+ * to them before routing (`aliasToV1`): one route, whichever path the client used.
  */
 async function registerV1 (app: FastifyInstance, v1Roots: Set<string>): Promise<void> {
   await app.register(async function v1 (v1) {
@@ -115,9 +109,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     http: { connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS) },
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
-    // Fastify's own 503 while closing has neither the contract's body nor Retry-After. The
-    // server drains before it closes (server.ts), so the few requests that still come on
-    // an open connection are served, each with `Connection: close`.
+    // Fastify's 503 while closing lacks the contract's body; the server drains first instead (server.ts).
     return503OnClosing: false,
     clientErrorHandler: rawAnswers.clientError,
     frameworkErrors: rawAnswers.frameworkErrors((request, response) => app.routing(request, response)),

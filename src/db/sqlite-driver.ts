@@ -16,24 +16,12 @@ const MAX_READS_PER_SNAPSHOT = 64
 type Unit = { resolve: () => void, reject: (error: unknown) => void }
 
 /**
- * Kysely's SQLite driver, rebuilt around two better-sqlite3 connections to one WAL file:
- *
- * - Reads outside a transaction run at once on a read connection, which sees what is
- *   committed, never waiting behind a write (Kysely's own driver queues every query
- *   behind any transaction that is open).
- * - Reads share a read transaction while the work in progress runs without yielding to
- *   I/O (see `readSnapshot`).
- * - Statements are prepared once per connection (`StatementCache`), not on every call.
- * - Writes commit in groups. Every transaction (and every write outside one) is a unit:
- *   a SAVEPOINT inside one open `BEGIN IMMEDIATE`, released when the unit is done, and
- *   its caller resumes only after the COMMIT that covers it, one fsync shared by every
- *   unit that finished meanwhile, as PostgreSQL's group commit does. A unit that fails
- *   rolls back to its savepoint alone. With `synchronous = FULL` an fsync costs about
- *   2 ms here: one per write caps a process at 500 writes a second; shared, it does not.
- *
- * One unit runs at a time (SQLite has one writer); the next waits for the write lock.
- * The group commits when no unit waits for the lock, on the next turn of the event loop,
- * or when MAX_UNITS_PER_COMMIT units are in it.
+ * Kysely's SQLite driver over two connections to one WAL file: reads run at once on a
+ * read connection (sharing a read transaction, `readSnapshot`); every write is a
+ * SAVEPOINT unit inside one `BEGIN IMMEDIATE`, and its caller resumes after the COMMIT
+ * (one fsync) that covers every unit finished meanwhile. README, "How it stays fast".
+ * One unit runs at a time; the group commits when none waits for the lock, on the next
+ * turn of the event loop, or at MAX_UNITS_PER_COMMIT units.
  */
 export class GroupCommitSqliteDriver implements Driver {
   readonly #writer: StatementCache
@@ -159,13 +147,9 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   /**
-   * Opens a read transaction on the read connection, unless one is open. Outside a
-   * transaction every statement begins and ends its own, and in WAL mode that takes and
-   * drops file locks: 8 of the 10 µs of a primary-key lookup here. The snapshot ends
-   * once the task in progress is done with its promises (a tick queued from a promise
-   * runs after all of them), so it is shared by the reads of one request, or of one
-   * resumed handler, and never outlives a wait for I/O: a read made after a request
-   * arrived still sees every commit that came before it, from this process or another.
+   * Opens a read transaction on the read connection, unless one is open: it ends once the
+   * task in progress is done with its promises, so it never outlives a wait for I/O and a
+   * read still sees every commit made before its request arrived (README, "How it stays fast").
    */
   private readSnapshot (): void {
     if (this.#readSnapshotOpen && this.#readsInSnapshot < MAX_READS_PER_SNAPSHOT) {

@@ -41,11 +41,7 @@ export function classifyError (error: FastifyError): ClassifiedError {
   return { statusCode, detail: error.message, headers }
 }
 
-/**
- * Learns the methods of every route added to `fastify` from now on, and returns what
- * tells a not-found handler which methods a path has (none: a 404; some: a 405).
- * Fastify answers a wrong method with 404; this second router tells the two apart.
- */
+/** The methods each path has, learnt from the routes added from now on: none is a 404, some a 405. */
 export function trackRouteMethods (fastify: FastifyInstance): (path: string) => HTTPMethod[] {
   const methodsByPath = FindMyWay()
   const knownMethods = new Set<HTTPMethod>()
@@ -66,10 +62,8 @@ function pathOf (request: FastifyRequest): string {
 }
 
 /**
- * The one error handler: every error, unknown path (404) and wrong method (405, with
- * `Allow`) of the scope it is registered in, classified by `classifyError` and written in
- * the scope's `format`: FastAPI's `{detail}` at the root, problem details under /api/v2.
- * Register it before the scope's routes: it learns their methods as they are added.
+ * The one error handler of a scope, in its `format`: every error, 404 and 405. Register
+ * it before the scope's routes, whose methods it learns.
  * @see https://fastify.dev/docs/latest/Reference/Server/#seterrorhandler
  */
 export default fp<{ format: ErrorFormat }>(async function errorHandler (fastify, { format }) {
@@ -82,9 +76,7 @@ export default fp<{ format: ErrorFormat }>(async function errorHandler (fastify,
 
   function send (request: FastifyRequest, reply: FastifyReply, error: FastifyError): FastifyReply {
     let answer = classifyError(error)
-    // On a path no route serves, a body was refused (malformed, too large, of the wrong
-    // type) before the route was known to be missing: FastAPI answers 404 or 405 without
-    // reading it. A rate limit still answers 429.
+    // A body refused on a path no route serves: FastAPI answers 404 or 405 unread (a 429 stays).
     if (request.is404 && answer.statusCode !== 429) answer = classifyError(notFoundError(request) as FastifyError)
     const { statusCode, detail, headers } = answer
     // A 503 is expected while a dependency is away (and says so with Retry-After): not a bug.
@@ -101,9 +93,7 @@ export default fp<{ format: ErrorFormat }>(async function errorHandler (fastify,
   fastify.setErrorHandler(async function (error, request, reply) {
     return send(request, reply, error as FastifyError)
   })
-  // In a scope under a prefix, OPTIONS that is not a CORS preflight (those are answered
-  // before routing) would reach the root's catch-all and its answer; here it gets the
-  // scope's own 404 or 405.
+  // Under a prefix, a non-preflight OPTIONS would reach the root's catch-all: answered here instead.
   if (fastify.prefix !== '') {
     fastify.options('/*', { schema: { hide: true } }, async function (request, reply) {
       return send(request, reply, notFoundError(request) as FastifyError)

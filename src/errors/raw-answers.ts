@@ -4,15 +4,12 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { errorBody, errorContentType, errorFormatOf } from './responses.js'
 
-// The errors answered where Fastify's hooks and error handler do not run: Node's client
-// errors, the router's refusals and an unmet `Expect`. Each gets the contract's body for
-// its target, the security headers of every response and a request id.
+// Errors answered where Fastify's hooks do not run, in the contract's shape for their
+// target, with the security headers and a request id.
 
-/** What every response carries, whoever writes it; app.ts hands these over. */
+/** What every response carries; app.ts hands these over. */
 export interface AnswerBasics {
-  /** The security headers of every response. */
   headers: Readonly<Record<string, string>>
-  /** The client's `X-Request-ID` when it may be echoed, else undefined. */
   acceptedRequestId: (header: string | string[] | undefined) => string | undefined
 }
 
@@ -28,12 +25,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   HPE_HEADER_OVERFLOW: 431
 }
 
-/**
- * The URL with every percent sign that starts no decodable escape written as `%25`, so
- * that `%ZZ` or a cut UTF-8 sequence is read as the literal text it is, as uvicorn reads
- * it: `/products/%ZZ` is then a product id that is not an integer (422) and `/nope/%ZZ`
- * an unknown path (404). The query string is left alone.
- */
+/** The URL with each `%` that starts no decodable escape written `%25`, read as literal text as uvicorn does. */
 export function lenientUrl (url: string): string {
   const queryAt = url.indexOf('?')
   const path = queryAt === -1 ? url : url.slice(0, queryAt)
@@ -50,9 +42,7 @@ export function lenientUrl (url: string): string {
   return queryAt === -1 ? fixed : fixed + url.slice(queryAt)
 }
 
-/** The answers to errors raised outside Fastify's hooks. */
 export function rawErrorAnswers ({ headers: securityHeaders, acceptedRequestId }: AnswerBasics) {
-  /** The headers and body of an error answered at `target`. */
   function errorAnswer (target: string, status: number, detail: string, requestId: string): RawAnswer {
     const format = errorFormatOf(target)
     return {
@@ -65,10 +55,7 @@ export function rawErrorAnswers ({ headers: securityHeaders, acceptedRequestId }
     }
   }
 
-  /**
-   * The request target and `X-Request-ID` of the bytes Node could not parse, as far as
-   * they can be read: enough to answer under /api/v2 as a problem and echo a client's id.
-   */
+  /** The target and `X-Request-ID` of bytes Node could not parse, as far as they can be read. */
   function readHead (rawPacket: unknown): { target: string, requestId: string | undefined } {
     if (!Buffer.isBuffer(rawPacket)) return { target: '/', requestId: undefined }
     // A head is at most 16 KiB; the rest of the packet would be a body.
@@ -79,10 +66,7 @@ export function rawErrorAnswers ({ headers: securityHeaders, acceptedRequestId }
   }
 
   return {
-    /**
-     * Fastify's `clientErrorHandler`: what Node raises before a request reaches Fastify (a
-     * body that stalls past REQUEST_TIMEOUT_MS, oversized headers, unparsable HTTP).
-     */
+    /** Fastify's `clientErrorHandler`: a stalled body (408), oversized headers (431), unparsable HTTP (400). */
     clientError (error: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): void {
       if (error.code === 'ECONNRESET' || !socket.writable) return
       const status = STATUS_BY_CODE[error.code ?? ''] ?? 400
@@ -98,11 +82,7 @@ export function rawErrorAnswers ({ headers: securityHeaders, acceptedRequestId }
       ].join('\r\n'))
     },
 
-    /**
-     * Fastify's `frameworkErrors`: what its router refuses before any route or hook runs.
-     * A path with broken percent-encoding is routed again as literal text (`route`); a
-     * path segment longer than the router takes is a 414.
-     */
+    /** Fastify's `frameworkErrors`: a broken escape is routed again as literal text; too long a segment is a 414. */
     frameworkErrors (route: Route) {
       return function (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
         const url = request.raw.url ?? '/'
@@ -121,11 +101,7 @@ export function rawErrorAnswers ({ headers: securityHeaders, acceptedRequestId }
       }
     },
 
-    /**
-     * Answers an `Expect` other than `100-continue` with 417, as Node would, but in the
-     * contract's shape: left to Node, the 417 is bare. The body is never read, so the
-     * connection closes.
-     */
+    /** A 417 for an `Expect` other than `100-continue`, in the contract's shape; the connection closes. */
     watchExpectations (server: Server): void {
       server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
         const requestId = acceptedRequestId(request.headers['x-request-id']) ?? randomUUID()

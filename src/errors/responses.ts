@@ -2,9 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import { Type, type Static } from '@sinclair/typebox'
 import { described } from '../lib/openapi.js'
 
-// The shapes of every error Agora answers: `{detail}` in v1 and at the root, RFC 9457
-// problem details under /api/v2. Each shape is written here once; the handler and the
-// answers made outside Fastify build their bodies with `errorBody`.
+// Every error shape: `{detail}` (v1 and the root) and RFC 9457 problem details (/api/v2).
 
 export const ErrorSchema = Type.Object({ detail: Type.String() }, { description: 'An HTTP error' })
 
@@ -42,12 +40,7 @@ export function errorResponse (status: ErrorStatus) {
   return described(ERROR_DESCRIPTIONS[status], ErrorSchema)
 }
 
-/**
- * Response schemas for the error statuses a route can answer with: those given, plus the
- * 422 of its validation, the 429 of the global rate limit, which every route but the
- * probes has, and the 503 of a database that is away. A route that reads a body (any
- * POST, PUT, PATCH or DELETE) gives 413 and 415.
- */
+/** A route's error responses: those given (413 and 415 for a body), plus 422, 429 and 503, which all have. */
 export function errorResponses (...statuses: Array<400 | 401 | 403 | 404 | 409 | 412 | 413 | 415>) {
   return {
     ...Object.fromEntries([...statuses, 429 as const, 503 as const].map((status) => [status, errorResponse(status)])),
@@ -66,10 +59,7 @@ export const ProblemSchema = Type.Object({
   errors: Type.Optional(Type.Array(ValidationIssueSchema, { description: 'On a 422: one entry per problem' }))
 }, { description: 'An RFC 9457 problem detail' })
 
-/**
- * Response schemas for a v2 route's error statuses, served as problem+json: those given,
- * plus 422 (validation), 429 (the global rate limit) and 503 (a database that is away).
- */
+/** A v2 route's error responses, as problem+json: those given, plus 422, 429 and 503. */
 export function problemResponses (...statuses: Array<401 | 403 | 404>) {
   return Object.fromEntries([...statuses, 422 as const, 429 as const, 503 as const].map((status) => [status, {
     description: ERROR_DESCRIPTIONS[status],
@@ -99,7 +89,7 @@ export function isV2Target (target: string): boolean {
   return /^\/api\/v2(?:[/?#]|$)/.test(target)
 }
 
-/** The format of errors answered for `target`, where no scope can tell (outside Fastify). */
+/** The format of errors for `target`, where no scope tells (outside Fastify). */
 export function errorFormatOf (target: string): ErrorFormat {
   return isV2Target(target) ? 'problem' : 'detail'
 }

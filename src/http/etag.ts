@@ -2,10 +2,8 @@ import { PreconditionFailed } from '../errors/coded-errors.js'
 import type { IfMatchHeaders, IfNoneMatchHeaders } from '../schemas/etag.js'
 
 /**
- * Conditional requests (RFC 9110 §13) for resources with a `version` column that every
- * update increments. The ETag is strong and names the resource and its version, so two
- * edits in the same millisecond still get different tags, and `update … where version = ?`
- * turns `If-Match` into optimistic concurrency that holds between two racing clients.
+ * Conditional requests (RFC 9110 §13) on a `version` column every update increments: the
+ * strong ETag names id and version, and `update … where version = ?` makes If-Match hold.
  */
 export interface Versioned {
   id: number

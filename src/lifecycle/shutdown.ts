@@ -9,13 +9,8 @@ export const SHUTDOWN_MESSAGE = 'agora:shutdown'
 const LAST_RESORT_MS = 10_000
 
 /**
- * The orderly stop of a serving process:
- * 1. `/ready` answers 503 and every response closes its connection, so that proxies move
- *    to other instances without a failed request; the job worker stops claiming;
- * 2. after SHUTDOWN_DRAIN_MS, the job worker has released what it still runs;
- * 3. requests still sending their body are cut, the server stops listening, and requests
- *    in flight get SHUTDOWN_TIMEOUT_MS before their connections are cut too;
- * 4. the app closes (database, Redis).
+ * The orderly stop of a serving process, in the steps the README's "Stopping without
+ * losing requests" lists: drain, release the jobs, cut unfinished bodies, close.
  */
 export async function drainAndClose (app: FastifyInstance, config: Config): Promise<void> {
   app.drain.start()

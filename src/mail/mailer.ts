@@ -51,10 +51,8 @@ function headerSafe (message: MailMessage): MailMessage {
 }
 
 /**
- * Sends mail over SMTP_URL with nodemailer, or writes it to the log, in full, when
- * SMTP_URL is unset (development). nodemailer waits up to 2 minutes to connect and
- * 10 minutes on a quiet socket; every wait here is SMTP_TIMEOUT_MS instead, so a silent
- * server costs a worker seconds.
+ * Sends mail over SMTP_URL with nodemailer, or logs it in full without one. Every wait is
+ * SMTP_TIMEOUT_MS (nodemailer's own are minutes), so a silent server costs seconds.
  */
 export function createMailer (config: EnvConfig, log: FastifyBaseLogger): Mailer {
   if (config.SMTP_URL === undefined) {

@@ -72,11 +72,8 @@ export interface AuthOptions {
 const CLOCK_SKEW_SECONDS = 30
 
 /**
- * Access tokens: HS256 (or the configured HMAC) only, `exp`, `iat` and `sub` required, an
- * `iat` up to 30 s ahead tolerated, none past `exp`. The key is the configured secret
- * alone, so `jwk`, `jku` and `kid` headers choose nothing. Each request reloads the user,
- * so deleted or deactivated users are out at once, and so are tokens issued before their
- * last password change.
+ * Access tokens: the configured HMAC only, `exp`, `iat` and `sub` required; the key is the
+ * secret alone, so `jwk`, `jku` and `kid` choose nothing. Each request reloads the user.
  * @see https://github.com/fastify/fastify-jwt
  */
 export default fp<AuthOptions>(async function auth (fastify, { config, findUser }) {

@@ -42,9 +42,7 @@ const SWAGGER_UI_CSP = [
 ].join('; ')
 
 /**
- * Swagger UI at /docs and ReDoc at /redoc, both titled for Agora and reading
- * /openapi.json, and the favicon. Every asset comes from node_modules or this file: the
- * pages work offline and no visitor's browser calls another server.
+ * Swagger UI at /docs, ReDoc at /redoc and the favicon, every asset served by Agora itself.
  * @see https://github.com/fastify/fastify-swagger-ui
  */
 export default fp(async function docsPages (fastify) {

@@ -25,10 +25,8 @@ function inScope ({ caller, route, key }: IdempotencyScope) {
 }
 
 /**
- * Claims `scope` for a request whose body hashes to `requestHash`: inserts an
- * `in_progress` row, or takes over one that has expired or whose lease ran out. When
- * the key is live in someone else's hands (running, or completed), returns that row.
- * Every step is a single statement, so two claimers never both win.
+ * Claims `scope` with an `in_progress` row, or takes over an expired one; returns the row
+ * of a live claim instead. Each step is one statement, so two claimers never both win.
  */
 export async function claimIdempotencyKey (
   db: Db, scope: IdempotencyScope, requestHash: string, claimId: string, leaseMs: number, ttlMs: number

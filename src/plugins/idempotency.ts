@@ -22,11 +22,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /**
-     * For an idempotent route that reads a multipart body itself: claims the request's
-     * key once the form is read, `form` being what the form said (its fields and the
-     * files' names, types and hashes, not its boundary). Returns the stored answer of an
-     * earlier request with this key, which the handler sends (`sendStoredAnswer`) instead
-     * of doing the work again.
+     * Claims the key of a multipart request once its handler has read the form (`form`:
+     * what it said, not its boundary); returns an earlier answer to send instead.
      */
     claimIdempotencyKeyForForm: (request: FastifyRequest, form: string) => Promise<StoredAnswer | undefined>
   }
@@ -54,25 +51,8 @@ const KeyHeaderSchema = Type.String({
 })
 
 /**
- * `Idempotency-Key` for the routes whose `config` says `idempotent: true`. The key is
- * scoped to the caller (the user of a valid access token, else the client address) and
- * the route; `/api/v1/x` and its unprefixed alias `/x` are one route.
- *
- * The first request claims the key with an `in_progress` row before its handler runs; a
- * 2xx answer is stored in that row (before the client sees it), any other answer deletes
- * it. A retry with the same body gets the stored answer and `Idempotent-Replayed: true`;
- * with another body a 422; while the first runs a 409. A claim whose request never
- * answered (a crash) is free again after IDEMPOTENCY_LEASE_SECONDS.
- *
- * The stored answer is written after the handler's own transaction commits: should that
- * write fail, or the process die between the two, a retry after the lease runs the
- * handler again. The window is one statement long; closing it would need every route to
- * write the answer inside its own transaction.
- *
- * Bodies are hashed as they are read (preParsing), so "byte-identical" means exactly that.
- * A multipart body is read by its handler, which claims the key through
- * `claimIdempotencyKeyForForm` once the form is read; its hash covers what the form says,
- * not its bytes, since a client's retry picks a new random boundary.
+ * `Idempotency-Key` on routes with `config: { idempotent: true }` (README, "Safe retries"
+ * and "Design notes"): claimed before the handler, a 2xx answer kept, anything else released.
  * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
  */
 export default fp<{ config: Config }>(async function idempotency (fastify, { config }) {
@@ -110,8 +90,7 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
       headers: { ...headers, properties: { ...headers.properties, [HEADER]: Type.Optional(KeyHeaderSchema) } },
       response: { 400: errorResponse(400), 409: errorResponse(409), ...(route.schema?.response as object | undefined) }
     }
-    // Only here: a route that cannot be idempotent runs none of this plugin's hooks. They
-    // come before the route's own, as a global hook would (a bad key is a 400 before a 401).
+    // Before the route's own hooks, as a global hook would be (a bad key is a 400 before a 401).
     route.onRequest = [readKey, ...asList(route.onRequest)]
     route.preParsing = [hashBody, ...asList(route.preParsing)]
     route.preHandler = [claimBeforeHandler, ...asList(route.preHandler)]

@@ -13,14 +13,9 @@ declare module 'fastify' {
 }
 
 /**
- * Keeps the database open on close until every running handler is done. Closing the
- * server waits for open connections only: a handler whose client hung up runs on, and
- * would otherwise see the database destroyed under it.
- *
- * A handler's work begins with the preHandler hooks and ends with the onSend hooks that
- * run before this plugin's (idempotency records the answer in one); onSend runs whether
- * the answer is a success or an error, and whether or not the client is still there.
- * A count and a flag on the request: no listener and no allocation per request.
+ * Keeps the database open on close until every running handler is done: closing the
+ * server waits for connections only, and a handler whose client hung up runs on. A
+ * handler runs from the preHandler hooks to the onSend hooks before this plugin's.
  */
 export default fp(async function inFlight (fastify) {
   const handlers = { running: 0 }

@@ -18,11 +18,7 @@ function stringIssue (text: string): Found | undefined {
   return undefined
 }
 
-/**
- * Depth-first, in document order. `path` is the one array of keys the walk shares,
- * pushed and popped, so a value costs no allocation of its own; a location is copied
- * out of it only when something is found. Recursion is bounded by MAX_DEPTH.
- */
+/** Depth-first, in document order, over one shared `path` of keys; recursion is bounded by MAX_DEPTH. */
 function scan (value: unknown, depth: number, path: Array<string | number>): Found | undefined {
   if (typeof value === 'string') return stringIssue(value)
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : ISSUES.notFinite
@@ -52,11 +48,8 @@ function scan (value: unknown, depth: number, path: Array<string | number>): Fou
 }
 
 /**
- * Finds the first value that no column should ever hold: a string with a NUL character
- * (PostgreSQL refuses it with an error) or a lone UTF-16 surrogate (not encodable as
- * UTF-8), a number that is not finite (`1e400` parses to Infinity), or nesting deeper
- * than MAX_DEPTH. Linear in the size of `root`, and its depth is never recursed past
- * MAX_DEPTH, so no shape of value can exhaust the stack or the clock.
+ * The first value no column should hold: a string with NUL (PostgreSQL refuses it) or a
+ * lone surrogate (not UTF-8), a number that is not finite, or nesting past MAX_DEPTH.
  */
 export function findHostileValue (root: unknown, part: Part): ValidationIssue | undefined {
   const path: Array<string | number> = []
@@ -97,11 +90,7 @@ const attachCheck: onRouteHookHandler = (route) => {
   route.preValidation = [checkParts, ...asList(route.preValidation)]
 }
 
-/**
- * Rejects hostile strings, numbers and nesting in every part of every request with a 422,
- * JSON that is not UTF-8 with a 422 and bodies in a content type or charset Agora does
- * not take with a 415.
- */
+/** 422 for hostile values and JSON that is not UTF-8, 415 for a content type or charset Agora does not take. */
 export default fp(async function inputSafety (fastify) {
   // JSON in (plus the login form, @fastify/formbody): Fastify's built-in text/plain parser
   // would hand routes a string, a 422 where the contract wants a 415.

@@ -98,9 +98,8 @@ declare module 'fastify' {
 }
 
 /**
- * Prometheus metrics of the app, in a registry of its own. Every answered request is timed
- * by method, route template and status (unknown routes as `unmatched`) in the request
- * log's hook (plugins/request-log.ts), so that one hook per request does both.
+ * Prometheus metrics in a registry of the app's own; requests are timed in the request
+ * log's hook (plugins/request-log.ts), one hook doing both.
  * @see https://github.com/siimon/prom-client
  */
 export default fp<{ config: Config }>(async function metrics (fastify, { config }) {

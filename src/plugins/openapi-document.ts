@@ -17,10 +17,8 @@ interface Operation {
 }
 
 /**
- * Keywords that only Agora's validator reads (see plugins/validation.ts and the error
- * classifier): to anyone else they are noise, or errors in a linter's eyes. A price's
- * `maxDecimalPlaces: 2` is not said as `multipleOf: 0.01` either: in floating point 19.99
- * is no multiple of 0.01, so a client's validator would refuse valid prices.
+ * Keywords only Agora's validator reads; not restated as `multipleOf: 0.01` either, which
+ * a client's floating-point validator would apply to 19.99 and refuse.
  */
 const VALIDATOR_ONLY = new Set(['transform', 'x-error', 'maxDecimalPlaces'])
 
@@ -59,14 +57,9 @@ function literalOf (schema: Json): string | undefined {
 const MAX_ID = Number('9223372036854775807')
 
 /**
- * A schema as a client should read it, where the validator's own form says less or
- * something else:
- * - validator-only keywords go;
- * - a path-style id, validated as text so that any id up to 2^63−1 is exact, is the
- *   integer it spells;
- * - a union of string literals (`sort`, `role`) is one `enum`, which Swagger UI offers
- *   as one dropdown and generators as one union type;
- * - a property with a default is not required: the validator fills it in.
+ * A schema as a client should read it: validator-only keywords go, a text id is the
+ * integer it spells, a union of string literals is one `enum`, and a property with a
+ * default is not required.
  */
 export function publishSchema (schema: Schema): Schema {
   if (schema.type === 'string' && schema.pattern === ID_PATTERN) {
@@ -131,10 +124,8 @@ const byMethodOrder = ([a]: [string, unknown], [b]: [string, unknown]): number =
   METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b)
 
 /**
- * The document as published, from the one @fastify/swagger builds out of the route
- * schemas: every schema in the form `publishSchema` gives it, each named component
- * referred to wherever it occurs (generators then make one type of it, not one per use),
- * and no parameter with a default marked required. Throws when two components say the same.
+ * The document as published: every schema as `publishSchema` gives it, each named
+ * component referred to wherever it occurs. Throws when two components say the same.
  */
 export function publishDocument<T extends OpenApiDocument> (document: T): T {
   const components = Object.fromEntries(

@@ -49,10 +49,8 @@ export function redisCounters (redis: Redis, circuit: RedisCircuit, keyPrefix: s
 }
 
 /**
- * `counters` as @fastify/rate-limit's store. The package asks a store for a child per
- * route limit and, left to its own stores, keys each by the route's method and URL; here
- * one store serves every limit, since the keys already name the limit, and so stay the
- * same in every instance, worker and release.
+ * `counters` as @fastify/rate-limit's store: one for every limit, since the keys name the
+ * limit (the package's own stores key each route's by its method and URL).
  */
 export function rateLimitStore (counters: Store): new () => FastifyRateLimitStore {
   return class Counters implements FastifyRateLimitStore {

@@ -79,13 +79,9 @@ function limitExceeded (ttlMs: number): Error {
 }
 
 /**
- * The contract's rate limits: RATE_LIMIT_GLOBAL on every request (unknown routes too, so
- * scanning for URLs is limited like anything else) but those of routes configured with
- * `globalRateLimit: false`, and the routes' own limits from
- * `config: { rateLimit: routeRateLimit(config, name) }`. Counters live in Redis when
- * REDIS_URL is set (in memory while Redis is away), else in bounded in-memory LRUs, which
- * the primary of `agora serve --workers N` keeps for all its workers. A 429 is thrown, so the error
- * handler writes it (`{detail}` in v1, a problem in v2).
+ * RATE_LIMIT_GLOBAL on every request, unknown routes included, but routes with
+ * `globalRateLimit: false`; a route's own limit from `routeRateLimit`. Where the counters
+ * live: rate-limit-counters.ts. A 429 is thrown, for the error handler to write.
  * @see https://github.com/fastify/fastify-rate-limit
  */
 export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, { config }) {

@@ -6,10 +6,8 @@ import { serviceUnavailable } from '../errors/coded-errors.js'
 const PROBE_INTERVAL_MS = 1000
 
 /**
- * A circuit breaker around Redis. After a command fails (Redis down, or frozen and
- * timing out), callers are told at once that Redis is away, instead of each waiting for
- * its own timeout; a background ping closes the circuit when Redis answers again. The
- * outage is logged once when it starts and once when it ends.
+ * A circuit breaker around Redis: after a failure, callers are told at once that Redis is
+ * away until a background ping answers; the outage is logged when it starts and ends.
  */
 export function createRedisCircuit (client: Redis, log: FastifyBaseLogger) {
   let open = false

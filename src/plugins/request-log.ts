@@ -8,10 +8,8 @@ export function acceptedRequestId (header: string | string[] | undefined): strin
 }
 
 /**
- * Echoes the request id on every response; once it is answered, writes one line per
- * request and times it in the metrics. Fastify's own request logging is off (app.ts): it
- * logs the URL, which can carry secrets in its query. Both hooks are synchronous: nothing
- * in them waits, and every request runs them.
+ * Echoes the request id; once a request is answered, one log line and its timing in the
+ * metrics. Fastify's own request log is off (app.ts): the URL can carry secrets.
  */
 export default fp(async function requestLog (fastify) {
   const { metrics } = fastify

@@ -2,11 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 
-/**
- * The content security policy of every response but the docs pages: the API serves JSON
- * and files, never a page that should load, run or frame anything. `/docs` and `/redoc`
- * set their own (plugins/openapi.ts).
- */
+/** The CSP of every response but the docs pages (which set their own): nothing may load, run or frame. */
 export const API_CSP_DIRECTIVES = {
   defaultSrc: ["'none'"],
   frameAncestors: ["'none'"],
@@ -22,11 +18,7 @@ export const HELMET_OPTIONS: HelmetOptions = {
   crossOriginResourcePolicy: { policy: 'same-site' }
 }
 
-/**
- * The headers helmet sets with `options`, read by running its middleware once against a
- * response that only records them. None of our options depends on the request, so the
- * result holds for every response, and helmet stays the source of every value.
- */
+/** The headers helmet sets with `options`, recorded by running its middleware once: none depends on the request. */
 export function helmetHeaders (options: HelmetOptions): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {}
   const recorder = {
@@ -44,17 +36,12 @@ export function helmetHeaders (options: HelmetOptions): Readonly<Record<string, 
   return Object.freeze(headers)
 }
 
-/**
- * helmet's headers for every response: computed once at boot, set in one call per
- * request, and also written by the answers made outside Fastify's hooks
- * (errors/raw-answers.ts, handed them by app.ts).
- */
+/** helmet's headers, computed once: set per request here, and by errors/raw-answers.ts. */
 export const SECURITY_HEADERS = helmetHeaders(HELMET_OPTIONS)
 
 /**
- * helmet's headers on every response, errors and preflights included: the strict CSP
- * above, HSTS, nosniff, no referrer, no framing. Set in onRequest so that a handler (the
- * docs pages) can still replace the CSP with its own.
+ * helmet's headers on every response, in onRequest so that a handler (the docs pages)
+ * can still replace the CSP.
  * @see https://helmetjs.github.io/
  */
 export default fp(async function securityHeaders (fastify) {

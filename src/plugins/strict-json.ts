@@ -9,10 +9,8 @@ export const MAX_DEPTH = 32
 export const TOO_DEEP = tooDeep(MAX_DEPTH)
 
 /**
- * True when the JSON text in `bytes` nests arrays and objects deeper than `limit`. One
- * pass over the bytes, before the text is decoded or parsed, so that a megabyte of `[`
- * costs a millisecond rather than a parse. Bytes inside strings are skipped; UTF-8
- * continuation bytes are never ASCII, so they cannot be mistaken for brackets.
+ * True when the JSON text in `bytes` nests deeper than `limit`: one pass over the bytes,
+ * before any decoding or parsing. UTF-8 continuation bytes are never ASCII brackets.
  */
 export function nestsDeeperThan (bytes: Uint8Array, limit: number): boolean {
   let depth = 0
@@ -38,21 +36,16 @@ function charsetOf (contentType: string | undefined): string | undefined {
 }
 
 /**
- * True unless JSON text certainly holds no hostile value. A NUL or a lone surrogate can
- * only come from a `\u` escape (raw control characters are not JSON, raw surrogates not
- * UTF-8), and a number only overflows to Infinity with 100+ digits or a 3-digit exponent.
- * One regular expression over the text, where walking the parsed value would cost a
- * call per value; a false alarm (an emoji sent as an escaped pair) only costs that walk.
+ * True unless JSON text certainly holds no hostile value: NUL and lone surrogates only come
+ * from `\u` escapes, and only 100+ digits or a 3-digit exponent overflow to Infinity.
  */
 export function mayHoldHostileValue (text: string): boolean {
   return /\\u(?:0000|[dD][89a-fA-F])|[eE][+-]?\d{3}|\d{100}/.test(text)
 }
 
 /**
- * The text of a JSON body, decoded strictly: a body that is not UTF-8 (or says it is in
- * another charset) is refused rather than decoded with U+FFFD in place of its bytes, and
- * one nested deeper than MAX_DEPTH is refused before it is decoded or parsed. `clean`:
- * the parsed value needs no walk for hostile values. Linear, and a few milliseconds a MiB.
+ * The text of a JSON body, decoded strictly (never with U+FFFD for bad bytes), refused
+ * when nested past MAX_DEPTH; `clean`: the parsed value needs no walk for hostile values.
  */
 export function readJsonText (body: Buffer, contentType: string | undefined): { text: string, clean: boolean } {
   const charset = charsetOf(contentType)

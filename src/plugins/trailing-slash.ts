@@ -20,20 +20,9 @@ function withoutTrailingSlash (url: string): string | undefined {
 }
 
 /**
- * FastAPI's answer to a path with a trailing slash (`/users/`): a 307 to the same path
- * without it, query kept, when a route serves that path (for any method: a wrong one then
- * gets its 405 there, as from FastAPI). A path with a route of its own (Swagger UI's
- * `/docs/`) is served, and OPTIONS is never redirected: CORS preflights are answered for
- * any path, before routing.
- *
- * It is decided before routing, since `/users/` would reach `/users/:user_id` with an
- * empty id: `rewrite`, called from Fastify's `rewriteUrl`, sends such a request to one
- * hidden route, which answers in its onRequest hook, before any body is read (a body that
- * is broken, too large or of a type the path does not take is no reason to refuse a
- * redirect). `learn` must see every route, as an onRoute hook added before the first one;
- * `plugin` adds the hidden route, after the cross-cutting plugins, so that a redirect is
- * rate limited, logged and counted as any answer is.
- *
+ * FastAPI's 307 from `/users/` to `/users`, query kept, when a route serves the path
+ * (README, "Design notes": why it is decided in `rewrite`, before routing). `learn` is an
+ * onRoute hook added before the first route; `plugin` adds the hidden redirect route.
  * @param routedPath the path that a request's path is routed by (an unprefixed v1 alias gets /api/v1).
  */
 export function trailingSlashRedirects (routedPath: (path: string) => string) {

@@ -58,11 +58,8 @@ export const noSecurity: Array<Record<string, string[]>> = []
 export const TimestampSchema = Type.String({ format: 'date-time', examples: ['2026-11-24T10:00:00.000Z'] })
 
 /**
- * Numbers in a query are converted from text, and `1e309` converts to Infinity, which
- * passes an integer check: only a finite `maximum` makes it a 422. Any page or offset up
- * to this is answered (past the last row, empty; the database never sees more than a safe
- * offset, see `rowOffset`), and is written back as a plain integer: JavaScript writes
- * 10^21 and above with an exponent.
+ * The bound of a page or offset: `1e309` converts to Infinity, which passes an integer
+ * check, and 10^21 and above would be written back with an exponent.
  */
 export const MAX_QUERY_INTEGER = 1e20
 

@@ -19,10 +19,8 @@ export interface SeedOptions {
 }
 
 const BATCH_ROWS = 1000
-// Each commit writes every page it changed, and random keys (name, price, owner) touch
-// most of an index's pages within a few thousand rows: few, large transactions write
-// each page a few times instead of once per batch (39 s instead of 75 s for a million
-// products on SQLite).
+// Few, large transactions: random keys touch most of an index's pages within a few thousand
+// rows, and each commit writes every page it changed (README, "Design notes").
 const TRANSACTION_ROWS = 200_000
 
 /** Runs `insert(trx, from, count)` over `total` rows in batches, a transaction per chunk. */

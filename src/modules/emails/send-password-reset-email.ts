@@ -4,10 +4,8 @@ import { createPasswordResetToken } from '../auth/credentials.service.js'
 import { findUserByEmail } from '../users/users.repository.js'
 
 /**
- * Makes a reset token and mails it. The token is made here, not by the request, so the
- * job's row (kept after the job is done) holds nothing an attacker could use. A retried
- * attempt makes another token; the unmailed one expires unused. An address with no active
- * account gets nothing.
+ * Makes a reset token and mails it: made here, not by the request, so that the job's row
+ * holds nothing usable. An address with no active account gets nothing.
  */
 export function sendPasswordResetEmail ({ db, mailer }: JobDeps): JobHandler<PasswordResetEmailPayload> {
   return async function (payload, { signal, log }) {

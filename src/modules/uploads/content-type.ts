@@ -12,13 +12,11 @@ export interface FileSample {
 const HTML_START = /^(<!doctype html|<html|<head|<script|<iframe|<h1|<div|<font|<table|<a|<style|<title|<b|<body|<br|<p|<!--)[\s>]/i
 
 /**
- * The content type of a file, from its bytes: file-type's signatures for binary formats;
- * for text, markup a browser would run (HTML, SVG, XML) is named as such, and CSV or JSON
- * are told from plain text by the name or type the client gave, since the bytes of
- * `a,b` are just as much plain text. Anything else is `application/octet-stream`.
+ * The content type of a file from its bytes (README, "Uploads"): signatures for binary
+ * formats, markup a browser would run named as such, CSV or JSON by the name or type given.
  */
 export async function detectContentType (sample: FileSample, filename: string, declaredType: string): Promise<string> {
-  // Loaded on the first upload rather than at start-up, which it would slow by 50 ms.
+  // Loaded on the first upload, not at start-up (README, "Boot").
   const { fileTypeFromBuffer } = await import('file-type')
   const detected = await fileTypeFromBuffer(sample.head)
   if (detected !== undefined) return detected.mime
@@ -55,12 +53,7 @@ export function safeFilename (name: string | undefined): string {
   return safe === '' ? 'file' : safe
 }
 
-/**
- * The file name for `Content-Disposition`'s plain `filename`, in ASCII: accents dropped,
- * anything else `?`. The full name goes in `filename*`, UTF-8 encoded (RFC 6266), which
- * every current browser prefers; Latin-1 in the plain parameter is read differently by
- * different clients.
- */
+/** The plain `filename` of `Content-Disposition`, in ASCII; the full name goes in `filename*` (RFC 6266). */
 export function asciiFilename (name: string): string {
   return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]/g, '?')
 }

@@ -40,10 +40,8 @@ const MAX_FIELDS = 20
 const MAX_FIELD_BYTES = 65_536
 
 /**
- * Reads a multipart form, keeping the files of `field` (at most `keep` of them) in
- * temporary files once they pass the size and type checks; other parts are read and
- * dropped. On any failure nothing is left behind and the rest of the body is discarded,
- * so the client reads the error instead of a reset connection.
+ * Reads a multipart form, keeping up to `keep` checked files of `field` in temporary files.
+ * On failure nothing stays and the rest of the body is read, so the client gets the error.
  */
 export async function receiveForm (
   request: FastifyRequest, field: string, keep: number, limits: UploadLimits
