@@ -1,3 +1,4 @@
+import { Server as NetServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
@@ -24,10 +25,33 @@ export async function drainAndClose (app: FastifyInstance, config: Config): Prom
     app.server.closeAllConnections()
   }, config.SHUTDOWN_TIMEOUT_MS)
   try {
+    await stopListening(app, config.SHUTDOWN_TIMEOUT_MS)
     await app.close()
   } finally {
     clearTimeout(force)
   }
+}
+
+/**
+ * Stops accepting connections, then waits (at most `limitMs`) for the open ones to end.
+ * http.Server's close would also close the idle keep-alive connections at once, and a
+ * proxy may be writing a request on one of them at that moment: the request is reset,
+ * and a proxy does not resend a POST. Since the drain began every response has said
+ * `Connection: close`, so the proxy ends its connections itself, after a last request or
+ * when its keep-alive timeout passes.
+ */
+async function stopListening (app: FastifyInstance, limitMs: number): Promise<void> {
+  const { server } = app
+  if (!server.listening) return
+  NetServer.prototype.close.call(server)
+  const giveUpAt = Date.now() + limitMs
+  while (Date.now() < giveUpAt && await openConnections(server) > 0) await sleep(50)
+}
+
+async function openConnections (server: NetServer): Promise<number> {
+  return await new Promise((resolve) => {
+    server.getConnections((error, count) => { resolve(error === null ? count : 0) })
+  })
 }
 
 /**
