@@ -138,8 +138,13 @@ export async function productPage (
 const plainPage = preparedQuery((db: Db, offset: number, limit: number) =>
   db.selectFrom('products').selectAll().orderBy('id').offset(offset).limit(limit))
 
+/** The filters that narrow the list: an empty value narrows nothing. */
+function setFilters (filters: ProductFilters): Array<[keyof ProductFilters, unknown]> {
+  return (Object.entries(filters) as Array<[keyof ProductFilters, unknown]>).filter(([, value]) => value !== undefined && value !== '')
+}
+
 function isUnfiltered (filters: ProductFilters): boolean {
-  return Object.values(filters).every((value) => value === undefined || value === '')
+  return setFilters(filters).length === 0
 }
 
 /** The keyset page after `afterId` (by id ascending), for cursor pagination. */
@@ -175,8 +180,8 @@ export function productCountQuery (db: Db, filters: ProductFilters) {
 
 /** The one filter among `filters` that is set, with its value, or undefined. */
 function soleFilter (filters: ProductFilters): [keyof ProductFilters, unknown] | undefined {
-  const set = Object.entries(filters).filter(([, value]) => value !== undefined && value !== '')
-  return set.length === 1 ? set[0] as [keyof ProductFilters, unknown] : undefined
+  const set = setFilters(filters)
+  return set.length === 1 ? set[0] : undefined
 }
 
 async function keptCount (db: Db, filters: ProductFilters): Promise<number | undefined> {
