@@ -134,6 +134,9 @@ export class GroupCommitSqliteDriver implements Driver {
 
   private async startUnit (): Promise<void> {
     await this.#lock.acquire()
+    // A write may wait for another process's commit: what the caller reads next, in the
+    // same task, must see that commit (the write may fail because of it).
+    this.endReadSnapshot()
     try {
       if (!this.#groupOpen) {
         this.#writer.run('begin immediate')

@@ -152,6 +152,20 @@ describe('SQLite driver', () => {
     t.assert.deepStrictEqual(new Set(seen), new Set([256]))
   })
 
+  it('ends its read transaction when it begins a write, so a failed write reads what made it fail', async (t: TestContext) => {
+    const { db, path } = open(t)
+    await createTable(db)
+    // All in one task, as Kysely's migrator does: a read finds no row, another process
+    // inserts it, this one's insert fails on the unique name, and its next read must see it.
+    const exists = async (): Promise<boolean> => (await db.selectFrom('items').select('id').where('name', '=', 'lock').executeTakeFirst()) !== undefined
+    t.assert.strictEqual(await exists(), false)
+    const other = new SQLite(path)
+    other.prepare('insert into items (name) values (?)').run('lock')
+    other.close()
+    await t.assert.rejects(db.insertInto('items').values({ name: 'lock' }).execute(), /UNIQUE/)
+    t.assert.strictEqual(await exists(), true)
+  })
+
   it('applies connection settings outside any group', async (t: TestContext) => {
     const { db } = open(t)
     await createTable(db)
