@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { bundle } from '../scripts/build.js'
 
 /** Where the repository lives; every path the bench uses hangs off it. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -20,23 +20,16 @@ export async function runToEnd (
 }
 
 /**
- * Compiles src/ as `npm run build` does, but into `workDir` instead of the shared dist/:
+ * Bundles src/ as `npm run build` does, but into `workDir` instead of the shared dist/:
  * the bench measures the sources as they are now, and never swaps dist/ under someone
- * else's running server. The compiled files find the repository's node_modules through a
- * link, and `"type": "module"` tells Node that they are ES modules.
- * Returns the path of the compiled CLI.
+ * else's running server. The bundle finds the packages it leaves out (native addons and
+ * the docs pages') in the repository's node_modules through a link, and `"type": "module"`
+ * tells Node that it is an ES module. Returns the path of the bundled CLI.
  */
 export async function buildServer (workDir: string): Promise<string> {
-  const outDir = join(workDir, 'dist')
-  try {
-    await runToEnd(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: ROOT })
-  } catch (error) {
-    // tsc still emits on type errors. Type errors are `npm run typecheck`'s to report;
-    // the bench measures the JavaScript that would run, and says that it was not clean.
-    if (!existsSync(join(outDir, 'cli/index.js'))) throw error
-    process.stderr.write('WARNING: src/ has type errors (above); measuring the JavaScript tsc emitted anyway\n')
-  }
+  const cli = join(workDir, 'dist/agora.js')
+  await bundle(cli)
   await writeFile(join(workDir, 'package.json'), '{ "type": "module" }\n')
   await symlink(join(ROOT, 'node_modules'), join(workDir, 'node_modules'), 'dir')
-  return join(outDir, 'cli/index.js')
+  return cli
 }

@@ -13,7 +13,7 @@ export { freePort }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const CLI = join(ROOT, 'src/cli/index.ts')
-const BUILT_CLI = join(ROOT, 'dist/cli/index.js')
+const BUILT_CLI = join(ROOT, 'dist/agora.js')
 
 function newestIn (dir: string): number {
   let newest = 0
