@@ -3,6 +3,7 @@ import { Kysely } from 'kysely'
 import type { Config } from '../config.js'
 import { PostgresDialectForAgora } from './postgres.js'
 import type { DbLogger } from './postgres-pool.js'
+import type { GroupCommitSqliteDriver } from './sqlite-driver.js'
 import { SqliteDialectForAgora } from './sqlite.js'
 import type { Database } from './tables.js'
 
@@ -24,5 +25,18 @@ export function createDb (config: Config, log?: DbLogger): Kysely<Database> {
     const pool = async () => (await import('./postgres-pool.js')).createPool(config, log)
     return new Kysely<Database>({ dialect: new PostgresDialectForAgora({ pool }) })
   }
-  return new Kysely<Database>({ dialect: new SqliteDialectForAgora(sqlitePath(config)) })
+  const dialect = new SqliteDialectForAgora(sqlitePath(config))
+  const db = new Kysely<Database>({ dialect })
+  if (dialect.driver !== undefined) directReaders.set(db, dialect.driver)
+  return db
+}
+
+const directReaders = new WeakMap<Kysely<any>, GroupCommitSqliteDriver>()
+
+/**
+ * The SQLite driver under `db` when `db` is an instance `createDb` made (not a
+ * transaction's): its reads may skip Kysely's connection hand-off (prepared-query.ts).
+ */
+export function directReader (db: Kysely<any>): GroupCommitSqliteDriver | undefined {
+  return directReaders.get(db)
 }

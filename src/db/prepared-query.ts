@@ -1,4 +1,5 @@
-import type { CompiledQuery, Compilable, Kysely } from 'kysely'
+import { SelectQueryNode, type CompiledQuery, type Compilable, type Kysely } from 'kysely'
+import { directReader } from './database.js'
 import { isPostgres } from './dialect-sql.js'
 import { PREPARED_STATEMENT_MARK } from './postgres.js'
 
@@ -18,7 +19,7 @@ export interface PreparedQuery<A extends unknown[], R> {
  * `build` receives placeholders for its arguments, so it may only pass them on as values
  * (`where('id', '=', id)`, `limit(n)`), never compute with them. On PostgreSQL the
  * statement is also prepared once per connection, under a name (postgres.ts); on SQLite
- * every statement already is (statement-cache.ts).
+ * every statement already is (statement-cache.ts), and a select skips Kysely's executor.
  */
 export function preparedQuery<A extends unknown[], R> (
   build: (db: Kysely<any>, ...args: A) => Compilable<R>
@@ -40,8 +41,10 @@ export function preparedQuery<A extends unknown[], R> (
   async function execute (db: Kysely<any>, ...args: A): Promise<R[]> {
     const query = compiledFor(db)
     const parameters = query.parameters.map((value) => value instanceof Placeholder ? args[value.index] : value)
-    const { rows } = await db.executeQuery<R>({ ...query, parameters })
-    return rows
+    const bound = { ...query, parameters }
+    // A select on SQLite outside a transaction runs at once, on the driver's read connection.
+    const rows = SelectQueryNode.is(query.query) ? directReader(db)?.read<R>(bound) : undefined
+    return rows ?? (await db.executeQuery<R>(bound)).rows
   }
 
   return {

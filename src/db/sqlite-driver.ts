@@ -104,11 +104,8 @@ export class GroupCommitSqliteDriver implements Driver {
   async execute<R> (session: Session, query: CompiledQuery): Promise<QueryResult<R>> {
     if (session.inTransaction) return this.#writer.execute<R>(query)
     if (SelectQueryNode.is(query.query)) {
-      const statement = this.#reader.prepare(query.sql)
-      if (statement.readonly) {
-        this.readSnapshot()
-        return this.#reader.execute<R>(query)
-      }
+      const rows = this.read<R>(query)
+      if (rows !== undefined) return { rows }
     }
     // Settings apply to the connection, and most cannot change inside a transaction.
     if (/^\s*pragma\b/i.test(query.sql)) {
@@ -130,6 +127,18 @@ export class GroupCommitSqliteDriver implements Driver {
     }
     await this.finishUnit()
     return result
+  }
+
+  /**
+   * Runs a read-only statement on the read connection, in the task's read transaction;
+   * undefined when the statement would write. Synchronous: the hot routes' prepared
+   * queries call it directly (`directReader`), without Kysely's connection hand-off.
+   */
+  read<R> (query: CompiledQuery): R[] | undefined {
+    const statement = this.#reader.prepare(query.sql)
+    if (!statement.readonly) return undefined
+    this.readSnapshot()
+    return statement.all(query.parameters) as R[]
   }
 
   private async startUnit (): Promise<void> {

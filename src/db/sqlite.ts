@@ -40,13 +40,17 @@ class LockingSqliteAdapter extends SqliteAdapter {
 
 /** Kysely's SQLite dialect with Agora's driver (group commit, a read connection) and migration lock. */
 export class SqliteDialectForAgora implements Dialect {
+  /** The driver Kysely made, once it has. */
+  driver: GroupCommitSqliteDriver | undefined
+
   constructor (private readonly path: string) {}
 
   createDriver (): Driver {
     const writer = openSqlite(this.path)
     const reader = openSqlite(this.path)
     reader.pragma('query_only = ON')
-    return new GroupCommitSqliteDriver(writer, reader)
+    this.driver = new GroupCommitSqliteDriver(writer, reader)
+    return this.driver
   }
 
   createQueryCompiler (): QueryCompiler { return new SqliteQueryCompiler() }

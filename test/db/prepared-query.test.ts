@@ -31,5 +31,27 @@ for (const dialect of testDialects()) {
         t.assert.strictEqual(rows[0]?.count, 1)
       }
     })
+
+    it('reads inside a transaction on the transaction\'s connection, and outside it only what is committed', async (t: TestContext) => {
+      const config = testConfig(t, dialect)
+      const db = createDb(config)
+      t.after(async () => await db.destroy())
+      await migrateToLatest(db, config)
+      const nameOf = preparedQuery((kysely, email: string) => kysely.selectFrom('users').select('name').where('email', '=', email))
+      let release!: () => void
+      const held = new Promise<void>((resolve) => { release = resolve })
+      let seenInside: unknown
+      const writing = db.transaction().execute(async (trx) => {
+        await trx.insertInto('users').values({ name: 'Dee', email: 'dee@example.com', hashed_password: 'x', role: 'user' }).execute()
+        seenInside = await nameOf.executeTakeFirst(trx, 'dee@example.com')
+        await held
+      })
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      t.assert.strictEqual(await nameOf.executeTakeFirst(db, 'dee@example.com'), undefined)
+      release()
+      await writing
+      t.assert.deepStrictEqual(seenInside, { name: 'Dee' })
+      t.assert.deepStrictEqual(await nameOf.executeTakeFirst(db, 'dee@example.com'), { name: 'Dee' })
+    })
   })
 }

@@ -1,0 +1,75 @@
+import { describe, it } from 'node:test';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { createDb } from '../../src/db/database.js';
+import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrate.js';
+import { migrations } from '../../src/db/migrations/index.js';
+import { testConfig, testDialects } from '../helpers/build-app.js';
+import { runCli } from '../helpers/cli.js';
+describe('SQLite connection settings', () => {
+    it('uses WAL with synchronous=FULL, foreign keys and a busy timeout', async (t) => {
+        const db = createDb(testConfig(t, 'sqlite'));
+        t.after(async () => await db.destroy());
+        const pragma = async (name) => Object.values((await sql.raw(`pragma ${name}`).execute(db)).rows[0])[0];
+        t.assert.strictEqual(await pragma('journal_mode'), 'wal');
+        t.assert.strictEqual(await pragma('synchronous'), 2); // FULL
+        t.assert.strictEqual(await pragma('foreign_keys'), 1);
+        t.assert.strictEqual(await pragma('busy_timeout'), 5000);
+    });
+});
+for (const dialect of testDialects()) {
+    describe(`migrations (${dialect})`, () => {
+        it('apply, report and revert every migration', async (t) => {
+            const config = testConfig(t, dialect);
+            const db = createDb(config);
+            t.after(async () => await db.destroy());
+            const names = Object.keys(migrations);
+            t.assert.deepStrictEqual(await migrateToLatest(db, config), names);
+            t.assert.deepStrictEqual(await migrateToLatest(db, config), []);
+            const status = await migrationStatus(db, config);
+            t.assert.ok(status.every((m) => m.executedAt instanceof Date));
+            t.assert.deepStrictEqual(await migrateDown(db, config), [names.at(-1)]);
+            t.assert.strictEqual((await migrationStatus(db, config)).at(-1)?.executedAt, undefined);
+        });
+        it('run once when two processes migrate together', async (t) => {
+            const config = testConfig(t, dialect);
+            const env = {
+                ...process.env,
+                DATA_DIR: config.DATA_DIR,
+                DATABASE_URL: config.DATABASE_URL ?? '',
+                DATABASE_SCHEMA: config.DATABASE_SCHEMA,
+                JWT_SECRET: config.JWT_SECRET
+            };
+            const runs = await Promise.all([runCli(['migrate', 'up'], env), runCli(['migrate', 'up'], env)]);
+            t.assert.deepStrictEqual(runs.map((r) => r.code), [0, 0], runs.map((r) => r.output).join('\n'));
+            const applied = runs.flatMap((r) => r.output.split('\n').filter((line) => line.startsWith('applied')));
+            t.assert.strictEqual(applied.length, Object.keys(migrations).length);
+            const db = createDb(config);
+            t.after(async () => await db.destroy());
+            t.assert.ok((await migrationStatus(db, config)).every((m) => m.executedAt !== undefined));
+        });
+    });
+}
+if (testDialects().includes('postgres')) {
+    describe('PostgreSQL pool', () => {
+        it('applies the statement timeout', async (t) => {
+            const db = createDb(testConfig(t, 'postgres', { DATABASE_STATEMENT_TIMEOUT_MS: '200' }));
+            t.after(async () => await db.destroy());
+            await t.assert.rejects(sql `select pg_sleep(2)`.execute(db), /statement timeout/);
+        });
+        it('survives the server dropping its connections', async (t) => {
+            const config = testConfig(t, 'postgres', { DATABASE_POOL_MAX: '2' });
+            const db = createDb(config);
+            t.after(async () => await db.destroy());
+            const { rows } = await sql `select pg_backend_pid() as pid`.execute(db);
+            const admin = new pg.Client({ connectionString: config.DATABASE_URL });
+            await admin.connect();
+            await admin.query('select pg_terminate_backend($1)', [rows[0].pid]);
+            await admin.end();
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            // The idle client's error went to the pool's listener instead of crashing the process.
+            t.assert.deepStrictEqual((await sql `select 1 as one`.execute(db)).rows, [{ one: 1 }]);
+        });
+    });
+}
+//# sourceMappingURL=database.test.js.map

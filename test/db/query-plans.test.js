@@ -1,0 +1,100 @@
+import { after, before, describe, it } from 'node:test';
+import { CompiledQuery, sql } from 'kysely';
+import { productCountQuery, productPageQuery } from '../../src/modules/products/products.repository.js';
+import { seedDatabase } from '../../src/cli/seed/seed.service.js';
+import { testDialects } from '../helpers/build-app.js';
+import { testDb } from '../jobs/helpers.js';
+// Enough rows that a planner prefers an index wherever one helps; PostgreSQL gets fewer
+// (then ANALYZE) because its inserts are slower and its statistics make up the rest.
+const PRODUCTS = { sqlite: 200_000, postgres: 20_000 };
+/** The plan of the SQL Kysely compiles for `query`, as one text. */
+async function plan(db, dialect, query) {
+    const { sql: text, parameters } = query.compile();
+    const prefix = dialect === 'sqlite' ? 'explain query plan ' : 'explain ';
+    const { rows } = await db.executeQuery(CompiledQuery.raw(prefix + text, [...parameters]));
+    return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n');
+}
+const page = (db, filters, order) => productPageQuery(db, filters, order, 0, 20);
+for (const dialect of testDialects()) {
+    describe(`product list query plans (${dialect})`, () => {
+        const cleanups = [];
+        let db;
+        before(async () => {
+            ({ db } = await testDb({ after: (fn) => cleanups.push(fn) }, dialect));
+            await seedDatabase(db, { users: 100, products: PRODUCTS[dialect], posts: 0 }, { seed: 7, hashedPassword: 'not-a-hash' });
+            if (dialect === 'postgres')
+                await sql `analyze`.execute(db);
+        });
+        after(async () => {
+            for (const fn of cleanups.reverse())
+                await fn();
+        });
+        // A rare pair of words (a material and a kind of product), so that an index pays off.
+        const q = { text: 'walnut tent' };
+        it('finds `q` of 3 or more characters through the trigram index', async (t) => {
+            for (const query of [page(db, q), productCountQuery(db, q)]) {
+                const text = await plan(db, dialect, query);
+                t.assert.match(text, dialect === 'sqlite' ? /products_fts VIRTUAL TABLE INDEX/ : /Bitmap Index Scan on products_(name|description)_trgm_idx/, text);
+            }
+        });
+        it('takes a `q`-only page of SQLite straight from the index in id order, with no sort', async (t) => {
+            if (dialect !== 'sqlite')
+                return;
+            const text = await plan(db, dialect, page(db, q));
+            t.assert.match(text, /SCAN products_fts VIRTUAL TABLE INDEX/, text);
+            t.assert.doesNotMatch(text, /TEMP B-TREE/, text);
+            const withPrice = await plan(db, dialect, page(db, { ...q, minCents: 100 }));
+            t.assert.match(withPrice, /products_fts VIRTUAL TABLE INDEX/, withPrice);
+        });
+        it('walks the sort\'s index for a sorted page of a common word on SQLite, when told to', async (t) => {
+            if (dialect !== 'sqlite')
+                return;
+            const common = { text: 'walnut' };
+            const walked = await plan(db, dialect, productPageQuery(db, common, { column: 'price_cents', direction: 'desc' }, 0, 20, true));
+            t.assert.match(walked, /SCAN products USING INDEX products_price_idx/, walked);
+            t.assert.doesNotMatch(walked, /USE TEMP B-TREE FOR ORDER BY/, walked);
+            const sorted = await plan(db, dialect, productPageQuery(db, common, { column: 'price_cents', direction: 'desc' }, 0, 20));
+            t.assert.match(sorted, /USE TEMP B-TREE FOR ORDER BY/, sorted);
+        });
+        it('scans for `q` of 1–2 characters, which has no trigram', async (t) => {
+            const text = await plan(db, dialect, page(db, { text: 'wa' }));
+            t.assert.doesNotMatch(text, /products_fts|trgm_idx/, text);
+        });
+        it('finds `tag` through the (tag, product_id) index', async (t) => {
+            const text = await plan(db, dialect, page(db, { tag: 'winter' }));
+            t.assert.match(text, /product_tags_tag_idx/, text);
+        });
+        it('answers a tag with a price range, sorted by price, and its total from the (tag, price_cents, product_id) index', async (t) => {
+            const filters = { tag: 'winter', minCents: 1_000, maxCents: 50_000 };
+            for (const direction of ['asc', 'desc']) {
+                const text = await plan(db, dialect, page(db, filters, { column: 'price_cents', direction }));
+                t.assert.match(text, /product_tags_tag_price_idx/, text);
+                // Only runs of equal prices are sorted (by id), never the tag's products.
+                t.assert.doesNotMatch(text, /USE TEMP B-TREE FOR ORDER BY|Seq Scan/, text);
+            }
+            const count = await plan(db, dialect, productCountQuery(db, filters));
+            t.assert.match(count, /product_tags_tag_price_idx/, count);
+            t.assert.doesNotMatch(count, /SCAN products|Seq Scan/, count);
+        });
+        it('finds a price range through the price index', async (t) => {
+            const range = { minCents: 10_000, maxCents: 10_100 };
+            for (const query of [page(db, range), productCountQuery(db, range)]) {
+                const text = await plan(db, dialect, query);
+                t.assert.match(text, /products_price_idx/, text);
+            }
+        });
+        it('reads each sort from its index, without sorting the table', async (t) => {
+            const columns = { name: 'products_name_idx', price_cents: 'products_price_idx', created_at: 'products_created_at_idx' };
+            for (const [column, index] of Object.entries(columns)) {
+                for (const direction of ['asc', 'desc']) {
+                    const text = await plan(db, dialect, page(db, {}, { column, direction }));
+                    t.assert.match(text, new RegExp(index), `${column} ${direction}: ${text}`);
+                    // A descending sort still breaks ties by ascending id: SQLite sorts each run of
+                    // equal keys ("LAST TERM OF ORDER BY"), never the whole table.
+                    t.assert.doesNotMatch(text, /USE TEMP B-TREE FOR ORDER BY|Seq Scan/, `${column} ${direction}: ${text}`);
+                }
+            }
+        });
+    });
+}
+//# sourceMappingURL=query-plans.test.js.map

@@ -1,0 +1,113 @@
+import { describe, it } from 'node:test';
+import { containsText } from '../../src/db/dialect-sql.js';
+import { insertPost, listPosts } from '../../src/modules/posts/posts.repository.js';
+import { countProducts, deleteProduct, insertProduct, listProducts, updateProduct } from '../../src/modules/products/products.repository.js';
+import { insertUser } from '../../src/modules/users/users.repository.js';
+import { testDialects } from '../helpers/build-app.js';
+import { testDb } from '../jobs/helpers.js';
+const NAMES = [
+    'Sale 50%_off\\x', 'Proof Reader', 'Under_score', 'Back\\slash', 'Backslash', 'Oak Table', 'OAK TABLE XL',
+    'Smoked oak', 'Say "hi"', 'Émile Zola', 'Jürgen Öztürk', 'a', 'ab', 'Tab'
+];
+// Wildcards, escapes, quotes (FTS5 syntax), case, 1–2 characters (the LIKE fallback).
+const QUERIES = ['%_o', '_of', 'f\\x', '%%%', '___', 'r_s', 'k\\s', '\\\\\\', 'oak', 'OAK T', 'ak t', '"hi"', 'y "', 'NEAR', 'a', 'b', 'ab', 'AB', '%', '_', 'xl'];
+async function seed(db) {
+    const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', age: null, role: 'user' });
+    const ids = new Map();
+    for (const [i, name] of NAMES.entries()) {
+        // Every other one carries the text in the description, to search both columns.
+        const row = i % 2 === 0 ? { name, description: null } : { name: `Item ${i}`, description: name };
+        const product = await insertProduct(db, { ...row, price_cents: 100, quantity: 1, owner_id: owner.id }, []);
+        ids.set(name, product.id);
+    }
+    return { ownerId: owner.id, ids };
+}
+/** What the LIKE scan (the search before the index) finds for `text`. */
+async function scanned(db, text) {
+    const rows = await db.selectFrom('products').select('id')
+        .where((eb) => eb.or([containsText(db, 'products.name', text), containsText(db, 'products.description', text)]))
+        .orderBy('id').execute();
+    return rows.map((row) => row.id);
+}
+async function found(db, text) {
+    return (await listProducts(db, { text }, undefined, 0, 100)).map((p) => p.id);
+}
+for (const dialect of testDialects()) {
+    describe(`indexed text search (${dialect})`, () => {
+        it('finds what the LIKE scan finds, with %, _, \\ and " literal', async (t) => {
+            const { db } = await testDb(t, dialect);
+            await seed(db);
+            for (const text of QUERIES) {
+                const expected = await scanned(db, text);
+                t.assert.deepStrictEqual(await found(db, text), expected, text);
+                t.assert.strictEqual(await countProducts(db, { text }), expected.length, text);
+            }
+            t.assert.strictEqual((await found(db, 'oak')).length, 3);
+            t.assert.strictEqual((await found(db, '"hi"')).length, 1);
+        });
+        it('pages through matches by id, alone or with other filters, as the scan would', async (t) => {
+            const { db } = await testDb(t, dialect);
+            await seed(db);
+            const expected = await scanned(db, 'item');
+            t.assert.strictEqual(expected.length, 7);
+            for (const offset of [0, 2, 4, 6, 8]) {
+                const page = await listProducts(db, { text: 'item' }, undefined, offset, 2);
+                t.assert.deepStrictEqual(page.map((p) => p.id), expected.slice(offset, offset + 2), `offset ${offset}`);
+                const filtered = await listProducts(db, { text: 'item', minCents: 100 }, undefined, offset, 2);
+                t.assert.deepStrictEqual(filtered.map((p) => p.id), expected.slice(offset, offset + 2), `offset ${offset} with a price filter`);
+            }
+            t.assert.strictEqual(await countProducts(db, { text: 'item', maxCents: 99 }), 0);
+            t.assert.deepStrictEqual(await listProducts(db, { text: 'item', inStock: false }, undefined, 0, 10), []);
+        });
+        it('gives a sorted page of matches alike, whether it walks the sort\'s index or sorts the matches', async (t) => {
+            const { db } = await testDb(t, dialect);
+            const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', age: null, role: 'user' });
+            // Prices with ties, names with ties, matches and others interleaved.
+            for (let i = 0; i < 40; i++) {
+                const name = `${i % 3 === 0 ? 'Walnut' : 'Pine'} ${['desk', 'lamp', 'chair'][i % 3]}`;
+                await insertProduct(db, { name, price_cents: 100 * (1 + (i % 7)), quantity: i % 2, owner_id: owner.id }, []);
+            }
+            const orders = [['price_cents', 'desc'], ['price_cents', 'asc'], ['name', 'desc'], ['created_at', 'desc']];
+            for (const [column, direction] of orders) {
+                for (const [offset, limit] of [[0, 5], [5, 5], [10, 10], [0, 100]]) {
+                    const ids = async (walk) => (await listProducts(db, { text: 'walnut' }, { column, direction }, offset, limit, walk)).map((p) => p.id);
+                    t.assert.deepStrictEqual(await ids(true), await ids(false), `${column} ${direction} ${offset}+${limit}`);
+                }
+            }
+            t.assert.strictEqual((await listProducts(db, { text: 'walnut' }, { column: 'price_cents', direction: 'desc' }, 0, 100, true)).length, 14);
+        });
+        it('matches non-ASCII letters case-insensitively for 3 characters or more', async (t) => {
+            const { db } = await testDb(t, dialect);
+            const { ids } = await seed(db);
+            t.assert.deepStrictEqual(await found(db, 'émile'), [ids.get('Émile Zola')]);
+            t.assert.deepStrictEqual(await found(db, 'ÖZTÜRK'), [ids.get('Jürgen Öztürk')]);
+        });
+        it('follows inserts, updates and deletes', async (t) => {
+            const { db } = await testDb(t, dialect);
+            const { ids } = await seed(db);
+            const id = ids.get('Proof Reader');
+            await updateProduct(db, id, { description: 'Walnut writing desk' }, undefined);
+            t.assert.deepStrictEqual(await found(db, 'proof'), []);
+            t.assert.deepStrictEqual(await found(db, 'writing desk'), [id]);
+            // A change to another column leaves the text findable.
+            await updateProduct(db, id, { price_cents: 250 }, undefined);
+            t.assert.deepStrictEqual(await found(db, 'writing desk'), [id]);
+            await deleteProduct(db, id);
+            t.assert.deepStrictEqual(await found(db, 'writing desk'), []);
+        });
+        it('searches post titles and contents the same way', async (t) => {
+            const { db } = await testDb(t, dialect);
+            const { ownerId } = await seed(db);
+            const a = await insertPost(db, { title: 'Über 100% sure', content: 'plain', user_id: ownerId });
+            const b = await insertPost(db, { title: 'Other', content: 'snake_case and back\\slash', user_id: ownerId });
+            await insertPost(db, { title: 'Decoy', content: 'snakeXcase 1000 sure', user_id: ownerId });
+            const search = async (text) => (await listPosts(db, { viewer: null, text }, 0, 100)).map((p) => p.id);
+            t.assert.deepStrictEqual(await search('ÜBER'), [a.id]);
+            t.assert.deepStrictEqual(await search('0% s'), [a.id]);
+            t.assert.deepStrictEqual(await search('e_c'), [b.id]);
+            t.assert.deepStrictEqual(await search('k\\s'), [b.id]);
+            t.assert.deepStrictEqual(await search('%'), [a.id]);
+        });
+    });
+}
+//# sourceMappingURL=search-index.test.js.map

@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
+import { SqliteDialectForAgora } from '../../src/db/sqlite.js';
+function open(t) {
+    const dir = mkdtempSync(join(tmpdir(), 'agora-driver-'));
+    const path = join(dir, 'test.db');
+    const dialect = new SqliteDialectForAgora(path);
+    let driver;
+    // Keep a handle on the driver Kysely creates, to read its counters.
+    const db = new Kysely({
+        dialect: {
+            ...dialectMethods(dialect),
+            createDriver: () => (driver = dialect.createDriver())
+        }
+    });
+    t.after(async () => {
+        await db.destroy();
+        rmSync(dir, { recursive: true, force: true });
+    });
+    return { db, get driver() { return driver; }, path };
+}
+function dialectMethods(dialect) {
+    return {
+        createAdapter: () => dialect.createAdapter(),
+        createQueryCompiler: () => dialect.createQueryCompiler(),
+        createIntrospector: (db) => dialect.createIntrospector(db)
+    };
+}
+async function createTable(db) {
+    await db.schema.createTable('items').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text', (c) => c.notNull().unique()).execute();
+}
+/** What another process would read from the file: only what is committed. */
+function committedNames(path) {
+    const other = new SQLite(path, { readonly: true });
+    try {
+        return other.prepare('select name from items order by id').all().map((row) => row.name);
+    }
+    finally {
+        other.close();
+    }
+}
+describe('SQLite driver', () => {
+    it('prepares a statement once however often it runs', async (t) => {
+        const { db, driver } = open(t);
+        await createTable(db);
+        await db.insertInto('items').values({ name: 'a' }).execute();
+        // The read transaction's own statements are prepared by the first read.
+        await db.selectFrom('items').select('id').execute();
+        const before = driver.preparedStatements.reader;
+        for (let i = 0; i < 50; i++)
+            await db.selectFrom('items').selectAll().where('id', '=', i).execute();
+        t.assert.strictEqual(driver.preparedStatements.reader, before + 1);
+    });
+    it('answers a write only once it is committed, and commits overlapping writes together', async (t) => {
+        const { db, driver, path } = open(t);
+        await createTable(db);
+        const commitsBefore = driver.commits;
+        const names = Array.from({ length: 200 }, (_, i) => `item-${i}`);
+        await Promise.all(names.map(async (name) => {
+            await db.transaction().execute(async (trx) => { await trx.insertInto('items').values({ name }).execute(); });
+            // Acknowledged: another connection must see it now.
+            t.assert.ok(committedNames(path).includes(name), `${name} is committed when its transaction returns`);
+        }));
+        t.assert.deepStrictEqual(committedNames(path), names);
+        const commits = driver.commits - commitsBefore;
+        t.assert.ok(commits >= 1 && commits < 50, `200 overlapping transactions took ${commits} commits`);
+    });
+    it('rolls back a failed transaction alone, keeping the others of its group', async (t) => {
+        const { db, path } = open(t);
+        await createTable(db);
+        await db.insertInto('items').values({ name: 'taken' }).execute();
+        const results = await Promise.allSettled([
+            db.transaction().execute(async (trx) => { await trx.insertInto('items').values({ name: 'first' }).execute(); }),
+            db.transaction().execute(async (trx) => {
+                await trx.insertInto('items').values({ name: 'half-written' }).execute();
+                await trx.insertInto('items').values({ name: 'taken' }).execute();
+            }),
+            db.insertInto('items').values({ name: 'taken' }).execute(),
+            db.transaction().execute(async (trx) => { await trx.insertInto('items').values({ name: 'last' }).execute(); })
+        ]);
+        t.assert.deepStrictEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+        t.assert.deepStrictEqual(committedNames(path), ['taken', 'first', 'last']);
+    });
+    it('reads outside a transaction see only committed rows, and do not wait for a running transaction', async (t) => {
+        const { db } = open(t);
+        await createTable(db);
+        let release;
+        const held = new Promise((resolve) => { release = resolve; });
+        const writing = db.transaction().execute(async (trx) => {
+            await trx.insertInto('items').values({ name: 'pending' }).execute();
+            await held;
+        });
+        await new Promise((resolve) => setImmediate(resolve));
+        t.assert.deepStrictEqual(await db.selectFrom('items').select('name').execute(), []);
+        release();
+        await writing;
+        t.assert.deepStrictEqual(await db.selectFrom('items').select('name').execute(), [{ name: 'pending' }]);
+    });
+    it('shares one read transaction among the reads of one task, and begins another after I/O', async (t) => {
+        const { db, driver, path } = open(t);
+        await createTable(db);
+        await db.insertInto('items').values({ name: 'a' }).execute();
+        const before = driver.readSnapshots;
+        const names = async () => (await db.selectFrom('items').select('name').orderBy('id').execute()).map((row) => row.name);
+        t.assert.deepStrictEqual(await Promise.all([names(), names(), names()]), [['a'], ['a'], ['a']]);
+        t.assert.strictEqual(driver.readSnapshots, before + 1);
+        // Another process commits; this one's next task sees it, in a read transaction of its own.
+        const other = new SQLite(path);
+        other.prepare('insert into items (name) values (?)').run('b');
+        other.close();
+        await new Promise((resolve) => setImmediate(resolve));
+        t.assert.deepStrictEqual(await names(), ['a', 'b']);
+        t.assert.strictEqual(driver.readSnapshots, before + 2);
+    });
+    it('begins a new read transaction after 64 reads, even in a chain that never yields', async (t) => {
+        const { db, driver } = open(t);
+        await createTable(db);
+        await new Promise((resolve) => setImmediate(resolve));
+        const before = driver.readSnapshots;
+        for (let i = 0; i < 130; i++)
+            await db.selectFrom('items').select('id').execute();
+        t.assert.strictEqual(driver.readSnapshots, before + 3);
+    });
+    it('ends its read transaction on its own commit, so a caller reads what it wrote', async (t) => {
+        const { db } = open(t);
+        await createTable(db);
+        const count = async () => (await db.selectFrom('items').select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()).count;
+        // All in one task: a read opens a snapshot, then a full group of writes commits at
+        // once, and each writer reads right after its commit.
+        const opening = count();
+        const seen = await Promise.all(Array.from({ length: 256 }, async (_, i) => {
+            await db.insertInto('items').values({ name: `n${i}` }).execute();
+            return await count();
+        }));
+        t.assert.strictEqual(await opening, 0);
+        t.assert.deepStrictEqual(new Set(seen), new Set([256]));
+    });
+    it('ends its read transaction when it begins a write, so a failed write reads what made it fail', async (t) => {
+        const { db, path } = open(t);
+        await createTable(db);
+        // All in one task, as Kysely's migrator does: a read finds no row, another process
+        // inserts it, this one's insert fails on the unique name, and its next read must see it.
+        const exists = async () => (await db.selectFrom('items').select('id').where('name', '=', 'lock').executeTakeFirst()) !== undefined;
+        t.assert.strictEqual(await exists(), false);
+        const other = new SQLite(path);
+        other.prepare('insert into items (name) values (?)').run('lock');
+        other.close();
+        await t.assert.rejects(db.insertInto('items').values({ name: 'lock' }).execute(), /UNIQUE/);
+        t.assert.strictEqual(await exists(), true);
+    });
+    it('applies connection settings outside any group', async (t) => {
+        const { db } = open(t);
+        await createTable(db);
+        await Promise.all([db.insertInto('items').values({ name: 'x' }).execute(), sql `pragma synchronous = NORMAL`.execute(db)]);
+        const { rows } = await sql `pragma synchronous`.execute(db);
+        t.assert.strictEqual(rows[0]?.synchronous, 1);
+    });
+});
+//# sourceMappingURL=sqlite-driver.test.js.map
