@@ -2,16 +2,15 @@ import cluster from 'node:cluster'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import type { Config } from '../config.js'
 import type { Database } from '../db/tables.js'
 import { countJobsByStatus, QUEUE_STATUSES } from '../jobs/jobs.repository.js'
 import { clusterMetrics } from './metrics-cluster.js'
+import { RequestSeries } from './request-series.js'
 
 // The route label of a request that matched no route (404, 405): never its URL, so a scan adds no series.
 const UNMATCHED_ROUTE = 'unmatched'
-
-const HTTP_LABELS = ['method', 'route', 'status_code'] as const
 
 let processRegistry: Registry | undefined
 
@@ -32,19 +31,11 @@ function processMetrics (): Registry {
  */
 export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
   const own = new Registry()
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time from request to response, by route template, method and status',
-    labelNames: HTTP_LABELS,
-    registers: [own]
-  })
+  const requests = new RequestSeries()
+  own.registerMetric(requests.durationMetric(
+    'http_request_duration_seconds', 'Time from request to response, by route template, method and status'))
   // The same number as the histogram's _count, under the name dashboards and alerts expect.
-  const total = new Counter({
-    name: 'http_requests_total',
-    help: 'Requests answered, by route template, method and status',
-    labelNames: HTTP_LABELS,
-    registers: [own]
-  })
+  own.registerMetric(requests.totalMetric('http_requests_total', 'Requests answered, by route template, method and status'))
   own.registerMetric(new Gauge({
     name: 'agora_jobs',
     help: 'Jobs in the queue by status (queued includes retries; failed are out of attempts)',
@@ -64,9 +55,6 @@ export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
     }
   }))
   const registry = Registry.merge([processMetrics(), own])
-  // Each series bound once: prom-client otherwise sorts and hashes the labels of every
-  // observation. Bounded as the series are: routes × methods × statuses.
-  const seriesByKey = new Map<string, { duration: { observe: (value: number) => void }, total: { inc: () => void } }>()
   const groupText = cluster.isWorker ? clusterMetrics(registry) : undefined
 
   return {
@@ -77,15 +65,7 @@ export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
     },
     /** Records one answered request; `route` is the template, or undefined when none matched. */
     observeRequest (method: string, route: string | undefined, statusCode: number, seconds: number): void {
-      const key = `${method} ${statusCode} ${route ?? ''}`
-      let series = seriesByKey.get(key)
-      if (series === undefined) {
-        const labels = { method, route: route ?? UNMATCHED_ROUTE, status_code: statusCode }
-        series = { duration: duration.labels(labels), total: total.labels(labels) }
-        seriesByKey.set(key, series)
-      }
-      series.duration.observe(seconds)
-      series.total.inc()
+      requests.observe(method, route ?? UNMATCHED_ROUTE, statusCode, seconds)
     }
   }
 }
