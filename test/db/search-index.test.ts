@@ -1,5 +1,5 @@
 import { describe, it, type TestContext } from 'node:test'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { containsText } from '../../src/db/dialect-sql.js'
 import type { Database } from '../../src/db/tables.js'
 import { insertPost, listPosts } from '../../src/modules/posts/posts.repository.js'
@@ -105,6 +105,22 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(await found(db, 'writing desk'), [id])
       await deleteProduct(db, id)
       t.assert.deepStrictEqual(await found(db, 'writing desk'), [])
+    })
+
+    it('finds every match among many small writes, each its own commit', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const { ownerId } = await seed(db)
+      const added: number[] = []
+      // One commit each: on SQLite each leaves a small index segment, merged once eight exist.
+      for (let i = 0; i < 40; i++) {
+        added.push((await insertProduct(db, { name: `Walnut shelf ${i}`, description: null, price_cents: 100, quantity: 1, owner_id: ownerId }, [])).id)
+      }
+      t.assert.deepStrictEqual(await found(db, 'walnut sh'), added)
+      t.assert.deepStrictEqual(await found(db, 'oak'), await scanned(db, 'oak'))
+      if (dialect === 'sqlite') {
+        const { rows } = await sql<{ v: number }>`select v from products_fts_config where k = 'automerge'`.execute(db)
+        t.assert.strictEqual(rows[0]?.v, 8)
+      }
     })
 
     it('searches post titles and contents the same way', async (t: TestContext) => {

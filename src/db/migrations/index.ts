@@ -11,6 +11,7 @@ import * as addTagPrices from './2026_12_03_0009_add_tag_prices.js'
 import * as addProductTagLists from './2026_12_04_0010_add_product_tag_lists.js'
 import * as countTagsAndStock from './2026_12_04_0011_count_tags_and_stock.js'
 import * as tagPricesWrittenOnce from './2026_12_04_0012_tag_prices_written_once.js'
+import * as ftsMergeLessOften from './2026_12_04_0013_fts_merge_less_often.js'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_03_0009_add_tag_prices': addTagPrices,
   '2026_12_04_0010_add_product_tag_lists': addProductTagLists,
   '2026_12_04_0011_count_tags_and_stock': countTagsAndStock,
-  '2026_12_04_0012_tag_prices_written_once': tagPricesWrittenOnce
+  '2026_12_04_0012_tag_prices_written_once': tagPricesWrittenOnce,
+  '2026_12_04_0013_fts_merge_less_often': ftsMergeLessOften
 }
