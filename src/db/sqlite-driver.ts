@@ -173,7 +173,24 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#readSnapshotOpen = true
     this.#readsInSnapshot = 1
     this.#readSnapshots++
-    process.nextTick(() => { this.endReadSnapshot() })
+    this.endWhenTaskIsDone(this.#readSnapshots, 1)
+  }
+
+  /**
+   * Ends read transaction `snapshot` once the task has no promise or nextTick left that
+   * reads: a nextTick alone would run before the promises a synchronous read (a prepared
+   * read in a hook) is followed by. A nextTick queued from a microtask runs once the
+   * microtask queue is empty; it looks again while reads keep coming. Node runs both
+   * queues dry before its next I/O callback, so no other request's read shares it.
+   */
+  private endWhenTaskIsDone (snapshot: number, readsSeen: number): void {
+    queueMicrotask(() => {
+      process.nextTick(() => {
+        if (!this.#readSnapshotOpen || this.#readSnapshots !== snapshot) return
+        if (this.#readsInSnapshot === readsSeen) this.endReadSnapshot()
+        else this.endWhenTaskIsDone(snapshot, this.#readsInSnapshot)
+      })
+    })
   }
 
   private endReadSnapshot (): void {

@@ -127,6 +127,37 @@ describe('SQLite driver', () => {
     t.assert.strictEqual(driver.readSnapshots, before + 2)
   })
 
+  it('keeps a synchronous read and the awaited reads after it in one read transaction, until the next callback', async (t: TestContext) => {
+    const { db, driver, path } = open(t)
+    await createTable(db)
+    await db.insertInto('items').values({ name: 'a' }).execute()
+    const query = db.selectFrom('items').select('name').orderBy('id').compile()
+    const names = (): string[] => driver.read<{ name: string }>(query)!.map((row) => row.name)
+    const other = new SQLite(path)
+    t.after(() => other.close())
+    // As a request does: a prepared read in a hook, run synchronously by an I/O callback,
+    // then more reads after awaits; another process commits between two callbacks.
+    const { seen, snapshots } = await new Promise<{ seen: string[][], snapshots: number }>((resolve, reject) => {
+      setImmediate(() => {
+        const before = driver.readSnapshots
+        const seen = [names()]
+        Promise.resolve().then(async () => {
+          await Promise.resolve()
+          seen.push(names())
+          await new Promise<void>((resolve) => { process.nextTick(resolve) })
+          seen.push(names())
+          other.prepare('insert into items (name) values (?)').run('b')
+          setImmediate(() => {
+            seen.push(names())
+            resolve({ seen, snapshots: driver.readSnapshots - before })
+          })
+        }).catch(reject)
+      })
+    })
+    t.assert.deepStrictEqual(seen, [['a'], ['a'], ['a'], ['a', 'b']])
+    t.assert.strictEqual(snapshots, 2)
+  })
+
   it('begins a new read transaction after 64 reads, even in a chain that never yields', async (t: TestContext) => {
     const { db, driver } = open(t)
     await createTable(db)
