@@ -2,7 +2,7 @@ import type SQLite from 'better-sqlite3'
 import {
   SelectQueryNode, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings
 } from 'kysely'
-import { StatementCache } from './statement-cache.js'
+import { rowsOf, StatementCache } from './statement-cache.js'
 
 /** Units of work one commit may cover at most, so that a steady stream of writes still commits. */
 const MAX_UNITS_PER_COMMIT = 256
@@ -135,10 +135,10 @@ export class GroupCommitSqliteDriver implements Driver {
    * queries call it directly (`directReader`), without Kysely's connection hand-off.
    */
   read<R> (query: CompiledQuery): R[] | undefined {
-    const statement = this.#reader.prepare(query.sql)
-    if (!statement.readonly) return undefined
+    const prepared = this.#reader.prepare(query.sql)
+    if (!prepared.statement.readonly || prepared.columns === undefined) return undefined
     this.readSnapshot()
-    return statement.all(query.parameters) as R[]
+    return rowsOf<R>(prepared, query.parameters)
   }
 
   private async startUnit (): Promise<void> {

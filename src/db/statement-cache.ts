@@ -5,12 +5,24 @@ import type { CompiledQuery, QueryResult } from 'kysely'
 const CAPACITY = 1000
 
 /**
+ * A prepared statement and, when it returns rows, their column names. Such a statement
+ * hands its rows over as arrays (`raw`), which `rowsOf` makes into objects: better-sqlite3
+ * builds each row object through V8's API one property at a time (ten product rows: 26 µs,
+ * against 17 µs as arrays made into objects here), and objects built alike share one
+ * shape, which later reads of their fields are faster on.
+ */
+export interface PreparedStatement {
+  statement: SQLite.Statement
+  columns: string[] | undefined
+}
+
+/**
  * A better-sqlite3 connection that prepares each SQL text once. Preparing costs more
  * than running a primary-key lookup, and Kysely's own driver prepares on every call.
  * The least recently used statement goes first when CAPACITY is reached.
  */
 export class StatementCache {
-  readonly #statements = new Map<string, SQLite.Statement>()
+  readonly #statements = new Map<string, PreparedStatement>()
 
   constructor (private readonly database: SQLite.Database) {}
 
@@ -19,33 +31,50 @@ export class StatementCache {
   /** The statements held now, for tests. */
   get size (): number { return this.#statements.size }
 
-  prepare (sql: string): SQLite.Statement {
-    let statement = this.#statements.get(sql)
-    if (statement !== undefined) {
+  prepare (sql: string): PreparedStatement {
+    let prepared = this.#statements.get(sql)
+    if (prepared !== undefined) {
       // Map keeps insertion order: moving a hit to the end makes the first key the least recent.
       this.#statements.delete(sql)
     } else {
-      statement = this.database.prepare(sql)
+      const statement = this.database.prepare(sql)
+      // Column names as SQLite gives them: a name twice keeps the last value, as better-sqlite3 does.
+      const columns = statement.reader ? statement.raw(true).columns().map((column) => column.name) : undefined
+      prepared = { statement, columns }
       if (this.#statements.size >= CAPACITY) this.#statements.delete(this.#statements.keys().next().value!)
     }
-    this.#statements.set(sql, statement)
-    return statement
+    this.#statements.set(sql, prepared)
+    return prepared
   }
 
   /** Runs `query` as Kysely's SQLite driver would. */
   execute<R> ({ sql, parameters }: CompiledQuery): QueryResult<R> {
-    const statement = this.prepare(sql)
-    if (statement.reader) return { rows: statement.all(parameters) as R[] }
-    const { changes, lastInsertRowid } = statement.run(parameters)
+    const prepared = this.prepare(sql)
+    if (prepared.columns !== undefined) return { rows: rowsOf<R>(prepared, parameters) }
+    const { changes, lastInsertRowid } = prepared.statement.run(parameters)
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
   }
 
   run (sql: string): void {
-    this.prepare(sql).run()
+    this.prepare(sql).statement.run()
   }
 
   close (): void {
     this.#statements.clear()
     this.database.close()
   }
+}
+
+/** The rows of a statement that returns rows, as objects keyed by column name. */
+export function rowsOf<R> ({ statement, columns }: PreparedStatement, parameters: readonly unknown[]): R[] {
+  const values = statement.all(parameters) as unknown[][]
+  const names = columns!
+  const rows = new Array<R>(values.length)
+  for (let r = 0; r < values.length; r++) {
+    const value = values[r]!
+    const row: Record<string, unknown> = {}
+    for (let c = 0; c < names.length; c++) row[names[c]!] = value[c]
+    rows[r] = row as R
+  }
+  return rows
 }

@@ -62,6 +62,24 @@ describe('SQLite driver', () => {
     t.assert.strictEqual(driver.preparedStatements.reader, before + 1)
   })
 
+  it('gives rows as better-sqlite3 would, on the read connection and in a transaction alike', async (t: TestContext) => {
+    const { db } = open(t)
+    await createTable(db)
+    await db.insertInto('items').values([{ name: 'a' }, { name: 'b' }]).execute()
+    const query = sql<Record<string, unknown>>`select id, name, name as "Name", 1.5 as ratio, null as missing, x'00ff' as bytes, id as name from items order by id`
+    const expected = [
+      { id: 1, name: 1, Name: 'a', ratio: 1.5, missing: null, bytes: Buffer.from([0, 255]) },
+      { id: 2, name: 2, Name: 'b', ratio: 1.5, missing: null, bytes: Buffer.from([0, 255]) }
+    ]
+    const reference = new SQLite(':memory:')
+    t.after(() => reference.close())
+    // A column named twice keeps its last value, as better-sqlite3's own rows do.
+    t.assert.deepStrictEqual(reference.prepare('select 1 as name, 2 as name').get(), { name: 2 })
+    t.assert.deepStrictEqual((await query.execute(db)).rows, expected)
+    t.assert.deepStrictEqual(await db.transaction().execute(async (trx) => (await query.execute(trx)).rows), expected)
+    t.assert.deepStrictEqual((await sql`select 1 where 0`.execute(db)).rows, [])
+  })
+
   it('answers a write only once it is committed, and commits overlapping writes together', async (t: TestContext) => {
     const { db, driver, path } = open(t)
     await createTable(db)
