@@ -10,6 +10,7 @@ export interface Database {
   product_tags: ProductTagsTable
   row_counts: RowCountsTable
   tag_counts: TagCountsTable
+  price_counts: PriceCountsTable
   posts: PostsTable
   idempotency_keys: IdempotencyKeysTable
   uploads: UploadsTable
@@ -100,6 +101,17 @@ export interface ProductTagsTable {
 export interface RowCountsTable {
   /** A table's rows, or `products_in_stock`: the products whose quantity is above 0 (migration 0011). */
   table_name: 'users' | 'products' | 'products_in_stock'
+  slot: number
+  count: number
+}
+
+/**
+ * Products (tag '') and tag rows of each tag per price bucket (`priceBucket`), kept by
+ * triggers (migration 0014); a bucket's total is the sum of its slots.
+ */
+export interface PriceCountsTable {
+  tag: string
+  bucket: number
   slot: number
   count: number
 }

@@ -1,5 +1,6 @@
 export const MAX_PRICE = 1_000_000_000
-const MAX_CENTS = MAX_PRICE * 100
+/** The highest price, in cents. */
+export const MAX_CENTS = MAX_PRICE * 100
 
 /**
  * A non-negative finite number as an exact decimal, `digits × 10^-scale`, read from its

@@ -96,6 +96,15 @@ for (const dialect of testDialects()) {
       }
     })
 
+    it('totals a wide price range from its price buckets and the two ends of the price index', async (t: TestContext) => {
+      for (const filters of [{ minCents: 2_000, maxCents: 10_000 }, { tag: 'winter', minCents: 1_000, maxCents: 50_000 }]) {
+        const text = await plan(db, dialect, productCountQuery(db, filters))
+        t.assert.match(text, /price_counts/, text)
+        t.assert.match(text, filters.tag === undefined ? /products_price_idx/ : /product_tags_tag_price_idx/, text)
+        t.assert.doesNotMatch(text, /SCAN products\b|Seq Scan on products\b/, text)
+      }
+    })
+
     it('reads each sort from its index, without sorting the table', async (t: TestContext) => {
       const columns = { name: 'products_name_idx', price_cents: 'products_price_idx', created_at: 'products_created_at_idx' } as const
       for (const [column, index] of Object.entries(columns) as Array<[ProductOrder['column'], string]>) {

@@ -1,6 +1,9 @@
 import { describe, it, type TestContext } from 'node:test'
+import { sql } from 'kysely'
 import { deleteProduct, countProducts, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
 import { countUsers, deleteUser, insertUser } from '../../src/modules/users/users.repository.js'
+import { MAX_CENTS } from '../../src/lib/money.js'
+import { bucketBounds, priceBucket } from '../../src/modules/products/price-buckets.js'
 import { testDialects } from '../helpers/build-app.js'
 import { testDb } from '../jobs/helpers.js'
 
@@ -76,5 +79,76 @@ for (const dialect of testDialects()) {
       t.assert.strictEqual(await countProducts(db, { inStock: false }), await stock(false))
       t.assert.ok(await stock(true) > 0 && await stock(false) > 0)
     })
+
+    it('keep the products of each price bucket exact under concurrent changes, cascades included', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const owners = await Promise.all([1, 2, 3].map(async (n) => await insertUser(db, user(n))))
+      const tags = ['red', 'green', 'blue']
+      // Prices on both sides of bucket and decade edges.
+      const prices = [1, 9, 10, 99, 100, 109, 110, 999, 1000, 1099, 1100, 9999, 10_000, 12_345, 99_999, 100_000]
+      const priceOf = (i: number): number => prices[i % prices.length]!
+      const insertOne = async (i: number): Promise<void> => await db.transaction().execute(async (trx) => {
+        const row = { ...product(owners[i % 3]!.id, i + 1), price_cents: priceOf(i) }
+        const created = await insertProduct(trx, row, tags.slice(i % 3, 1 + (i % 3) * 2))
+        if (i % 4 === 0) await updateProduct(trx, created.id, { price_cents: priceOf(i + 5) }, ['blue', 'red'])
+        if (i % 7 === 0) throw new Error('rolled back')
+      })
+      await Promise.allSettled(Array.from({ length: 60 }, async (_, i) => await insertOne(i)))
+      const ids = (await db.selectFrom('products').select('id').orderBy('id').execute()).map((row) => row.id)
+      await Promise.all(ids.slice(0, 5).map(async (id) => await deleteProduct(db, id)))
+      await Promise.all(ids.slice(5, 20).map(async (id, i) =>
+        await db.transaction().execute(async (trx) => await updateProduct(trx, id, { price_cents: priceOf(i * 3) }, i % 2 === 0 ? ['green'] : undefined))))
+      await deleteUser(db, owners[1]!.id)
+
+      // Every bucket row is what the rows it counts say, bucket for bucket.
+      const expected = new Map<string, number>()
+      const count = (tag: string, cents: number): void => {
+        const key = `${tag}/${priceBucket(cents)}`
+        expected.set(key, (expected.get(key) ?? 0) + 1)
+      }
+      for (const row of await db.selectFrom('products').select('price_cents').execute()) count('', Number(row.price_cents))
+      for (const row of await db.selectFrom('product_tags').select(['tag', 'price_cents']).execute()) count(row.tag, Number(row.price_cents))
+      const kept = new Map<string, number>()
+      for (const row of await db.selectFrom('price_counts').select(['tag', 'bucket', 'count']).execute()) {
+        const key = `${row.tag}/${Number(row.bucket)}`
+        kept.set(key, (kept.get(key) ?? 0) + Number(row.count))
+      }
+      for (const [key, value] of kept) if (value === 0) kept.delete(key)
+      t.assert.deepStrictEqual(new Map([...kept].sort()), new Map([...expected].sort()))
+
+      // And a range's total is the count of its rows, at bucket edges and across decades.
+      const bounds = [undefined, 0, 1, 9, 10, 99, 100, 101, 999, 1000, 1099, 1100, 5000, 12_345, 99_999, 100_000]
+      for (const tag of [undefined, ...tags]) {
+        for (const minCents of bounds) {
+          for (const maxCents of bounds) {
+            if (minCents === undefined && maxCents === undefined) continue
+            const rows = tag === undefined ? sql`products where true` : sql`product_tags where tag = ${tag}`
+            const { count } = (await sql<{ count: number }>`select count(*) as count from ${rows}
+              and price_cents >= ${minCents ?? 0} and price_cents <= ${maxCents ?? MAX_CENTS}`.execute(db)).rows[0]!
+            t.assert.strictEqual(await countProducts(db, { tag, minCents, maxCents }), Number(count), `${tag ?? 'all'} ${minCents}–${maxCents}`)
+          }
+        }
+      }
+    })
   })
 }
+
+describe('price buckets', () => {
+  it('hold every price in one bucket, in order, with no gap between buckets', (t: TestContext) => {
+    t.assert.strictEqual(priceBucket(12_345), 512)
+    t.assert.deepStrictEqual(bucketBounds(512), [12_000, 12_999])
+    t.assert.deepStrictEqual(bucketBounds(priceBucket(7)), [7, 7])
+    let previous = priceBucket(0)
+    for (let cents = 1; cents <= 2_000_000; cents += cents < 20_000 ? 1 : 97) {
+      const bucket = priceBucket(cents)
+      const [low, high] = bucketBounds(bucket)
+      t.assert.ok(low <= cents && cents <= high, `${cents} in ${bucket}`)
+      if (bucket !== previous) {
+        t.assert.ok(bucket > previous)
+        t.assert.strictEqual(bucketBounds(previous)[1] + 1, low, `${bucket} starts where ${previous} ends`)
+        previous = bucket
+      }
+    }
+    t.assert.deepStrictEqual(bucketBounds(priceBucket(MAX_CENTS + 1)), [100_000_000_000, 109_999_999_999])
+  })
+})

@@ -2,6 +2,8 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely'
 import { containsTextIndexed, countTextMatches, rowOffset, textMatchPageIds } from '../../db/dialect-sql.js'
 import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewProduct, ProductRow, ProductRowUpdate } from '../../db/tables.js'
+import { MAX_CENTS } from '../../lib/money.js'
+import { bucketBounds, priceBucket } from './price-buckets.js'
 
 type Db = Kysely<Database>
 
@@ -174,14 +176,42 @@ export function productCountQuery (db: Db, filters: ProductFilters) {
   const text = textOnly(filters)
   const matches = text === undefined ? undefined : countTextMatches(db, 'products', SEARCHED_COLUMNS, text)
   if (matches !== undefined) return db.selectNoFrom(matches.as('count'))
-  const { tag } = filters
-  // A tag with at most a price range: its index alone, without reading the products.
-  if (tag !== undefined && (filters.text === undefined || filters.text === '') && filters.inStock === undefined) {
+  const { tag, minCents, maxCents } = filters
+  const narrowedByTagOrPriceOnly = (filters.text === undefined || filters.text === '') && filters.inStock === undefined
+  if (narrowedByTagOrPriceOnly && (minCents !== undefined || maxCents !== undefined)) {
+    return priceRangeCountQuery(db, tag, minCents ?? 0, maxCents ?? MAX_CENTS)
+  }
+  // A tag alone: its index alone, without reading the products.
+  if (tag !== undefined && narrowedByTagOrPriceOnly) {
     return db.selectFrom('product_tags').where('product_tags.tag', '=', tag)
       .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents')))
       .select((eb) => eb.fn.countAll<number>().as('count'))
   }
   return filteredProducts(db, filters).select((eb) => eb.fn.countAll<number>().as('count'))
+}
+
+/** How many products (of `tag`, when given) cost between `min` and `max` cents, by the price index. */
+function pricedEntries (db: Db, tag: string | undefined, min: number, max: number) {
+  const count = sql<number>`count(*)`.as('count')
+  return tag === undefined
+    ? db.selectFrom('products').where('products.price_cents', '>=', min).where('products.price_cents', '<=', max).select(count)
+    : db.selectFrom('product_tags').where('product_tags.tag', '=', tag)
+      .where('product_tags.price_cents', '>=', min).where('product_tags.price_cents', '<=', max).select(count)
+}
+
+/**
+ * The total of a price range, with a tag or without: the price buckets wholly inside it
+ * (kept by the triggers of migration 0014) plus the index entries of the two buckets at
+ * its ends, rather than every index entry in the range.
+ */
+function priceRangeCountQuery (db: Db, tag: string | undefined, min: number, max: number) {
+  const low = priceBucket(min)
+  const high = priceBucket(max)
+  if (low >= high) return pricedEntries(db, tag, min, max)
+  const inside = db.selectFrom('price_counts').where('tag', '=', tag ?? '').where('bucket', '>', low).where('bucket', '<', high)
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('count'), sql.lit(0)).as('count'))
+  const ends = sql<number>`(${pricedEntries(db, tag, min, bucketBounds(low)[1])}) + (${pricedEntries(db, tag, bucketBounds(high)[0], max)})`
+  return db.selectNoFrom(sql<number>`${ends} + (${inside})`.as('count'))
 }
 
 /** The one filter among `filters` that is set, with its value, or undefined. */
