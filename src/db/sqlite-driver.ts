@@ -135,10 +135,10 @@ export class GroupCommitSqliteDriver implements Driver {
    * queries call it directly (`directReader`), without Kysely's connection hand-off.
    */
   read<R> (query: CompiledQuery): R[] | undefined {
-    const prepared = this.#reader.prepare(query.sql)
-    if (!prepared.statement.readonly || prepared.columns === undefined) return undefined
+    const { statement, columns } = this.#reader.prepare(query.sql)
+    if (!statement.readonly || columns === undefined) return undefined
     this.readSnapshot()
-    return rowsOf<R>(prepared, query.parameters)
+    return rowsOf<R>(statement, columns, query.parameters)
   }
 
   private async startUnit (): Promise<void> {

@@ -50,7 +50,7 @@ export class StatementCache {
   /** Runs `query` as Kysely's SQLite driver would. */
   execute<R> ({ sql, parameters }: CompiledQuery): QueryResult<R> {
     const prepared = this.prepare(sql)
-    if (prepared.columns !== undefined) return { rows: rowsOf<R>(prepared, parameters) }
+    if (prepared.columns !== undefined) return { rows: rowsOf<R>(prepared.statement, prepared.columns, parameters) }
     const { changes, lastInsertRowid } = prepared.statement.run(parameters)
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
   }
@@ -65,15 +65,14 @@ export class StatementCache {
   }
 }
 
-/** The rows of a statement that returns rows, as objects keyed by column name. */
-export function rowsOf<R> ({ statement, columns }: PreparedStatement, parameters: readonly unknown[]): R[] {
+/** The rows of a statement that returns rows (`columns`), as objects keyed by column name. */
+export function rowsOf<R> (statement: SQLite.Statement, columns: string[], parameters: readonly unknown[]): R[] {
   const values = statement.all(parameters) as unknown[][]
-  const names = columns!
   const rows = new Array<R>(values.length)
   for (let r = 0; r < values.length; r++) {
     const value = values[r]!
     const row: Record<string, unknown> = {}
-    for (let c = 0; c < names.length; c++) row[names[c]!] = value[c]
+    for (let c = 0; c < columns.length; c++) row[columns[c]!] = value[c]
     rows[r] = row as R
   }
   return rows

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { findHostileValue, MAX_DEPTH } from '../../src/plugins/input-safety.js'
 import { readJsonText } from '../../src/plugins/strict-json.js'
 
@@ -56,4 +57,4 @@ function timeBodyCheck (): BodyCheckTimings {
   return timings
 }
 
-if (process.argv[1] === new URL(import.meta.url).pathname) process.stdout.write(JSON.stringify(timeBodyCheck()))
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write(JSON.stringify(timeBodyCheck()))

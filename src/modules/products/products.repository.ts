@@ -177,26 +177,28 @@ export function productCountQuery (db: Db, filters: ProductFilters) {
   const matches = text === undefined ? undefined : countTextMatches(db, 'products', SEARCHED_COLUMNS, text)
   if (matches !== undefined) return db.selectNoFrom(matches.as('count'))
   const { tag, minCents, maxCents } = filters
-  const narrowedByTagOrPriceOnly = (filters.text === undefined || filters.text === '') && filters.inStock === undefined
-  if (narrowedByTagOrPriceOnly && (minCents !== undefined || maxCents !== undefined)) {
+  if (holdsTagAndPriceOnly(filters) && (minCents !== undefined || maxCents !== undefined)) {
     return priceRangeCountQuery(db, tag, minCents ?? 0, maxCents ?? MAX_CENTS)
   }
-  // A tag alone: its index alone, without reading the products.
-  if (tag !== undefined && narrowedByTagOrPriceOnly) {
-    return db.selectFrom('product_tags').where('product_tags.tag', '=', tag)
+  return indexedCount(db, filters)
+}
+
+/** True when `filters` narrow by nothing but a tag and a price range, which tag rows carry. */
+function holdsTagAndPriceOnly (filters: ProductFilters): boolean {
+  return (filters.text === undefined || filters.text === '') && filters.inStock === undefined
+}
+
+/**
+ * A count of what `filters` let through, over the index that serves them: a tag with at
+ * most a price range on its own rows, without reading the products.
+ */
+function indexedCount (db: Db, filters: ProductFilters) {
+  if (filters.tag !== undefined && holdsTagAndPriceOnly(filters)) {
+    return db.selectFrom('product_tags').where('product_tags.tag', '=', filters.tag)
       .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents')))
       .select((eb) => eb.fn.countAll<number>().as('count'))
   }
   return filteredProducts(db, filters).select((eb) => eb.fn.countAll<number>().as('count'))
-}
-
-/** How many products (of `tag`, when given) cost between `min` and `max` cents, by the price index. */
-function pricedEntries (db: Db, tag: string | undefined, min: number, max: number) {
-  const count = sql<number>`count(*)`.as('count')
-  return tag === undefined
-    ? db.selectFrom('products').where('products.price_cents', '>=', min).where('products.price_cents', '<=', max).select(count)
-    : db.selectFrom('product_tags').where('product_tags.tag', '=', tag)
-      .where('product_tags.price_cents', '>=', min).where('product_tags.price_cents', '<=', max).select(count)
 }
 
 /**
@@ -205,12 +207,13 @@ function pricedEntries (db: Db, tag: string | undefined, min: number, max: numbe
  * its ends, rather than every index entry in the range.
  */
 function priceRangeCountQuery (db: Db, tag: string | undefined, min: number, max: number) {
+  const entries = (minCents: number, maxCents: number) => indexedCount(db, { tag, minCents, maxCents })
   const low = priceBucket(min)
   const high = priceBucket(max)
-  if (low >= high) return pricedEntries(db, tag, min, max)
+  if (low >= high) return entries(min, max)
   const inside = db.selectFrom('price_counts').where('tag', '=', tag ?? '').where('bucket', '>', low).where('bucket', '<', high)
     .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('count'), sql.lit(0)).as('count'))
-  const ends = sql<number>`(${pricedEntries(db, tag, min, bucketBounds(low)[1])}) + (${pricedEntries(db, tag, bucketBounds(high)[0], max)})`
+  const ends = sql<number>`(${entries(min, bucketBounds(low)[1])}) + (${entries(bucketBounds(high)[0], max)})`
   return db.selectNoFrom(sql<number>`${ends} + (${inside})`.as('count'))
 }
 

@@ -108,6 +108,12 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(await names(app, 'min_price=1000000000'), ['f'])
       t.assert.deepStrictEqual(await names(app, 'min_price=1e30'), [])
       t.assert.deepStrictEqual(await names(app, 'max_price=1e30&min_price=0'), ['a', 'b', 'c', 'd', 'e', 'f'])
+      // The exact total of each range, which price buckets answer (migration 0014).
+      const totals: Array<[string, number]> = [
+        ['min_price=0.07&max_price=0.1', 2], ['min_price=19.99', 3], ['max_price=19.99', 4], ['min_price=0.08&max_price=19.98', 2],
+        ['min_price=20&max_price=10', 0], ['min_price=1000000000', 1], ['min_price=1e30', 0], ['max_price=1e30&min_price=0', 6]
+      ]
+      for (const [query, total] of totals) t.assert.strictEqual((await list(app, query)).total, total, query)
     })
 
     it('filters by in_stock', async (t: TestContext) => {
