@@ -47,6 +47,11 @@ export class SqliteDialectForAgora implements Dialect {
 
   createDriver (): Driver {
     const writer = openSqlite(this.path)
+    // Each unit of a group commit is a SAVEPOINT, whose sub-journal (the old content of
+    // each page the unit changes) SQLite spills to a temporary file past 64 KiB: a product's
+    // insert changes 20–40 pages, each then a write to disk. A request's unit is small;
+    // bulk loads, whose units are not, go back to files (`prepareBulkLoad`).
+    writer.pragma('temp_store = MEMORY')
     const reader = openSqlite(this.path)
     reader.pragma('query_only = ON')
     this.driver = new GroupCommitSqliteDriver(writer, reader)

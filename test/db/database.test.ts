@@ -2,6 +2,7 @@ import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { createDb } from '../../src/db/database.js'
+import { prepareBulkLoad } from '../../src/db/dialect-sql.js'
 import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrate.js'
 import { migrations } from '../../src/db/migrations/index.js'
 import { testConfig, testDialects } from '../helpers/build-app.js'
@@ -16,6 +17,15 @@ describe('SQLite connection settings', () => {
     t.assert.strictEqual(await pragma('synchronous'), 2) // FULL
     t.assert.strictEqual(await pragma('foreign_keys'), 1)
     t.assert.strictEqual(await pragma('busy_timeout'), 5000)
+    t.assert.strictEqual(await pragma('temp_store'), 2) // MEMORY: a unit's sub-journal
+  })
+
+  it('keeps the sub-journals of a bulk load in files', async (t: TestContext) => {
+    const db = createDb(testConfig(t, 'sqlite'))
+    t.after(async () => await db.destroy())
+    await prepareBulkLoad(db)
+    const { rows } = await sql<{ temp_store: number }>`pragma temp_store`.execute(db)
+    t.assert.strictEqual(rows[0]?.temp_store, 1) // FILE
   })
 })
 
