@@ -52,7 +52,7 @@ export const ConfigSchema = Type.Object({
     default: 15_000,
     minimum: 0,
     maximum: 600_000,
-    description: 'On SIGTERM/SIGINT, how long to keep serving (with `/ready` at 503 and `Connection: close` on every response) before new connections are refused; longer than the proxy\'s keep-alive timeout and health-check interval'
+    description: 'On SIGTERM/SIGINT, how long to keep serving (with `/ready` at 503) before new connections are refused and responses close their connections; longer than the proxy\'s health-check interval'
   }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({
     default: 10_000,

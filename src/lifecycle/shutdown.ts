@@ -36,14 +36,15 @@ export async function drainAndClose (app: FastifyInstance, config: Config): Prom
  * Stops accepting connections, then waits (at most `limitMs`) for the open ones to end.
  * http.Server's close would also close the idle keep-alive connections at once, and a
  * proxy may be writing a request on one of them at that moment: the request is reset,
- * and a proxy does not resend a POST. Since the drain began every response has said
- * `Connection: close`, so the proxy ends its connections itself, after a last request or
- * when its keep-alive timeout passes.
+ * and a proxy does not resend a POST. From here on every response says
+ * `Connection: close` (plugins/drain.ts), so the proxy ends its connections itself, after
+ * a last request or when its keep-alive timeout passes.
  */
 async function stopListening (app: FastifyInstance, limitMs: number): Promise<void> {
   const { server } = app
   if (!server.listening) return
   NetServer.prototype.close.call(server)
+  app.drain.closeConnections()
   const giveUpAt = Date.now() + limitMs
   while (Date.now() < giveUpAt && await openConnections(server) > 0) await sleep(50)
 }

@@ -5,11 +5,16 @@ import { announcesBody } from './request-body.js'
 /** The draining state of one app; see the plugin below. */
 export function createDrain () {
   let draining = false
+  let closingConnections = false
   const requests = new Set<IncomingMessage>()
   return {
     get draining (): boolean { return draining },
-    /** From now on `/ready` answers 503 and every response closes its connection. */
+    /** Whether responses close their connections: once the server no longer listens. */
+    get closingConnections (): boolean { return closingConnections },
+    /** From now on `/ready` answers 503. */
     start (): void { draining = true },
+    /** From now on every response closes its connection; call it once the server stops listening. */
+    closeConnections (): void { closingConnections = true },
     /** Keeps `request`, which has a body, in view until its response is over. */
     track (request: IncomingMessage, response: ServerResponse): void {
       requests.add(request)
@@ -39,10 +44,13 @@ declare module 'fastify' {
 }
 
 /**
- * While draining, every response carries `Connection: close`, so a proxy's pooled
- * keep-alive connections end after their current request instead of being reset when the
- * server stops: the proxy opens new ones, to this instance while it still listens, to
- * another after.
+ * Once the server has stopped listening, every response carries `Connection: close`, so a
+ * proxy's pooled keep-alive connections end after their current request instead of being
+ * reset, and the proxy's next connection, refused, goes to another instance. Not sooner:
+ * while the drain lasts, a proxy that only checks health passively (open-source nginx)
+ * goes on sending to this instance, and each closed connection made it open a new one;
+ * the kernel resets those it has accepted but the server has not when the server stops
+ * listening, and a proxy does not resend a POST it has sent.
  */
 export default fp(async function drain (fastify) {
   const state = createDrain()
@@ -51,7 +59,7 @@ export default fp(async function drain (fastify) {
   // body can still be arriving when the drain ends, so only those are tracked.
   fastify.addHook('onRequest', function (request, reply, done) {
     if (announcesBody(request.headers)) state.track(request.raw, reply.raw)
-    if (state.draining) reply.header('connection', 'close')
+    if (state.closingConnections) reply.header('connection', 'close')
     done()
   })
 }, { name: 'drain' })

@@ -10,15 +10,17 @@ import { buildTestApp } from '../helpers/build-app.js'
 const coded = (code: string, message = 'failed'): Error => Object.assign(new Error(message), { code })
 
 describe('draining', () => {
-  it('answers /ready 503 with Retry-After and {detail}, and closes every connection after its response', async (t: TestContext) => {
+  it('answers /ready 503 with Retry-After and {detail}, and closes every connection after its response once it stops listening', async (t: TestContext) => {
     const app = await buildTestApp(t, 'sqlite')
-    const before = await app.inject({ url: '/health' })
-    t.assert.notStrictEqual(before.headers.connection, 'close')
     app.drain.start()
     const ready = await app.inject({ url: '/ready' })
     t.assert.strictEqual(ready.statusCode, 503)
     t.assert.strictEqual(ready.headers['retry-after'], '5')
     t.assert.deepStrictEqual(ready.json(), { detail: 'Service unavailable: shutting down' })
+    // Still keeping connections: a proxy would open a new one for each closed (plugins/drain.ts).
+    const draining = await app.inject({ url: '/health' })
+    t.assert.deepStrictEqual([draining.statusCode, draining.headers.connection], [200, 'keep-alive'])
+    app.drain.closeConnections()
     const served = await app.inject({ url: '/health' })
     t.assert.deepStrictEqual([served.statusCode, served.headers.connection], [200, 'close'])
   })

@@ -1,3 +1,4 @@
+import { Agent } from 'node:http'
 import { connect } from 'node:net'
 import { after, before, describe, it, type TestContext } from 'node:test'
 import { agoraEnv, freePort, request, signUp, sleep, startAgora, startLoad, tempDir, unexpected, waitReady, type Proc } from './helpers.js'
@@ -117,8 +118,20 @@ describe('faults of PostgreSQL and Redis, and SIGTERM', { skip: missing !== unde
     t.assert.strictEqual(ready.status, 503)
     t.assert.ok(ready.headers['retry-after'] !== undefined)
     t.assert.strictEqual(typeof JSON.parse(ready.body).detail, 'string')
-    const served = await request(port, 'GET', '/health')
-    t.assert.deepStrictEqual([served.status, served.headers.connection], [200, 'close'], 'still served while draining, without keep-alive')
+    // A proxy's pooled connection: kept while the drain lasts, then closed after a last
+    // response once the server stops listening.
+    const pooled = new Agent({ keepAlive: true, maxSockets: 1 })
+    t.after(() => pooled.destroy())
+    const served = await request(port, 'GET', '/health', { agent: pooled })
+    t.assert.deepStrictEqual([served.status, served.headers.connection], [200, 'keep-alive'], 'still served while draining, keeping its connection')
+    let refused: unknown
+    while (refused === undefined) {
+      refused = await request(port, 'GET', '/health').then(() => undefined, (error: NodeJS.ErrnoException) => error.code)
+      await sleep(20)
+    }
+    t.assert.strictEqual(refused, 'ECONNREFUSED', 'new connections refused after the drain')
+    const last = await request(port, 'GET', '/health', { agent: pooled })
+    t.assert.deepStrictEqual([last.status, last.headers.connection], [200, 'close'], 'the pooled connection serves a last request, then closes')
 
     t.assert.deepStrictEqual(await agora.exited, { code: 0, signal: null })
     await uploadClosed
