@@ -22,7 +22,7 @@ export interface PreparedQuery<A extends unknown[], R> {
  * every statement already is (statement-cache.ts), and a select skips Kysely's executor.
  */
 export function preparedQuery<A extends unknown[], R> (
-  build: (db: Kysely<any>, ...args: A) => Compilable<R>
+  build: (db: Kysely<any>, ...args: A) => Compilable<R>, { plannedOnce = true } = {}
 ): PreparedQuery<A, R> {
   const compiled: { sqlite?: CompiledQuery<R>, postgres?: CompiledQuery<R> } = {}
 
@@ -32,7 +32,7 @@ export function preparedQuery<A extends unknown[], R> (
     if (query === undefined) {
       const placeholders = Array.from({ length: build.length - 1 }, (_, index) => new Placeholder(index)) as A
       query = build(db, ...placeholders).compile()
-      if (dialect === 'postgres') query = { ...query, sql: `${PREPARED_STATEMENT_MARK}${query.sql}` }
+      if (dialect === 'postgres' && plannedOnce) query = { ...query, sql: `${PREPARED_STATEMENT_MARK}${query.sql}` }
       compiled[dialect] = query
     }
     return query
@@ -50,5 +50,27 @@ export function preparedQuery<A extends unknown[], R> (
   return {
     execute,
     async executeTakeFirst (db, ...args) { return (await execute(db, ...args))[0] }
+  }
+}
+
+/**
+ * Prepared queries for a query whose text depends on which of its inputs are set (a
+ * list's filters and order): one per `shape`, made on its first use. `key` names a shape;
+ * shapes must be few. On PostgreSQL they are compiled once but planned on every run
+ * (`plannedOnce: false`): a filter's selectivity varies with its value, and the generic
+ * plan PostgreSQL may switch a named statement to could use the wrong index.
+ */
+export function shapedQuery<S, A extends unknown[], R> (
+  key: (shape: S) => string, build: (shape: S) => (db: Kysely<any>, ...args: A) => Compilable<R>
+): (shape: S) => PreparedQuery<A, R> {
+  const byKey = new Map<string, PreparedQuery<A, R>>()
+  return (shape) => {
+    const name = key(shape)
+    let query = byKey.get(name)
+    if (query === undefined) {
+      query = preparedQuery(build(shape), { plannedOnce: false })
+      byKey.set(name, query)
+    }
+    return query
   }
 }

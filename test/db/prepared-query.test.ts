@@ -2,7 +2,7 @@ import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
 import { createDb } from '../../src/db/database.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
-import { preparedQuery } from '../../src/db/prepared-query.js'
+import { preparedQuery, shapedQuery } from '../../src/db/prepared-query.js'
 import { testConfig, testDialects } from '../helpers/build-app.js'
 
 for (const dialect of testDialects()) {
@@ -52,6 +52,43 @@ for (const dialect of testDialects()) {
       await writing
       t.assert.deepStrictEqual(seenInside, { name: 'Dee' })
       t.assert.deepStrictEqual(await nameOf.executeTakeFirst(db, 'dee@example.com'), { name: 'Dee' })
+    })
+
+    it('builds a shaped query once per shape, runs it with each call\'s arguments, and plans it on every run on PostgreSQL', async (t: TestContext) => {
+      const config = testConfig(t, dialect, { DATABASE_POOL_MAX: '1' })
+      const db = createDb(config)
+      t.after(async () => await db.destroy())
+      await migrateToLatest(db, config)
+      for (const [name, age] of [['Ann', 30], ['Bob', 40], ['Cyd', 50]] as const) {
+        await db.insertInto('users').values({ name, age, email: `${name.toLowerCase()}@example.com`, hashed_password: 'x', role: 'user' }).execute()
+      }
+      const builds: string[] = []
+      // The shape says which bound is set; the bounds' values are arguments.
+      const key = (shape: { min: boolean, max: boolean }): string => `${String(shape.min)} ${String(shape.max)}`
+      const namesBetween = shapedQuery(key, (shape) => {
+        builds.push(key(shape))
+        return (kysely, min: number, max: number) => {
+          let query = kysely.selectFrom('users').select('name').orderBy('id')
+          if (shape.min) query = query.where('age', '>=', min)
+          if (shape.max) query = query.where('age', '<=', max)
+          return query
+        }
+      })
+      const names = async (min?: number, max?: number): Promise<string[]> => {
+        const query = namesBetween({ min: min !== undefined, max: max !== undefined })
+        return (await query.execute(db, min ?? 0, max ?? 0)).map((row) => row.name)
+      }
+      t.assert.deepStrictEqual(await names(35), ['Bob', 'Cyd'])
+      t.assert.deepStrictEqual(await names(45), ['Cyd'])
+      t.assert.deepStrictEqual(await names(undefined, 45), ['Ann', 'Bob'])
+      t.assert.deepStrictEqual(await names(35, 45), ['Bob'])
+      t.assert.deepStrictEqual(await names(), ['Ann', 'Bob', 'Cyd'])
+      t.assert.deepStrictEqual(await names(undefined, 35), ['Ann'])
+      t.assert.deepStrictEqual(builds, ['true false', 'false true', 'true true', 'false false'])
+      if (dialect === 'postgres') {
+        const { rows } = await sql<{ count: number }>`select count(*)::int as count from pg_prepared_statements where statement like '%"age" >= $1%'`.execute(db)
+        t.assert.strictEqual(rows[0]?.count, 0)
+      }
     })
   })
 }

@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely'
 import { containsTextIndexed, countTextMatches, rowOffset, textMatchPageIds } from '../../db/dialect-sql.js'
-import { preparedQuery } from '../../db/prepared-query.js'
+import { preparedQuery, shapedQuery } from '../../db/prepared-query.js'
 import type { Database, NewProduct, ProductRow, ProductRowUpdate } from '../../db/tables.js'
 import { MAX_CENTS } from '../../lib/money.js'
 import { bucketBounds, priceBucket } from './price-buckets.js'
@@ -104,16 +104,65 @@ export function productPageQuery (
   if (pageIds !== undefined) return db.selectFrom('products').selectAll('products').where(pageIds).orderBy('id').limit(limit)
   let query = filteredProducts(db, filters, walkOrder).selectAll('products')
   if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
-  return query.orderBy(idColumn(filters)).offset(rowOffset(offset)).limit(limit)
+  return query.orderBy(idColumn(filters)).offset(offset).limit(limit)
 }
+
+/**
+ * What decides the text of a list's queries but a search: which filters are set, the
+ * value of `in_stock`, and the order. Their values are the prepared queries' arguments.
+ */
+interface ListShape {
+  tag: boolean
+  min: boolean
+  max: boolean
+  inStock: boolean | undefined
+  order: ProductOrder | undefined
+}
+
+function listShape (filters: ProductFilters, order?: ProductOrder): ListShape {
+  const { tag, minCents, maxCents, inStock } = filters
+  return { tag: tag !== undefined, min: minCents !== undefined, max: maxCents !== undefined, inStock, order }
+}
+
+function shapeKey ({ tag, min, max, inStock, order }: ListShape): string {
+  return `${String(tag)} ${String(min)} ${String(max)} ${String(inStock)} ${order?.column ?? ''} ${order?.direction ?? ''}`
+}
+
+/** The filters of `shape` holding these values (placeholders, while a query is built). */
+function filtersOf (shape: ListShape, tag: string, minCents: number, maxCents: number): ProductFilters {
+  return {
+    tag: shape.tag ? tag : undefined,
+    minCents: shape.min ? minCents : undefined,
+    maxCents: shape.max ? maxCents : undefined,
+    inStock: shape.inStock
+  }
+}
+
+/** The arguments of a shape's prepared queries: a filter that is not set gets a value it ignores. */
+function filterValues ({ tag, minCents, maxCents }: ProductFilters): [string, number, number] {
+  return [tag ?? '', minCents ?? 0, maxCents ?? 0]
+}
+
+function hasText (filters: ProductFilters): boolean {
+  return filters.text !== undefined && filters.text !== ''
+}
+
+// Filtered pages are built and compiled by Kysely once per shape (a search is built per
+// request: its text decides the query's shape).
+const filteredPage = shapedQuery(shapeKey, (shape: ListShape) =>
+  (db: Db, tag: string, minCents: number, maxCents: number, offset: number, limit: number) =>
+    productPageQuery(db, filtersOf(shape, tag, minCents, maxCents), shape.order, offset, limit))
 
 /** One v1 page: sorted by `order` when given, ties (and no order) by id ascending. */
 export async function listProducts (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, walkOrder = false
 ): Promise<ProductWithTags[]> {
-  const rows = order === undefined && isUnfiltered(filters)
-    ? await plainPage.execute(db, rowOffset(offset), limit)
-    : await productPageQuery(db, filters, order, offset, limit, walkOrder).execute()
+  const from = rowOffset(offset)
+  let rows: ProductRow[]
+  if (order === undefined && isUnfiltered(filters)) rows = await plainPage.execute(db, from, limit)
+  else if (!hasText(filters)) {
+    rows = await filteredPage(listShape(filters, order)).execute(db, ...filterValues(filters), from, limit)
+  } else rows = await productPageQuery(db, filters, order, from, limit, walkOrder).execute()
   return rows.map(withTags)
 }
 
@@ -176,12 +225,40 @@ export function productCountQuery (db: Db, filters: ProductFilters) {
   const text = textOnly(filters)
   const matches = text === undefined ? undefined : countTextMatches(db, 'products', SEARCHED_COLUMNS, text)
   if (matches !== undefined) return db.selectNoFrom(matches.as('count'))
-  const { tag, minCents, maxCents } = filters
-  if (holdsTagAndPriceOnly(filters) && (minCents !== undefined || maxCents !== undefined)) {
-    return priceRangeCountQuery(db, tag, minCents ?? 0, maxCents ?? MAX_CENTS)
-  }
-  return indexedCount(db, filters)
+  if (hasText(filters)) return indexedCount(db, filters)
+  const plan = countPlan(filters)
+  if (plan.kind === 'indexed') return indexedCount(db, filtersOf(plan.shape, ...plan.args))
+  const [tag, ...bounds] = plan.args
+  return bucketedCount(db, plan.tagged ? tag : undefined, ...bounds)
 }
+
+/**
+ * How a total without text and without a kept count is counted: a price range, with a
+ * tag or without, from its buckets (when it spans more than one); anything else over
+ * the index that serves its filters. The query's shape and its arguments.
+ */
+type CountPlan =
+  | { kind: 'indexed', shape: ListShape, args: [string, number, number] }
+  | { kind: 'buckets', tagged: boolean, args: [string, number, number, number, number, number, number] }
+
+function countPlan (filters: ProductFilters): CountPlan {
+  const { tag, minCents, maxCents } = filters
+  if (!holdsTagAndPriceOnly(filters) || (minCents === undefined && maxCents === undefined)) {
+    return { kind: 'indexed', shape: listShape(filters), args: filterValues(filters) }
+  }
+  const min = minCents ?? 0
+  const max = maxCents ?? MAX_CENTS
+  const low = priceBucket(min)
+  const high = priceBucket(max)
+  if (low >= high) return { kind: 'indexed', shape: listShape({ tag, minCents: min, maxCents: max }), args: [tag ?? '', min, max] }
+  return { kind: 'buckets', tagged: tag !== undefined, args: [tag ?? '', min, max, bucketBounds(low)[1], bucketBounds(high)[0], low, high] }
+}
+
+const indexedCounts = shapedQuery(shapeKey, (shape: ListShape) =>
+  (db: Db, tag: string, min: number, max: number) => indexedCount(db, filtersOf(shape, tag, min, max)))
+const bucketedCounts = shapedQuery(String, (tagged: boolean) =>
+  (db: Db, tag: string, min: number, max: number, lowEnd: number, highStart: number, low: number, high: number) =>
+    bucketedCount(db, tagged ? tag : undefined, min, max, lowEnd, highStart, low, high))
 
 /** True when `filters` narrow by nothing but a tag and a price range, which tag rows carry. */
 function holdsTagAndPriceOnly (filters: ProductFilters): boolean {
@@ -202,18 +279,19 @@ function indexedCount (db: Db, filters: ProductFilters) {
 }
 
 /**
- * The total of a price range, with a tag or without: the price buckets wholly inside it
- * (kept by the triggers of migration 0014) plus the index entries of the two buckets at
- * its ends, rather than every index entry in the range.
+ * The total of a price range from `min` to `max` that spans the buckets from `low` to
+ * `high`, with a tag or without: the buckets wholly inside it (kept by the triggers of
+ * migration 0014) plus the index entries of the two buckets at its ends (up to `lowEnd`,
+ * from `highStart`), rather than every index entry in the range.
  */
-function priceRangeCountQuery (db: Db, tag: string | undefined, min: number, max: number) {
+function bucketedCount (
+  db: Db, tag: string | undefined, min: number, max: number,
+  lowEnd: number, highStart: number, low: number, high: number
+) {
   const entries = (minCents: number, maxCents: number) => indexedCount(db, { tag, minCents, maxCents })
-  const low = priceBucket(min)
-  const high = priceBucket(max)
-  if (low >= high) return entries(min, max)
   const inside = db.selectFrom('price_counts').where('tag', '=', tag ?? '').where('bucket', '>', low).where('bucket', '<', high)
     .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('count'), sql.lit(0)).as('count'))
-  const ends = sql<number>`(${entries(min, bucketBounds(low)[1])}) + (${entries(bucketBounds(high)[0], max)})`
+  const ends = sql<number>`(${entries(min, lowEnd)}) + (${entries(highStart, max)})`
   return db.selectNoFrom(sql<number>`${ends} + (${inside})`.as('count'))
 }
 
@@ -240,7 +318,11 @@ async function keptCount (db: Db, filters: ProductFilters): Promise<number | und
 export async function countProducts (db: Db, filters: ProductFilters): Promise<number> {
   const kept = await keptCount(db, filters)
   if (kept !== undefined) return kept
-  const row = await productCountQuery(db, filters).executeTakeFirst()
+  if (hasText(filters)) return Number((await productCountQuery(db, filters).executeTakeFirst())?.count ?? 0)
+  const plan = countPlan(filters)
+  const row = plan.kind === 'indexed'
+    ? await indexedCounts(plan.shape).executeTakeFirst(db, ...plan.args)
+    : await bucketedCounts(plan.tagged).executeTakeFirst(db, ...plan.args)
   return Number(row?.count ?? 0)
 }
 
