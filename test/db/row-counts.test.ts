@@ -1,6 +1,7 @@
 import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
-import { deleteProduct, countProducts, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
+import { deleteProduct, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
+import { countProducts } from '../../src/modules/products/products.totals.js'
 import { countUsers, deleteUser, insertUser } from '../../src/modules/users/users.repository.js'
 import { MAX_CENTS } from '../../src/lib/money.js'
 import { bucketBounds, priceBucket } from '../../src/modules/products/price-buckets.js'

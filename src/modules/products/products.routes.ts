@@ -9,8 +9,10 @@ import { described } from '../../lib/openapi.js'
 import { assertOwnerOrAdmin, signedInUser } from '../../plugins/auth.js'
 import { bearerSecurity, noSecurity, rowId, toPage } from '../../schemas/common.js'
 import { IfMatchHeadersSchema, IfNoneMatchHeadersSchema, NotModifiedResponse } from '../../schemas/etag.js'
+import type { ProductOrder } from './products.filters.js'
+import { productPage } from './products.list.js'
 import * as products from './products.repository.js'
-import type { ProductOrder, ProductWithTags } from './products.repository.js'
+import type { ProductWithTags } from './products.repository.js'
 import {
   CreateProductBodySchema, ProductIdParamsSchema, ProductListQuerySchema, ProductPageSchema, ProductSchema,
   toProductFilters, toProductResponse, uniqueTags, UpdateProductBodySchema, type ProductSort
@@ -66,7 +68,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   }, async function (request) {
     const { page, page_size: pageSize, sort } = request.query
     const filters = toProductFilters(request.query)
-    const { rows, total } = await products.productPage(db, filters, toOrder(sort), (page - 1) * pageSize, pageSize)
+    const { rows, total } = await productPage(db, filters, toOrder(sort), (page - 1) * pageSize, pageSize)
     return toPage(rows.map(toProductResponse), total, request.query)
   })
 

@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox'
 import { IdParams, MAX_QUERY_NUMBER, Nullable, PageQuerySchema, PageSchema, TimestampSchema, TrimmedString } from '../../schemas/common.js'
 import { fromCents, priceBoundToCents } from '../../lib/money.js'
 import { PriceSchema } from '../../schemas/money.js'
-import type { ProductFilters, ProductWithTags } from './products.repository.js'
+import type { ProductFilters } from './products.filters.js'
+import type { ProductWithTags } from './products.repository.js'
 
 const NameSchema = TrimmedString({ minLength: 1, maxLength: 100, description: 'Trimmed, 1–100 characters' })
 const DescriptionSchema = Nullable(Type.String({ maxLength: 500 }))

@@ -1,0 +1,122 @@
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely'
+import { containsTextIndexed } from '../../db/dialect-sql.js'
+import type { Database } from '../../db/tables.js'
+
+type Db = Kysely<Database>
+
+/** What `q` searches. */
+export const SEARCHED_COLUMNS: Array<'name' | 'description'> = ['name', 'description']
+
+/** What a product list may be narrowed by; prices in cents, `tag` normalised. */
+export interface ProductFilters {
+  text?: string
+  tag?: string
+  minCents?: number
+  maxCents?: number
+  inStock?: boolean
+}
+
+export interface ProductOrder {
+  column: 'name' | 'price_cents' | 'created_at'
+  direction: 'asc' | 'desc'
+}
+
+/**
+ * The conditions of `filters` but the tag, as expressions over `products`; prices are
+ * read from `priceColumn`, which is the tag row's copy when the list goes through a tag.
+ * `walkOrder`: see `containsTextIndexed`.
+ */
+export function productConditions (
+  db: Db, filters: ProductFilters, priceColumn: string, walkOrder = false
+): Array<Expression<SqlBool>> {
+  const { text, minCents, maxCents, inStock } = filters
+  const conditions: Array<Expression<SqlBool>> = []
+  if (text !== undefined && text !== '') conditions.push(containsTextIndexed(db, 'products', SEARCHED_COLUMNS, text, walkOrder))
+  if (minCents !== undefined) conditions.push(sql<SqlBool>`${sql.ref(priceColumn)} >= ${minCents}`)
+  if (maxCents !== undefined) conditions.push(sql<SqlBool>`${sql.ref(priceColumn)} <= ${maxCents}`)
+  if (inStock !== undefined) conditions.push(inStock ? sql<SqlBool>`products.quantity > 0` : sql<SqlBool>`products.quantity = 0`)
+  return conditions
+}
+
+/**
+ * The products `filters` let through, unordered. Shared by the v1 pages, their `total` and
+ * the v2 keyset pages, so every list applies the same rules. A tag filter goes through the
+ * tag's rows, which carry the price (migration 0009): the index (tag, price_cents,
+ * product_id) answers a tag with a price range, and its order by price, on its own.
+ */
+export function filteredProducts (db: Db, filters: ProductFilters, walkOrder = false) {
+  if (filters.tag === undefined) {
+    return db.selectFrom('products').where((eb) => eb.and(productConditions(db, filters, 'products.price_cents', walkOrder)))
+  }
+  return db.selectFrom('product_tags')
+    .innerJoin('products', 'products.id', 'product_tags.product_id')
+    .where('product_tags.tag', '=', filters.tag)
+    .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents', walkOrder)))
+}
+
+/** The column a sort reads: the tag row's copy of the price when the list goes through a tag. */
+export function sortColumn (filters: ProductFilters, order: ProductOrder): string {
+  return order.column === 'price_cents' && filters.tag !== undefined ? 'product_tags.price_cents' : `products.${order.column}`
+}
+
+/**
+ * The id column a list is ordered by last; the tag row's when it goes through a tag, so
+ * that its index gives the order.
+ */
+export function idColumn (filters: ProductFilters) {
+  return sql.ref<number>(filters.tag === undefined ? 'products.id' : 'product_tags.product_id')
+}
+
+/** The text of filters that hold nothing else: the case the search index can answer alone. */
+export function textOnly ({ text, ...others }: ProductFilters): string | undefined {
+  return text !== undefined && text !== '' && Object.values(others).every((value) => value === undefined) ? text : undefined
+}
+
+/**
+ * What decides the text of a list's queries but a search: which filters are set, the
+ * value of `in_stock`, and the order. Their values are the prepared queries' arguments.
+ */
+export interface ListShape {
+  tag: boolean
+  min: boolean
+  max: boolean
+  inStock: boolean | undefined
+  order: ProductOrder | undefined
+}
+
+export function listShape (filters: ProductFilters, order?: ProductOrder): ListShape {
+  const { tag, minCents, maxCents, inStock } = filters
+  return { tag: tag !== undefined, min: minCents !== undefined, max: maxCents !== undefined, inStock, order }
+}
+
+export function shapeKey ({ tag, min, max, inStock, order }: ListShape): string {
+  return `${String(tag)} ${String(min)} ${String(max)} ${String(inStock)} ${order?.column ?? ''} ${order?.direction ?? ''}`
+}
+
+/** The filters of `shape` holding these values (placeholders, while a query is built). */
+export function filtersOf (shape: ListShape, tag: string, minCents: number, maxCents: number): ProductFilters {
+  return {
+    tag: shape.tag ? tag : undefined,
+    minCents: shape.min ? minCents : undefined,
+    maxCents: shape.max ? maxCents : undefined,
+    inStock: shape.inStock
+  }
+}
+
+/** The arguments of a shape's prepared queries: a filter that is not set gets a value it ignores. */
+export function filterValues ({ tag, minCents, maxCents }: ProductFilters): [string, number, number] {
+  return [tag ?? '', minCents ?? 0, maxCents ?? 0]
+}
+
+export function hasText (filters: ProductFilters): boolean {
+  return filters.text !== undefined && filters.text !== ''
+}
+
+/** The filters that narrow the list: an empty value narrows nothing. */
+export function setFilters (filters: ProductFilters): Array<[keyof ProductFilters, unknown]> {
+  return (Object.entries(filters) as Array<[keyof ProductFilters, unknown]>).filter(([, value]) => value !== undefined && value !== '')
+}
+
+export function isUnfiltered (filters: ProductFilters): boolean {
+  return setFilters(filters).length === 0
+}

@@ -1,0 +1,81 @@
+import { sql, type Kysely } from 'kysely'
+import { rowOffset, textMatchPageIds } from '../../db/dialect-sql.js'
+import { preparedQuery, shapedQuery } from '../../db/prepared-query.js'
+import type { Database, ProductRow } from '../../db/tables.js'
+import {
+  filteredProducts, filtersOf, filterValues, hasText, idColumn, isUnfiltered, listShape, SEARCHED_COLUMNS, shapeKey,
+  sortColumn, textOnly, type ListShape, type ProductFilters, type ProductOrder
+} from './products.filters.js'
+import { withTags, type ProductWithTags } from './products.repository.js'
+import { countProducts } from './products.totals.js'
+
+type Db = Kysely<Database>
+
+/** The query behind `listProducts`, unexecuted (the query-plan tests explain it). */
+export function productPageQuery (
+  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, walkOrder = false
+) {
+  const text = textOnly(filters)
+  const pageIds = text === undefined || order !== undefined ? undefined : textMatchPageIds(db, 'products', SEARCHED_COLUMNS, text, offset, limit)
+  if (pageIds !== undefined) return db.selectFrom('products').selectAll('products').where(pageIds).orderBy('id').limit(limit)
+  let query = filteredProducts(db, filters, walkOrder).selectAll('products')
+  if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
+  return query.orderBy(idColumn(filters)).offset(offset).limit(limit)
+}
+
+// Filtered pages are built and compiled by Kysely once per shape (a search is built per
+// request: its text decides the query's shape).
+const filteredPage = shapedQuery(shapeKey, (shape: ListShape) =>
+  (db: Db, tag: string, minCents: number, maxCents: number, offset: number, limit: number) =>
+    productPageQuery(db, filtersOf(shape, tag, minCents, maxCents), shape.order, offset, limit))
+
+/** One v1 page: sorted by `order` when given, ties (and no order) by id ascending. */
+export async function listProducts (
+  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, walkOrder = false
+): Promise<ProductWithTags[]> {
+  const from = rowOffset(offset)
+  let rows: ProductRow[]
+  if (order === undefined && isUnfiltered(filters)) rows = await plainPage.execute(db, from, limit)
+  else if (!hasText(filters)) {
+    rows = await filteredPage(listShape(filters, order)).execute(db, ...filterValues(filters), from, limit)
+  } else rows = await productPageQuery(db, filters, order, from, limit, walkOrder).execute()
+  return rows.map(withTags)
+}
+
+/**
+ * Whether a sorted page of a search is found faster by walking the sort's index than by
+ * sorting every match: walking reads about `(offset + limit) × products / matches` index
+ * entries, sorting fetches each match, several times dearer than an index entry.
+ */
+function walksSortIndex (matches: number, products: number, offset: number, limit: number): boolean {
+  return (offset + limit) * products <= 4 * matches * matches
+}
+
+/** One v1 page and the exact total of its filters. */
+export async function productPage (
+  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number
+): Promise<{ rows: ProductWithTags[], total: number }> {
+  if (order === undefined || filters.text === undefined || filters.text === '') {
+    const [rows, total] = await Promise.all([
+      listProducts(db, filters, order, offset, limit), countProducts(db, filters)
+    ])
+    return { rows, total }
+  }
+  // A sorted search: how to find the page depends on how many products match.
+  const [total, products] = await Promise.all([countProducts(db, filters), countProducts(db, {})])
+  const walk = walksSortIndex(total, products, offset, limit)
+  return { rows: await listProducts(db, filters, order, offset, limit, walk), total }
+}
+
+// The page every visitor without filters gets: compiled once.
+const plainPage = preparedQuery((db: Db, offset: number, limit: number) =>
+  db.selectFrom('products').selectAll().orderBy('id').offset(offset).limit(limit))
+
+/** The keyset page after `afterId` (by id ascending), for cursor pagination. */
+export async function listProductsAfter (
+  db: Db, filters: ProductFilters, afterId: number, limit: number
+): Promise<ProductWithTags[]> {
+  const id = idColumn(filters)
+  const query = filteredProducts(db, filters).selectAll('products').where(id, '>', afterId).orderBy(id).limit(limit)
+  return (await query.execute()).map(withTags)
+}
