@@ -29,9 +29,9 @@ export interface ProductOrder {
 export function productConditions (
   db: Db, filters: ProductFilters, priceColumn: string, walkOrder = false
 ): Array<Expression<SqlBool>> {
-  const { text, minCents, maxCents, inStock } = filters
+  const { minCents, maxCents, inStock } = filters
   const conditions: Array<Expression<SqlBool>> = []
-  if (text !== undefined && text !== '') conditions.push(containsTextIndexed(db, 'products', SEARCHED_COLUMNS, text, walkOrder))
+  if (hasText(filters)) conditions.push(containsTextIndexed(db, 'products', SEARCHED_COLUMNS, filters.text, walkOrder))
   if (minCents !== undefined) conditions.push(sql<SqlBool>`${sql.ref(priceColumn)} >= ${minCents}`)
   if (maxCents !== undefined) conditions.push(sql<SqlBool>`${sql.ref(priceColumn)} <= ${maxCents}`)
   if (inStock !== undefined) conditions.push(inStock ? sql<SqlBool>`products.quantity > 0` : sql<SqlBool>`products.quantity = 0`)
@@ -68,8 +68,9 @@ export function idColumn (filters: ProductFilters) {
 }
 
 /** The text of filters that hold nothing else: the case the search index can answer alone. */
-export function textOnly ({ text, ...others }: ProductFilters): string | undefined {
-  return text !== undefined && text !== '' && Object.values(others).every((value) => value === undefined) ? text : undefined
+export function textOnly (filters: ProductFilters): string | undefined {
+  const { text, ...others } = filters
+  return hasText(filters) && Object.values(others).every((value) => value === undefined) ? filters.text : undefined
 }
 
 /**
@@ -108,7 +109,8 @@ export function filterValues ({ tag, minCents, maxCents }: ProductFilters): [str
   return [tag ?? '', minCents ?? 0, maxCents ?? 0]
 }
 
-export function hasText (filters: ProductFilters): boolean {
+/** Whether `filters` search for a text: an empty `q` searches for nothing. */
+export function hasText (filters: ProductFilters): filters is ProductFilters & { text: string } {
   return filters.text !== undefined && filters.text !== ''
 }
 

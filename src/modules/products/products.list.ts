@@ -55,7 +55,7 @@ function walksSortIndex (matches: number, products: number, offset: number, limi
 export async function productPage (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number
 ): Promise<{ rows: ProductWithTags[], total: number }> {
-  if (order === undefined || filters.text === undefined || filters.text === '') {
+  if (order === undefined || !hasText(filters)) {
     const [rows, total] = await Promise.all([
       listProducts(db, filters, order, offset, limit), countProducts(db, filters)
     ])

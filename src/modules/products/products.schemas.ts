@@ -68,7 +68,9 @@ export type ProductListQuery = Static<typeof ProductListQuerySchema>
 export function toProductFilters (query: ProductFilterQuery): ProductFilters {
   return {
     text: query.q,
-    tag: query.tag,
+    // An empty tag (`tag=`, or blanks trimmed away) narrows nothing, as an empty `q` does:
+    // a list and its total must agree on it (a tag row named '' would hold no product).
+    tag: query.tag === '' ? undefined : query.tag,
     minCents: query.min_price === undefined ? undefined : priceBoundToCents(query.min_price, 'up'),
     maxCents: query.max_price === undefined ? undefined : priceBoundToCents(query.max_price, 'down'),
     inStock: query.in_stock

@@ -63,7 +63,7 @@ const bucketedCounts = shapedQuery(String, (tagged: boolean) =>
 
 /** True when `filters` narrow by nothing but a tag and a price range, which tag rows carry. */
 function holdsTagAndPriceOnly (filters: ProductFilters): boolean {
-  return (filters.text === undefined || filters.text === '') && filters.inStock === undefined
+  return !hasText(filters) && filters.inStock === undefined
 }
 
 /**

@@ -90,6 +90,11 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(await names(app, 'tag=ink&q=b'), ['b'])
       t.assert.deepStrictEqual(await names(app, 'tag=paper'), [])
       t.assert.deepStrictEqual((await list(app, 'tag=ink')).items.map((p) => (p as unknown as { tags: string[] }).tags), [['office', 'ink'], ['ink']])
+      // An empty tag narrows nothing, alone or with other filters, in the page and its total alike.
+      for (const query of ['tag=', 'tag=%20%20&sort=name', 'tag=&max_price=5', 'tag=&min_price=0.5&max_price=5000', 'tag=&in_stock=true']) {
+        const page = await list(app, query)
+        t.assert.deepStrictEqual([page.items.map((p) => p.name), page.total], [['a', 'b', 'c', 'd'], 4], query)
+      }
     })
 
     it('filters by inclusive price bounds, exactly at the cent', async (t: TestContext) => {
@@ -123,6 +128,11 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(await names(app, 'in_stock=false'), ['a'])
       t.assert.deepStrictEqual(await names(app, ''), ['a', 'b', 'c'])
       t.assert.strictEqual((await list(app, 'in_stock=true')).total, 2)
+      // With a price bound too, the total is counted, not kept: each value of in_stock its own.
+      for (const [query, expected] of [['in_stock=true&max_price=1', ['b', 'c']], ['in_stock=false&max_price=1', ['a']]] as const) {
+        const page = await list(app, query)
+        t.assert.deepStrictEqual([page.items.map((p) => p.name), page.total], [expected, expected.length], query)
+      }
       // pydantic's spellings: a Python client sends `True`.
       for (const word of ['True', '1', 'yes', 'ON', 't']) t.assert.deepStrictEqual(await names(app, `in_stock=${word}`), ['b', 'c'], word)
       for (const word of ['False', '0', 'no', 'off', 'F']) t.assert.deepStrictEqual(await names(app, `in_stock=${word}`), ['a'], word)
