@@ -73,19 +73,40 @@ for (const dialect of testDialects()) {
     it('gives a sorted page of matches alike, whether it walks the sort\'s index or sorts the matches', async (t: TestContext) => {
       const { db } = await testDb(t, dialect)
       const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', age: null, role: 'user' })
-      // Prices with ties, names with ties, matches and others interleaved.
+      // Prices with ties, names with ties, matches and others interleaved. Some rows hold
+      // letters beyond ASCII, which the search index folds and LIKE does not: a Kelvin
+      // sign (a `k` to the index), an accented capital, an NUL (which PostgreSQL's text cannot
+      // hold); one text has a long s.
+      const desks = ['desk', 'DES\u212A', 'Desk', 'desk caf\u00c9', dialect === 'sqlite' ? 'de\u0000sk' : 'd-esk', 'desk']
       for (let i = 0; i < 40; i++) {
-        const name = `${i % 3 === 0 ? 'Walnut' : 'Pine'} ${['desk', 'lamp', 'chair'][i % 3]!}`
-        await insertProduct(db, { name, price_cents: 100 * (1 + (i % 7)), quantity: i % 2, owner_id: owner.id }, [])
+        const name = `${i % 3 === 0 ? 'Walnut' : 'Pine'} ${i % 3 === 0 ? desks[(i / 3) % desks.length]! : ['lamp', 'chair'][i % 2]!}`
+        const description = i % 4 === 1 ? `Looks like walnut, a caf\u00e9 ${i % 8 === 1 ? 'D\u0130SK' : 'DESK'}` : null
+        const product = { name, description, price_cents: 100 * (1 + (i % 7)), quantity: i % 2, owner_id: owner.id }
+        await insertProduct(db, product, [])
       }
       const orders = [['price_cents', 'desc'], ['price_cents', 'asc'], ['name', 'desc'], ['created_at', 'desc']] as const
-      for (const [column, direction] of orders) {
-        for (const [offset, limit] of [[0, 5], [5, 5], [10, 10], [0, 100]]) {
-          const ids = async (walk: boolean) => (await listProducts(db, { text: 'walnut' }, { column, direction }, offset!, limit!, walk)).map((p) => p.id)
-          t.assert.deepStrictEqual(await ids(true), await ids(false), `${column} ${direction} ${offset}+${limit}`)
+      for (const text of ['walnut', 'desk', 'k c', 'caf\u00e9 d', 'CAFÉ', 'DE\u017fK']) {
+        const expected = await found(db, text)
+        // PostgreSQL's lower() leaves the long s as it is.
+        if (dialect === 'sqlite' || text !== 'DE\u017fK') t.assert.ok(expected.length > 0, text)
+        for (const [column, direction] of orders) {
+          for (const [offset, limit] of [[0, 5], [5, 5], [10, 10], [0, 100]]) {
+            const ids = async (walk: boolean) =>
+              (await listProducts(db, { text }, { column, direction }, offset!, limit!, walk)).map((p) => p.id)
+            const walked = await ids(true)
+            t.assert.deepStrictEqual(walked, await ids(false), `${text}: ${column} ${direction} ${offset}+${limit}`)
+            if (limit === 100) t.assert.deepStrictEqual(walked.toSorted((a, b) => a - b), expected, `${text}: ${column} ${direction}`)
+          }
         }
       }
-      t.assert.strictEqual((await listProducts(db, { text: 'walnut' }, { column: 'price_cents', direction: 'desc' }, 0, 100, true)).length, 14)
+      t.assert.strictEqual((await listProducts(db, { text: 'walnut' }, { column: 'price_cents', direction: 'desc' }, 0, 100, true)).length, 21)
+      if (dialect === 'sqlite') {
+        // What only the index finds: the Kelvin sign is a `k`, the long s an `s`, É an é.
+        const names = async (text: string) => (await listProducts(db, { text }, { column: 'name', direction: 'asc' }, 0, 100, true)).map((p) => p.name)
+        t.assert.ok((await names('desk')).includes('Walnut DES\u212A'))
+        t.assert.ok((await names('desk caf\u00e9')).includes('Walnut desk caf\u00c9'))
+        t.assert.ok((await names('DE\u017fK')).includes('Walnut desk'))
+      }
     })
 
     it('matches non-ASCII letters case-insensitively for 3 characters or more', async (t: TestContext) => {

@@ -25,7 +25,8 @@ async function seed (options: { users: number, products: number, posts: number, 
     const counts = await seedDatabase(db, options, {
       seed: options.seed,
       hashedPassword: await hashPassword(SEED_PASSWORD),
-      onProgress: createProgressBar()
+      onProgress: createProgressBar(),
+      onStep: (step) => console.error(`${step[0]!.toUpperCase()}${step.slice(1)}…`)
     })
     const seconds = (performance.now() - started) / 1000
     const rows = counts.users + counts.products + counts.posts

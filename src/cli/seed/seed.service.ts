@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/tables.js'
-import { analyzeAfterBulkLoad, prepareBulkLoad } from '../../db/dialect-sql.js'
+import { finishBulkLoad, prepareBulkLoad } from '../../db/dialect-sql.js'
 import { createRandom, creationTime, fakePost, fakeProduct, fakeUser, pick, type Random } from './seed.data.js'
 import { insertPostBatch, insertProductBatch, insertUserBatch, listAllUserIds } from './seed.repository.js'
 
@@ -16,6 +16,8 @@ export interface SeedOptions {
   /** One hash for every seeded user: argon2 per user would take longer than the rest. */
   hashedPassword: string
   onProgress?: (table: keyof SeedCounts, done: number, total: number) => void
+  /** Each step after the rows are in (indexes merged, statistics gathered). */
+  onStep?: (step: string) => void
 }
 
 const BATCH_ROWS = 1000
@@ -68,6 +70,6 @@ export async function seedDatabase (
     await insertPostBatch(trx, Array.from({ length: count }, (_, i) =>
       fakePost(random, pick(random, userIds), creationTime(random, from + i, counts.posts))))
   })
-  await analyzeAfterBulkLoad(db)
+  await finishBulkLoad(db, options.onStep)
   return counts
 }
