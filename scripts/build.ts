@@ -2,6 +2,7 @@
 // `npm start` run. Node loads one module instead of some 900 files, each resolved, read
 // and compiled on its own: the bundle starts in about two thirds of the time (README,
 // "How it stays fast"). Type checking is `npm run typecheck`'s, not the bundler's.
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -26,10 +27,18 @@ const COMMONJS_GLOBALS = [
   'const __dirname = agoraDirname(__filename)'
 ].join(';\n')
 
-/** Bundles the CLI (and so the server) into `outfile`. */
+/**
+ * Bundles the CLI (and so the server) into `outfile`, and beside it the module a SQLite
+ * reader thread runs (src/db/sqlite-reader-threads.ts looks for it there).
+ */
 export async function bundle (outfile = `${ROOT}dist/agora.js`): Promise<void> {
+  await bundleEntry(`${ROOT}src/cli/index.ts`, outfile)
+  await bundleEntry(`${ROOT}src/db/sqlite-reader-thread.ts`, join(dirname(outfile), 'sqlite-reader-thread.js'))
+}
+
+async function bundleEntry (entry: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [`${ROOT}src/cli/index.ts`],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',

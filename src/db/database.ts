@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path'
-import { Kysely } from 'kysely'
+import { Kysely, type Compilable } from 'kysely'
 import type { Config } from '../config.js'
 import { PostgresDialectForAgora } from './postgres.js'
 import type { DbLogger } from './postgres-pool.js'
@@ -39,4 +39,16 @@ const directReaders = new WeakMap<Kysely<any>, GroupCommitSqliteDriver>()
  */
 export function directReader (db: Kysely<any>): GroupCommitSqliteDriver | undefined {
   return directReaders.get(db)
+}
+
+/**
+ * Runs `query`, a read of a millisecond or more, without holding the event loop: on
+ * SQLite on a reader thread (sqlite-reader-threads.ts), where it sees every commit made
+ * before it runs but not the caller's read transaction; elsewhere as any query
+ * (PostgreSQL works in processes of its own, a transaction on its connection).
+ */
+export async function readOffLoop<R> (db: Kysely<any>, query: Compilable<R>): Promise<R[]> {
+  const compiled = query.compile()
+  const driver = directReader(db)
+  return driver === undefined ? (await db.executeQuery(compiled)).rows : await driver.readOnThread<R>(compiled)
 }

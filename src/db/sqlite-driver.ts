@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3'
 import {
   SelectQueryNode, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings
 } from 'kysely'
+import type { SqliteReaderThreads } from './sqlite-reader-threads.js'
 import { rowsOf, StatementCache } from './statement-cache.js'
 
 /** Units of work one commit may cover at most, so that a steady stream of writes still commits. */
@@ -35,7 +36,7 @@ export class GroupCommitSqliteDriver implements Driver {
   #readsInSnapshot = 0
   #readSnapshots = 0
 
-  constructor (writer: SQLite.Database, reader: SQLite.Database) {
+  constructor (writer: SQLite.Database, reader: SQLite.Database, readonly threads: SqliteReaderThreads) {
     this.#writer = new StatementCache(writer)
     this.#reader = new StatementCache(reader)
   }
@@ -98,6 +99,7 @@ export class GroupCommitSqliteDriver implements Driver {
     }
     this.#reader.close()
     this.#writer.close()
+    await this.threads.close()
   }
 
   /** Runs a query of `session`: reads on the read connection, the rest as (or in) a unit. */
@@ -139,6 +141,14 @@ export class GroupCommitSqliteDriver implements Driver {
     if (!statement.readonly || columns === undefined) return undefined
     this.readSnapshot()
     return rowsOf<R>(statement, columns, query.parameters)
+  }
+
+  /**
+   * Runs a read-only statement on a reader thread, in a read transaction of its own: for
+   * reads long enough that the event loop should serve other requests meanwhile.
+   */
+  async readOnThread<R> (query: CompiledQuery): Promise<R[]> {
+    return await this.threads.read<R>(query)
   }
 
   private async startUnit (): Promise<void> {

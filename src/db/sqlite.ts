@@ -6,10 +6,13 @@ import {
   type Driver, type Kysely, type MigrationLockOptions, type QueryCompiler
 } from 'kysely'
 import { GroupCommitSqliteDriver } from './sqlite-driver.js'
+import { SqliteReaderThreads } from './sqlite-reader-threads.js'
 
 /** A lock older than this belongs to a process that died while migrating. */
 const STALE_LOCK_MS = 10 * 60_000
 const LOCK_WAIT_MS = 2 * STALE_LOCK_MS
+/** How long a statement waits for another connection's lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000
 
 /**
  * Kysely's SQLite migration lock is a no-op (it assumes one process per file). Two
@@ -54,7 +57,7 @@ export class SqliteDialectForAgora implements Dialect {
     writer.pragma('temp_store = MEMORY')
     const reader = openSqlite(this.path)
     reader.pragma('query_only = ON')
-    this.driver = new GroupCommitSqliteDriver(writer, reader)
+    this.driver = new GroupCommitSqliteDriver(writer, reader, new SqliteReaderThreads(this.path, BUSY_TIMEOUT_MS))
     return this.driver
   }
 
@@ -68,7 +71,7 @@ export function openSqlite (path: string): SQLite.Database {
   const database = new SQLite(path)
   // First, so that the settings below wait for another process opening the file at the
   // same moment (switching a new file to WAL takes a lock) instead of failing at once.
-  database.pragma('busy_timeout = 5000')
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   database.pragma('journal_mode = WAL')
   // better-sqlite3 leaves WAL at NORMAL, which can lose the last commits on power loss;
   // FULL makes an acknowledged 201 as durable as a PostgreSQL commit.

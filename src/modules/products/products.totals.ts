@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import { readOffLoop } from '../../db/database.js'
 import { countTextMatches } from '../../db/dialect-sql.js'
 import { preparedQuery, shapedQuery } from '../../db/prepared-query.js'
 import type { Database } from '../../db/tables.js'
@@ -119,7 +120,8 @@ async function keptCount (db: Db, filters: ProductFilters): Promise<number | und
 export async function countProducts (db: Db, filters: ProductFilters): Promise<number> {
   const kept = await keptCount(db, filters)
   if (kept !== undefined) return kept
-  if (hasText(filters)) return Number((await productCountQuery(db, filters).executeTakeFirst())?.count ?? 0)
+  // A search's total reads every match (1.2 ms for a word in one product of twelve).
+  if (hasText(filters)) return Number((await readOffLoop(db, productCountQuery(db, filters)))[0]?.count ?? 0)
   const plan = countPlan(filters)
   const row = plan.kind === 'indexed'
     ? await indexedCounts(plan.shape).executeTakeFirst(db, ...plan.args)

@@ -1,0 +1,30 @@
+// The body of one reader thread (sqlite-reader-threads.ts): a read-only connection to the
+// database file that runs the statements it is sent, one at a time, and posts the rows back.
+import { parentPort, workerData } from 'node:worker_threads'
+import SQLite from 'better-sqlite3'
+import { rowsOf, StatementCache } from './statement-cache.js'
+
+export interface ReadRequest { id: number, sql: string, parameters: readonly unknown[] }
+export type ReadReply =
+  | { id: number, rows: unknown[] }
+  | { id: number, error: { message: string, code: unknown } }
+
+const { path, busyTimeoutMs } = workerData as { path: string, busyTimeoutMs: number }
+const database = new SQLite(path, { fileMustExist: true })
+database.pragma(`busy_timeout = ${busyTimeoutMs}`)
+database.pragma('query_only = ON')
+const statements = new StatementCache(database)
+
+parentPort!.on('message', ({ id, sql, parameters }: ReadRequest) => {
+  let reply: ReadReply
+  try {
+    // Outside any transaction: the statement sees every commit made before it runs.
+    const { statement, columns } = statements.prepare(sql)
+    if (columns === undefined) throw new Error('a reader thread runs only statements that return rows')
+    reply = { id, rows: rowsOf(statement, columns, parameters) }
+  } catch (error) {
+    const { message, code } = error as { message?: unknown, code?: unknown }
+    reply = { id, error: { message: String(message), code } }
+  }
+  parentPort!.postMessage(reply)
+})

@@ -1,0 +1,111 @@
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import type { CompiledQuery } from 'kysely'
+import type { ReadReply, ReadRequest } from './sqlite-reader-thread.js'
+
+type Pending = { resolve: (rows: unknown[]) => void, reject: (error: unknown) => void }
+
+/**
+ * Threads that run SQLite reads of a millisecond or more (a search's total) beside the
+ * event loop, each on its own connection, so that the requests queued behind one are
+ * served meanwhile. One per core, as PostgreSQL runs such reads in backends of its own
+ * that share the cores with the event loop: a burst of them slows other requests by a
+ * share of the CPU, never blocks them. Started on the first read (most deployments never
+ * search); a thread that dies fails its reads and is replaced on the next.
+ */
+export class SqliteReaderThreads {
+  readonly #threads: ReaderThread[] = []
+  readonly #size: number
+
+  constructor (private readonly path: string, private readonly busyTimeoutMs: number, size = availableParallelism()) {
+    this.#size = Math.max(1, size)
+  }
+
+  /** Threads started so far (and still alive), for tests. */
+  get started (): number { return this.#threads.length }
+
+  async read<R> ({ sql, parameters }: CompiledQuery): Promise<R[]> {
+    return await this.#leastBusy().read(sql, parameters) as R[]
+  }
+
+  async close (): Promise<void> {
+    const threads = this.#threads.splice(0)
+    await Promise.all(threads.map(async (thread) => await thread.stop()))
+  }
+
+  #leastBusy (): ReaderThread {
+    const idle = this.#threads.find((thread) => thread.waiting === 0)
+    if (idle !== undefined) return idle
+    if (this.#threads.length < this.#size) {
+      const thread = new ReaderThread(this.path, this.busyTimeoutMs, () => {
+        const index = this.#threads.indexOf(thread)
+        if (index >= 0) this.#threads.splice(index, 1)
+      })
+      this.#threads.push(thread)
+      return thread
+    }
+    return this.#threads.reduce((least, thread) => thread.waiting < least.waiting ? thread : least)
+  }
+}
+
+class ReaderThread {
+  readonly #worker: Worker
+  readonly #pending = new Map<number, Pending>()
+  #nextId = 0
+
+  constructor (path: string, busyTimeoutMs: number, onExit: () => void) {
+    this.#worker = startWorker({ path, busyTimeoutMs })
+    // Idle, it must not keep the process alive; `read` holds it while a reply is due.
+    this.#worker.unref()
+    this.#worker.on('message', (reply: ReadReply) => this.#settle(reply))
+    this.#worker.on('error', (error) => this.#failAll(error))
+    this.#worker.on('exit', (code) => {
+      onExit()
+      this.#failAll(new Error(`a SQLite reader thread exited with code ${code}`))
+    })
+  }
+
+  get waiting (): number { return this.#pending.size }
+
+  async read (sql: string, parameters: readonly unknown[]): Promise<unknown[]> {
+    const id = this.#nextId++
+    const rows = new Promise<unknown[]>((resolve, reject) => this.#pending.set(id, { resolve, reject }))
+    if (this.#pending.size === 1) this.#worker.ref()
+    this.#worker.postMessage({ id, sql, parameters } satisfies ReadRequest)
+    return await rows
+  }
+
+  async stop (): Promise<void> {
+    await this.#worker.terminate()
+  }
+
+  #settle (reply: ReadReply): void {
+    const pending = this.#pending.get(reply.id)
+    if (pending === undefined) return
+    this.#pending.delete(reply.id)
+    if (this.#pending.size === 0) this.#worker.unref()
+    if ('rows' in reply) pending.resolve(reply.rows)
+    // The driver's error, as the event loop's connection would have thrown it (its code decides a 503).
+    else pending.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }))
+  }
+
+  #failAll (error: unknown): void {
+    const pending = [...this.#pending.values()]
+    this.#pending.clear()
+    for (const { reject } of pending) reject(error)
+  }
+}
+
+/**
+ * The thread's module sits beside this one: `sqlite-reader-thread.js` next to the bundle
+ * (scripts/build.ts), its TypeScript source next to this file when run from source, loaded
+ * through tsx, whose hooks Node 20 does not pass on to a worker.
+ */
+function startWorker (workerData: { path: string, busyTimeoutMs: number }): Worker {
+  const fromSource = import.meta.url.endsWith('.ts')
+  const entry = new URL(`./sqlite-reader-thread.${fromSource ? 'ts' : 'js'}`, import.meta.url)
+  if (!fromSource) return new Worker(entry, { workerData })
+  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+    .then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}) })`
+  return new Worker(boot, { eval: true, workerData })
+}
