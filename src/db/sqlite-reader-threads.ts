@@ -69,9 +69,11 @@ class ReaderThread {
 
   async read (sql: string, parameters: readonly unknown[]): Promise<unknown[]> {
     const id = this.#nextId++
+    const request: ReadRequest = { id, sql, parameters }
+    // Throws at once for a value that cannot be sent to a thread, before anything waits on it.
+    this.#worker.postMessage(request)
     const rows = new Promise<unknown[]>((resolve, reject) => this.#pending.set(id, { resolve, reject }))
     if (this.#pending.size === 1) this.#worker.ref()
-    this.#worker.postMessage({ id, sql, parameters } satisfies ReadRequest)
     return await rows
   }
 

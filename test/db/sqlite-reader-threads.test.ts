@@ -79,6 +79,8 @@ describe('SQLite reader threads', () => {
     await t.assert.rejects(readOffLoop(db, query(db, sql`select * from no_such_table`)), { code: 'SQLITE_ERROR', message: /no such table/ })
     await t.assert.rejects(readOffLoop(db, query(db, sql`delete from products`)), /only statements that return rows/)
     await t.assert.rejects(readOffLoop(db, query(db, sql`delete from products returning id`)), { code: 'SQLITE_READONLY' })
+    const unsendable = { ...sql`select ${1} as one`.compile(db), parameters: [() => 1] }
+    await t.assert.rejects(directReader(db)!.threads.read(unsendable), { name: 'DataCloneError' })
     // The thread is still there for the next read.
     t.assert.deepStrictEqual(await readOffLoop(db, query(db, sql<{ one: number }>`select 1 as one`)), [{ one: 1 }])
   })
