@@ -16,6 +16,7 @@ type Pending = { resolve: (rows: unknown[]) => void, reject: (error: unknown) =>
 export class SqliteReaderThreads {
   readonly #threads: ReaderThread[] = []
   readonly #size: number
+  #closed = false
 
   constructor (private readonly path: string, private readonly busyTimeoutMs: number, size = availableParallelism()) {
     this.#size = Math.max(1, size)
@@ -25,10 +26,13 @@ export class SqliteReaderThreads {
   get started (): number { return this.#threads.length }
 
   async read<R> ({ sql, parameters }: CompiledQuery): Promise<R[]> {
+    // As the connections it sits beside: closed is closed, and no thread starts again.
+    if (this.#closed) throw new TypeError('The database connection is not open')
     return await this.#leastBusy().read(sql, parameters) as R[]
   }
 
   async close (): Promise<void> {
+    this.#closed = true
     const threads = this.#threads.splice(0)
     await Promise.all(threads.map(async (thread) => await thread.stop()))
   }

@@ -72,6 +72,10 @@ describe('SQLite reader threads', () => {
     const counts = await Promise.all([1, 2, 3].map(async () => await threads.read<{ count: number }>(slowCount)))
     t.assert.deepStrictEqual(counts.map((rows) => Number(rows[0]?.count)), [2_000_000, 2_000_000, 2_000_000])
     t.assert.strictEqual(threads.started, 2)
+    await threads.close()
+    t.assert.strictEqual(threads.started, 0)
+    await t.assert.rejects(threads.read(slowCount), /not open/)
+    t.assert.strictEqual(threads.started, 0)
   })
 
   it('fail a read with the driver\'s error and code, and refuse to write', async (t: TestContext) => {
