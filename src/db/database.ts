@@ -1,10 +1,11 @@
 import { join, resolve } from 'node:path'
 import { Kysely, type Compilable } from 'kysely'
-import type { Config } from '../config.js'
+import { workerCount, type Config } from '../config.js'
 import { PostgresDialectForAgora } from './postgres.js'
 import type { DbLogger } from './postgres-pool.js'
 import type { GroupCommitSqliteDriver } from './sqlite-driver.js'
 import { SqliteDialectForAgora } from './sqlite.js'
+import { readerThreadCount } from './sqlite-reader-threads.js'
 import type { Database } from './tables.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -25,7 +26,7 @@ export function createDb (config: Config, log?: DbLogger): Kysely<Database> {
     const pool = async () => (await import('./postgres-pool.js')).createPool(config, log)
     return new Kysely<Database>({ dialect: new PostgresDialectForAgora({ pool }) })
   }
-  const dialect = new SqliteDialectForAgora(sqlitePath(config))
+  const dialect = new SqliteDialectForAgora(sqlitePath(config), readerThreadCount(workerCount(config)))
   const db = new Kysely<Database>({ dialect })
   if (dialect.driver !== undefined) directReaders.set(db, dialect.driver)
   return db

@@ -6,21 +6,28 @@ import type { ReadReply, ReadRequest } from './sqlite-reader-thread.js'
 type Pending = { resolve: (rows: unknown[]) => void, reject: (error: unknown) => void }
 
 /**
+ * How many reader threads a process gets: its share of the cores, at least one. The
+ * reads are CPU work, and a thread beyond a core would only wait for one; with
+ * `--workers auto`, each process gets one.
+ */
+export function readerThreadCount (processes: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / processes))
+}
+
+/**
  * Threads that run SQLite reads of a millisecond or more (a search's total) beside the
  * event loop, each on its own connection, so that the requests queued behind one are
- * served meanwhile. One per core, as PostgreSQL runs such reads in backends of its own
- * that share the cores with the event loop: a burst of them slows other requests by a
- * share of the CPU, never blocks them. Started on the first read (most deployments never
- * search); a thread that dies fails its reads and is replaced on the next.
+ * served meanwhile. As many as the process's share of the cores (`readerThreadCount`),
+ * as PostgreSQL runs such reads in backends of its own that share the cores with the
+ * event loop: a burst of them slows other requests by a share of the CPU, never blocks
+ * them. Started as reads need them (most deployments never search); a thread that dies
+ * fails its reads and is replaced on the next.
  */
 export class SqliteReaderThreads {
   readonly #threads: ReaderThread[] = []
-  readonly #size: number
   #closed = false
 
-  constructor (private readonly path: string, private readonly busyTimeoutMs: number, size = availableParallelism()) {
-    this.#size = Math.max(1, size)
-  }
+  constructor (private readonly path: string, private readonly busyTimeoutMs: number, private readonly size: number) {}
 
   /** Threads started so far (and still alive), for tests. */
   get started (): number { return this.#threads.length }
@@ -40,7 +47,7 @@ export class SqliteReaderThreads {
   #leastBusy (): ReaderThread {
     const idle = this.#threads.find((thread) => thread.waiting === 0)
     if (idle !== undefined) return idle
-    if (this.#threads.length < this.#size) {
+    if (this.#threads.length < this.size) {
       const thread = new ReaderThread(this.path, this.busyTimeoutMs, () => {
         const index = this.#threads.indexOf(thread)
         if (index >= 0) this.#threads.splice(index, 1)

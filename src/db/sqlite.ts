@@ -46,7 +46,8 @@ export class SqliteDialectForAgora implements Dialect {
   /** The driver Kysely made, once it has. */
   driver: GroupCommitSqliteDriver | undefined
 
-  constructor (private readonly path: string) {}
+  /** `readerThreads`: at most, for the reads `readOffLoop` sends (sqlite-reader-threads.ts). */
+  constructor (private readonly path: string, private readonly readerThreads = 1) {}
 
   createDriver (): Driver {
     const writer = openSqlite(this.path)
@@ -57,7 +58,8 @@ export class SqliteDialectForAgora implements Dialect {
     writer.pragma('temp_store = MEMORY')
     const reader = openSqlite(this.path)
     reader.pragma('query_only = ON')
-    this.driver = new GroupCommitSqliteDriver(writer, reader, new SqliteReaderThreads(this.path, BUSY_TIMEOUT_MS))
+    const threads = new SqliteReaderThreads(this.path, BUSY_TIMEOUT_MS, this.readerThreads)
+    this.driver = new GroupCommitSqliteDriver(writer, reader, threads)
     return this.driver
   }
 

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { sql, type Compilable, type Kysely, type RawBuilder } from 'kysely'
 import { directReader, readOffLoop, sqlitePath } from '../../src/db/database.js'
-import { SqliteReaderThreads } from '../../src/db/sqlite-reader-threads.js'
+import { readerThreadCount, SqliteReaderThreads } from '../../src/db/sqlite-reader-threads.js'
 import { insertProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
@@ -64,6 +64,13 @@ describe('SQLite reader threads', () => {
     t.assert.strictEqual(threads.started, 1)
   })
 
+  it('are one a process when every core has a process of its own', async (t: TestContext) => {
+    const { db } = await testDb(t, 'sqlite', { WORKERS: 'auto' })
+    const rows = await Promise.all([1, 2].map(async () => await readOffLoop(db, query(db, SLOW_COUNT))))
+    t.assert.deepStrictEqual(rows.map((r) => Number(r[0]?.count)), [2_000_000, 2_000_000])
+    t.assert.strictEqual(directReader(db)!.threads.started, 1)
+  })
+
   it('share reads among up to `size` threads', async (t: TestContext) => {
     const { db, config } = await testDb(t, 'sqlite')
     const threads = new SqliteReaderThreads(sqlitePath(config), 1000, 2)
@@ -76,6 +83,12 @@ describe('SQLite reader threads', () => {
     t.assert.strictEqual(threads.started, 0)
     await t.assert.rejects(threads.read(slowCount), /not open/)
     t.assert.strictEqual(threads.started, 0)
+  })
+
+  it('are as many as a process\'s share of the cores, at least one', (t: TestContext) => {
+    const cases = [[1, 2], [2, 2], [3, 8], [64, 64], [1, 1], [4, 2]]
+    const counts = cases.map(([processes, cores]) => readerThreadCount(processes!, cores))
+    t.assert.deepStrictEqual(counts, [2, 1, 2, 1, 1, 1])
   })
 
   it('fail a read with the driver\'s error and code, and refuse to write', async (t: TestContext) => {
