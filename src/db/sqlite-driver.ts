@@ -36,6 +36,7 @@ export class GroupCommitSqliteDriver implements Driver {
   #readsInSnapshot = 0
   #readSnapshots = 0
 
+  /** `threads`: for reads long enough that the event loop should serve others meanwhile (`readOffLoop`). */
   constructor (writer: SQLite.Database, reader: SQLite.Database, readonly threads: SqliteReaderThreads) {
     this.#writer = new StatementCache(writer)
     this.#reader = new StatementCache(reader)
@@ -141,14 +142,6 @@ export class GroupCommitSqliteDriver implements Driver {
     if (!statement.readonly || columns === undefined) return undefined
     this.readSnapshot()
     return rowsOf<R>(statement, columns, query.parameters)
-  }
-
-  /**
-   * Runs a read-only statement on a reader thread, in a read transaction of its own: for
-   * reads long enough that the event loop should serve other requests meanwhile.
-   */
-  async readOnThread<R> (query: CompiledQuery): Promise<R[]> {
-    return await this.threads.read<R>(query)
   }
 
   private async startUnit (): Promise<void> {

@@ -30,10 +30,13 @@ export function applyPostFilters<O> (
     query = query.where((eb) => eb.or([eb('posts.published', '=', 1), eb('posts.user_id', '=', viewer.id)]))
   }
   if (authorId !== undefined) query = query.where('posts.user_id', '=', authorId)
-  if (text !== undefined && text !== '') {
-    query = query.where(containsTextIndexed(db, 'posts', ['title', 'content'], text))
-  }
+  if (searches(text)) query = query.where(containsTextIndexed(db, 'posts', ['title', 'content'], text))
   return query
+}
+
+/** An empty `q` searches for nothing. */
+function searches (text: string | undefined): text is string {
+  return text !== undefined && text !== ''
 }
 
 export async function findPostById (db: Db, id: number): Promise<PostRow | undefined> {
@@ -57,7 +60,7 @@ export async function listPostsAfter (
 export async function countPosts (db: Db, filters: PostFilters): Promise<number> {
   const query = applyPostFilters(db, db.selectFrom('posts').select((eb) => eb.fn.countAll<number>().as('count')), filters)
   // A search's total reads every match: off the event loop, as a product search's.
-  const rows = filters.text === undefined || filters.text === '' ? [await query.executeTakeFirstOrThrow()] : await readOffLoop(db, query)
+  const rows = searches(filters.text) ? await readOffLoop(db, query) : await query.execute()
   return Number(rows[0]?.count ?? 0)
 }
 

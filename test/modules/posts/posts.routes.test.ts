@@ -75,6 +75,14 @@ for (const dialect of testDialects()) {
       const search = async (query: string) => (await app.inject({ url: `/api/v1/posts?${query}` })).json().items.map((p: { id: number }) => p.id)
       t.assert.deepStrictEqual(await search('q=fastify'), [a.id, b.id])
       t.assert.deepStrictEqual(await search('q=0%25'), [c.id])
+      // A search's total counts what the page's viewer may see: another's draft is not in it.
+      const draft = await write(app, ann, { title: 'Fastify draft', content: 'soon', published: false })
+      const total = async (who?: TestUser) => {
+        const url = '/api/v1/posts?q=FASTIFY&page_size=1'
+        return (who === undefined ? await app.inject({ url }) : await injectAs(app, who, { url })).json().total
+      }
+      t.assert.deepStrictEqual([await total(), await total(ann), await total(await createUser(app))], [2, 3, 2])
+      t.assert.strictEqual(draft.published, false)
       const page = (await app.inject({ url: '/api/v1/posts?page=2&page_size=2' })).json()
       t.assert.deepStrictEqual([page.total, page.pages, page.items.length, page.page], [5, 3, 2, 2])
       const huge = await app.inject({ url: '/api/v1/posts?author_id=9223372036854775807' })
