@@ -124,12 +124,17 @@ describe('faults of PostgreSQL and Redis, and SIGTERM', { skip: missing !== unde
     t.after(() => pooled.destroy())
     const served = await request(port, 'GET', '/health', { agent: pooled })
     t.assert.deepStrictEqual([served.status, served.headers.connection], [200, 'keep-alive'], 'still served while draining, keeping its connection')
-    let refused: unknown
-    while (refused === undefined) {
-      refused = await request(port, 'GET', '/health').then(() => undefined, (error: NodeJS.ErrnoException) => error.code)
+    // New connections are served while the drain lasts, then refused. A probe that reaches
+    // the listen queue at the instant the server closes it is reset by the kernel instead:
+    // at most that one, between the two.
+    const failures: unknown[] = []
+    while (failures.at(-1) !== 'ECONNREFUSED' && Date.now() - stoppedAt < 5000) {
+      const failed = await request(port, 'GET', '/health').then(() => undefined, (error: NodeJS.ErrnoException) => error.code)
+      if (failed !== undefined) failures.push(failed)
       await sleep(20)
     }
-    t.assert.strictEqual(refused, 'ECONNREFUSED', 'new connections refused after the drain')
+    t.assert.strictEqual(failures.at(-1), 'ECONNREFUSED', 'new connections refused after the drain')
+    t.assert.ok(failures.length === 1 || (failures.length === 2 && failures[0] === 'ECONNRESET'), failures.join(', '))
     const last = await request(port, 'GET', '/health', { agent: pooled })
     t.assert.deepStrictEqual([last.status, last.headers.connection], [200, 'close'], 'the pooled connection serves a last request, then closes')
 
