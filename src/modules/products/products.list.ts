@@ -71,11 +71,11 @@ export async function productPage (
 const plainPage = preparedQuery((db: Db, offset: number, limit: number) =>
   db.selectFrom('products').selectAll().orderBy('id').offset(offset).limit(limit))
 
+// The keyset page after an id, by id ascending (cursor pagination): compiled once.
+const pageAfter = preparedQuery((db: Db, afterId: number, limit: number) =>
+  db.selectFrom('products').selectAll().where('id', '>', afterId).orderBy('id').limit(limit))
+
 /** The keyset page after `afterId` (by id ascending), for cursor pagination. */
-export async function listProductsAfter (
-  db: Db, filters: ProductFilters, afterId: number, limit: number
-): Promise<ProductWithTags[]> {
-  const id = idColumn(filters)
-  const query = filteredProducts(db, filters).selectAll('products').where(id, '>', afterId).orderBy(id).limit(limit)
-  return (await query.execute()).map(withTags)
+export async function listProductsAfter (db: Db, afterId: number, limit: number): Promise<ProductWithTags[]> {
+  return (await pageAfter.execute(db, afterId, limit)).map(withTags)
 }

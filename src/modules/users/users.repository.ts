@@ -35,13 +35,19 @@ export async function deleteUser (db: Db, id: number): Promise<boolean> {
   return result.numDeletedRows > 0n
 }
 
+// The users' pages, by id ascending: compiled once.
+const usersPage = preparedQuery((db: Db, offset: number, limit: number) =>
+  db.selectFrom('users').selectAll().orderBy('id').offset(offset).limit(limit))
+const usersAfter = preparedQuery((db: Db, afterId: number, limit: number) =>
+  db.selectFrom('users').selectAll().where('id', '>', afterId).orderBy('id').limit(limit))
+
 export async function listUsers (db: Db, offset: number, limit: number): Promise<UserRow[]> {
-  return await db.selectFrom('users').selectAll().orderBy('id').offset(rowOffset(offset)).limit(limit).execute()
+  return await usersPage.execute(db, rowOffset(offset), limit)
 }
 
 /** The keyset page after `afterId` (by id ascending), for cursor pagination. */
 export async function listUsersAfter (db: Db, afterId: number, limit: number): Promise<UserRow[]> {
-  return await db.selectFrom('users').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute()
+  return await usersAfter.execute(db, afterId, limit)
 }
 
 const allUsers = preparedQuery((db: Db) =>

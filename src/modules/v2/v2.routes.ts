@@ -55,7 +55,7 @@ const v2Routes: FastifyPluginAsyncTypebox = async function (fastify) {
     }
   }, async function (request) {
     const { limit, cursor } = request.query
-    const rows = await listProductsAfter(db, {}, afterId('products', cursor), limit + 1)
+    const rows = await listProductsAfter(db, afterId('products', cursor), limit + 1)
     return toCursorPage(rows, limit, toProductResponse, encoder('products'))
   })
 
