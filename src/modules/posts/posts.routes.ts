@@ -8,6 +8,7 @@ import { described } from '../../lib/openapi.js'
 import { assertOwnerOrAdmin, signedInUser } from '../../plugins/auth.js'
 import { bearerSecurity, optionalBearerSecurity, rowId, toPage } from '../../schemas/common.js'
 import { IfMatchHeadersSchema, IfNoneMatchHeadersSchema, NotModifiedResponse } from '../../schemas/etag.js'
+import { countPosts, listPosts } from './posts.list.js'
 import * as posts from './posts.repository.js'
 import {
   CreatePostBodySchema, PostIdParamsSchema, PostListQuerySchema, PostPageSchema, PostSchema,
@@ -60,8 +61,8 @@ const postsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     const { page, page_size: pageSize } = request.query
     const filters = toPostFilters(request.query, request.user)
     const [rows, total] = await Promise.all([
-      posts.listPosts(db, filters, (page - 1) * pageSize, pageSize),
-      posts.countPosts(db, filters)
+      listPosts(db, filters, (page - 1) * pageSize, pageSize),
+      countPosts(db, filters)
     ])
     return toPage(rows.map(toPostResponse), total, request.query)
   })

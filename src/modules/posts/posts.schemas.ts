@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { PostRow } from '../../db/tables.js'
 import { IdParams, PageQuerySchema, PageSchema, rowId, TimestampSchema, TrimmedString } from '../../schemas/common.js'
-import type { PostFilters } from './posts.repository.js'
+import type { PostFilters } from './posts.list.js'
 
 const TitleSchema = TrimmedString({ minLength: 1, maxLength: 200, description: 'Trimmed, 1–200 characters' })
 const ContentSchema = Type.String({ minLength: 1, maxLength: 50_000 })
