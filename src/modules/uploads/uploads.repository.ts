@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewUploadRow, UploadRow } from '../../db/tables.js'
 
 type Db = Kysely<Database>
@@ -7,8 +8,10 @@ export async function insertUploads (db: Db, rows: NewUploadRow[]): Promise<Uplo
   return await db.insertInto('uploads').values(rows).returningAll().execute()
 }
 
+const uploadById = preparedQuery((db: Db, id: string) => db.selectFrom('uploads').selectAll().where('id', '=', id))
+
 export async function findUploadById (db: Db, id: string): Promise<UploadRow | undefined> {
-  return await db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst()
+  return await uploadById.executeTakeFirst(db, id)
 }
 
 /** Deletes an upload's row; true when there was one. The file is the caller's to remove. */
