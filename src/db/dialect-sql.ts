@@ -142,6 +142,24 @@ export function rowOffset (offset: number): number {
   return Math.min(offset, Number.MAX_SAFE_INTEGER)
 }
 
+/** Whether `readThrough` can name the index a query reads. */
+export function takesIndexHints (db: Kysely<any>): boolean {
+  return !isPostgres(db)
+}
+
+/**
+ * `table` read through `index` (in rowid order when undefined), for a page that walks an
+ * order and checks each row: SQLite's `INDEXED BY` or `NOT INDEXED`, because its planner
+ * cannot know that the filters let most rows through, and collects and sorts them all
+ * instead. Undefined on PostgreSQL, whose planner takes no hint and weighs its statistics.
+ */
+export function readThrough<T extends string> (db: Kysely<any>, table: T, index: string | undefined): T | undefined {
+  if (!takesIndexHints(db)) return undefined
+  const hint = index === undefined ? sql`not indexed` : sql`indexed by ${sql.id(index)}`
+  // Kysely takes the raw table expression as it is; typed as the table it names.
+  return sql`${sql.table(table)} ${hint}` as unknown as T
+}
+
 /** True for a unique-constraint violation from either driver. */
 export function isUniqueViolation (error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code

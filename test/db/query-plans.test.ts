@@ -107,6 +107,43 @@ for (const dialect of testDialects()) {
       }
     })
 
+    it('walks the order\'s index for a filtered page on SQLite, when told to, checking each row', async (t: TestContext) => {
+      if (dialect !== 'sqlite') return
+      const walks: Array<[ProductFilters, ProductOrder | undefined, RegExp]> = [
+        [{ tag: 'winter' }, { column: 'name', direction: 'asc' }, /SCAN products USING INDEX products_name_idx/],
+        [{ inStock: false }, { column: 'created_at', direction: 'desc' }, /SCAN products USING INDEX products_created_at_idx/],
+        [{ minCents: 2_000, maxCents: 10_000 }, { column: 'name', direction: 'desc' }, /SCAN products USING INDEX products_name_idx/],
+        [{ tag: 'winter', minCents: 1_000, maxCents: 50_000 }, undefined, /product_tags_tag_idx/],
+        [{ tag: 'winter', inStock: true }, { column: 'price_cents', direction: 'desc' }, /product_tags_tag_price_idx/]
+      ]
+      for (const [filters, order, index] of walks) {
+        const text = await plan(db, dialect, productPageQuery(db, filters, order, 40, 20, true))
+        t.assert.match(text, index, text)
+        t.assert.doesNotMatch(text, /USE TEMP B-TREE FOR ORDER BY/, text)
+      }
+    })
+
+    it('finds the same page walking an order\'s index as the planner finds', async (t: TestContext) => {
+      const filterSets: ProductFilters[] = [
+        { tag: 'winter' }, { inStock: false }, { inStock: true }, { minCents: 2_000, maxCents: 10_000 },
+        { tag: 'winter', minCents: 1_000, maxCents: 50_000 }, { tag: 'winter', inStock: false }, { minCents: 5_000, inStock: true }
+      ]
+      const orders: Array<ProductOrder | undefined> = [undefined, ...(['name', 'price_cents', 'created_at'] as const)
+        .flatMap((column) => (['asc', 'desc'] as const).map((direction) => ({ column, direction })))]
+      const ids = async (query: Compilable<{ id: number }>) =>
+        (await db.executeQuery(query.compile())).rows.map((row) => row.id)
+      for (const filters of filterSets) {
+        for (const order of orders) {
+          for (const [offset, limit] of [[0, 20], [40, 20], [1_000, 50]] as const) {
+            const planned = await ids(productPageQuery(db, filters, order, offset, limit))
+            t.assert.ok(planned.length > 0 || offset > 0, `${JSON.stringify(filters)} finds products`)
+            t.assert.deepStrictEqual(await ids(productPageQuery(db, filters, order, offset, limit, true)), planned,
+              `${JSON.stringify(filters)} ${JSON.stringify(order)} ${offset}`)
+          }
+        }
+      }
+    })
+
     it('reads each sort from its index, without sorting the table', async (t: TestContext) => {
       const columns = { name: 'products_name_idx', price_cents: 'products_price_idx', created_at: 'products_created_at_idx' } as const
       for (const [column, index] of Object.entries(columns) as Array<[ProductOrder['column'], string]>) {

@@ -1,5 +1,5 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely'
-import { containsTextIndexed } from '../../db/dialect-sql.js'
+import { containsTextIndexed, readThrough } from '../../db/dialect-sql.js'
 import type { Database } from '../../db/tables.js'
 
 type Db = Kysely<Database>
@@ -52,6 +52,44 @@ export function filteredProducts (db: Db, filters: ProductFilters, walkOrder = f
     .innerJoin('products', 'products.id', 'product_tags.product_id')
     .where('product_tags.tag', '=', filters.tag)
     .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents', walkOrder)))
+}
+
+/** The index that gives each order of `products` (migrations 0004 and 0009). */
+const SORT_INDEXES: Record<ProductOrder['column'], string> = {
+  name: 'products_name_idx',
+  price_cents: 'products_price_idx',
+  created_at: 'products_created_at_idx'
+}
+
+/**
+ * The products `filters` (without text) let through, read in `order` (by id when none)
+ * from the index that gives it, each row checked against the filters: a tag's own rows
+ * when they give the order (by price, or by id), else the products, with the tag looked
+ * up for each. Undefined where the database takes no such hint (`readThrough`).
+ */
+export function walkedProducts (db: Db, filters: ProductFilters, order: ProductOrder | undefined) {
+  const { tag } = filters
+  if (tag !== undefined && walksTagRows(order)) {
+    const tagRows = readThrough(db, 'product_tags', order === undefined ? 'product_tags_tag_idx' : 'product_tags_tag_price_idx')
+    if (tagRows === undefined) return undefined
+    return db.selectFrom(tagRows).innerJoin('products', 'products.id', 'product_tags.product_id')
+      .where('product_tags.tag', '=', tag)
+      .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents')))
+  }
+  const products = readThrough(db, 'products', order === undefined ? undefined : SORT_INDEXES[order.column])
+  if (products === undefined) return undefined
+  return db.selectFrom(products).where((eb) => {
+    const conditions = productConditions(db, filters, 'products.price_cents')
+    if (tag === undefined) return eb.and(conditions)
+    const tagged = eb.exists(eb.selectFrom('product_tags').select(sql.lit(1).as('one'))
+      .whereRef('product_tags.product_id', '=', 'products.id').where('product_tags.tag', '=', tag))
+    return eb.and([...conditions, tagged])
+  })
+}
+
+/** Whether a walk of a tag's products in `order` reads the tag's rows (`walkedProducts`). */
+export function walksTagRows (order: ProductOrder | undefined): boolean {
+  return order === undefined || order.column === 'price_cents'
 }
 
 /** The column a sort reads: the tag row's copy of the price when the list goes through a tag. */

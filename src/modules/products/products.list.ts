@@ -1,10 +1,10 @@
 import { sql, type Kysely } from 'kysely'
-import { rowOffset, textMatchPageIds } from '../../db/dialect-sql.js'
+import { rowOffset, takesIndexHints, textMatchPageIds } from '../../db/dialect-sql.js'
 import { preparedQuery, shapedQuery } from '../../db/prepared-query.js'
 import type { Database, ProductRow } from '../../db/tables.js'
 import {
   filteredProducts, filtersOf, filterValues, hasText, idColumn, isUnfiltered, listShape, SEARCHED_COLUMNS, shapeKey,
-  sortColumn, textOnly, type ListShape, type ProductFilters, type ProductOrder
+  sortColumn, textOnly, walkedProducts, walksTagRows, type ListShape, type ProductFilters, type ProductOrder
 } from './products.filters.js'
 import { withTags, type ProductWithTags } from './products.repository.js'
 import { countProducts } from './products.totals.js'
@@ -18,6 +18,13 @@ export function productPageQuery (
   const text = textOnly(filters)
   const pageIds = text === undefined || order !== undefined ? undefined : textMatchPageIds(db, 'products', SEARCHED_COLUMNS, text, offset, limit)
   if (pageIds !== undefined) return db.selectFrom('products').selectAll('products').where(pageIds).orderBy('id').limit(limit)
+  const walked = walkOrder && !hasText(filters) ? walkedProducts(db, filters, order) : undefined
+  if (walked !== undefined) {
+    let query = walked.selectAll('products')
+    if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
+    const id = filters.tag !== undefined && walksTagRows(order) ? idColumn(filters) : sql.ref<number>('products.id')
+    return query.orderBy(id).offset(offset).limit(limit)
+  }
   let query = filteredProducts(db, filters, walkOrder).selectAll('products')
   if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
   return query.orderBy(idColumn(filters)).offset(offset).limit(limit)
@@ -28,6 +35,9 @@ export function productPageQuery (
 const filteredPage = shapedQuery(shapeKey, (shape: ListShape) =>
   (db: Db, tag: string, minCents: number, maxCents: number, offset: number, limit: number) =>
     productPageQuery(db, filtersOf(shape, tag, minCents, maxCents), shape.order, offset, limit))
+const walkedPage = shapedQuery(shapeKey, (shape: ListShape) =>
+  (db: Db, tag: string, minCents: number, maxCents: number, offset: number, limit: number) =>
+    productPageQuery(db, filtersOf(shape, tag, minCents, maxCents), shape.order, offset, limit, true))
 
 /** One v1 page: sorted by `order` when given, ties (and no order) by id ascending. */
 export async function listProducts (
@@ -37,7 +47,8 @@ export async function listProducts (
   let rows: ProductRow[]
   if (order === undefined && isUnfiltered(filters)) rows = await plainPage.execute(db, from, limit)
   else if (!hasText(filters)) {
-    rows = await filteredPage(listShape(filters, order)).execute(db, ...filterValues(filters), from, limit)
+    const page = walkOrder ? walkedPage : filteredPage
+    rows = await page(listShape(filters, order)).execute(db, ...filterValues(filters), from, limit)
   } else rows = await productPageQuery(db, filters, order, from, limit, walkOrder).execute()
   return rows.map(withTags)
 }
@@ -51,17 +62,24 @@ function walksSortIndex (matches: number, products: number, offset: number, limi
   return (offset + limit) * products <= 4 * matches * matches
 }
 
+/**
+ * Whether how a page is found depends on how many products match: a sorted search, and
+ * on SQLite any filtered page, whose order may come from an index the filters do not use.
+ */
+function choosesWalk (db: Db, filters: ProductFilters, order: ProductOrder | undefined): boolean {
+  return hasText(filters) ? order !== undefined : !isUnfiltered(filters) && takesIndexHints(db)
+}
+
 /** One v1 page and the exact total of its filters. */
 export async function productPage (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number
 ): Promise<{ rows: ProductWithTags[], total: number }> {
-  if (order === undefined || !hasText(filters)) {
+  if (!choosesWalk(db, filters, order)) {
     const [rows, total] = await Promise.all([
       listProducts(db, filters, order, offset, limit), countProducts(db, filters)
     ])
     return { rows, total }
   }
-  // A sorted search: how to find the page depends on how many products match.
   const [total, products] = await Promise.all([countProducts(db, filters), countProducts(db, {})])
   const walk = walksSortIndex(total, products, offset, limit)
   return { rows: await listProducts(db, filters, order, offset, limit, walk), total }
