@@ -54,7 +54,7 @@ export async function listProducts (
 }
 
 /**
- * Whether a sorted page of a search is found faster by walking the sort's index than by
+ * Whether a page is found faster by walking its order's index than by collecting and
  * sorting every match: walking reads about `(offset + limit) × products / matches` index
  * entries, sorting fetches each match, several times dearer than an index entry.
  */
