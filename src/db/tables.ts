@@ -11,6 +11,8 @@ export interface Database {
   row_counts: RowCountsTable
   tag_counts: TagCountsTable
   price_counts: PriceCountsTable
+  /** The same counts of the products and tag rows in stock (migration 0015). */
+  stock_price_counts: PriceCountsTable
   posts: PostsTable
   idempotency_keys: IdempotencyKeysTable
   uploads: UploadsTable
@@ -95,6 +97,8 @@ export interface ProductTagsTable {
   position: number
   /** The product's price: written with the row, kept by triggers when it changes (migration 0009). */
   price_cents: Generated<number>
+  /** 1 while the product's quantity is above 0, else 0: written with the row, kept by triggers (migration 0015). */
+  in_stock: Generated<number>
 }
 
 /** Rows per counted table, kept by triggers (migration 0008); the total is the sum of a table's slots. */

@@ -1,5 +1,6 @@
 import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
+import { migrateDown, migrateToLatest } from '../../src/db/migrate.js'
 import { deleteProduct, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { countUsers, deleteUser, insertUser } from '../../src/modules/users/users.repository.js'
@@ -73,7 +74,17 @@ for (const dialect of testDialects()) {
       for (const tag of [...tags, 'absent']) {
         const { count } = await db.selectFrom('product_tags').select((eb) => eb.fn.countAll<number>().as('count')).where('tag', '=', tag).executeTakeFirstOrThrow()
         t.assert.strictEqual(await countProducts(db, { tag }), Number(count), tag)
+        for (const inStock of [true, false]) {
+          const { tagged } = await db.selectFrom('product_tags').innerJoin('products', 'products.id', 'product_tags.product_id')
+            .select((eb) => eb.fn.countAll<number>().as('tagged')).where('tag', '=', tag)
+            .where('products.quantity', inStock ? '>' : '=', 0).executeTakeFirstOrThrow()
+          t.assert.strictEqual(await countProducts(db, { tag, inStock }), Number(tagged), `${tag} in stock: ${String(inStock)}`)
+        }
       }
+      // Every tag row says whether its product is in stock.
+      const stale = await db.selectFrom('product_tags').innerJoin('products', 'products.id', 'product_tags.product_id')
+        .select('product_tags.product_id').where(sql<boolean>`product_tags.in_stock <> case when products.quantity > 0 then 1 else 0 end`).execute()
+      t.assert.deepStrictEqual(stale, [])
       const stock = async (inStock: boolean) => Number((await db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('count'))
         .where('quantity', inStock ? '>' : '=', 0).executeTakeFirstOrThrow()).count)
       t.assert.strictEqual(await countProducts(db, { inStock: true }), await stock(true))
@@ -88,48 +99,89 @@ for (const dialect of testDialects()) {
       // Prices on both sides of bucket and decade edges.
       const prices = [1, 9, 10, 99, 100, 109, 110, 999, 1000, 1099, 1100, 9999, 10_000, 12_345, 99_999, 100_000]
       const priceOf = (i: number): number => prices[i % prices.length]!
+      // A third of the products out of stock; some move in or out of stock, with or without a new price.
       const insertOne = async (i: number): Promise<void> => await db.transaction().execute(async (trx) => {
-        const row = { ...product(owners[i % 3]!.id, i + 1), price_cents: priceOf(i) }
+        const row = { ...product(owners[i % 3]!.id, i + 1), price_cents: priceOf(i), quantity: i % 3 === 0 ? 0 : 2 }
         const created = await insertProduct(trx, row, tags.slice(i % 3, 1 + (i % 3) * 2))
-        if (i % 4 === 0) await updateProduct(trx, created.id, { price_cents: priceOf(i + 5) }, ['blue', 'red'])
+        if (i % 4 === 0) await updateProduct(trx, created.id, { price_cents: priceOf(i + 5), quantity: i % 8 === 0 ? 3 : 0 }, ['blue', 'red'])
         if (i % 7 === 0) throw new Error('rolled back')
       })
       await Promise.allSettled(Array.from({ length: 60 }, async (_, i) => await insertOne(i)))
       const ids = (await db.selectFrom('products').select('id').orderBy('id').execute()).map((row) => row.id)
       await Promise.all(ids.slice(0, 5).map(async (id) => await deleteProduct(db, id)))
-      await Promise.all(ids.slice(5, 20).map(async (id, i) =>
-        await db.transaction().execute(async (trx) => await updateProduct(trx, id, { price_cents: priceOf(i * 3) }, i % 2 === 0 ? ['green'] : undefined))))
+      await Promise.all(ids.slice(5, 20).map(async (id, i) => await db.transaction().execute(async (trx) =>
+        await updateProduct(trx, id, { price_cents: priceOf(i * 3), ...(i % 3 === 0 ? {} : { quantity: i % 3 === 1 ? 0 : 9 }) }, i % 2 === 0 ? ['green'] : undefined))))
+      const restock = async (id: number, quantity: number) =>
+        await db.transaction().execute(async (trx) => await updateProduct(trx, id, { quantity }, undefined))
+      await Promise.all(ids.slice(20, 26).map(async (id, i) => await restock(id, i % 2 === 0 ? 0 : 4)))
       await deleteUser(db, owners[1]!.id)
 
-      // Every bucket row is what the rows it counts say, bucket for bucket.
-      const expected = new Map<string, number>()
-      const count = (tag: string, cents: number): void => {
-        const key = `${tag}/${priceBucket(cents)}`
-        expected.set(key, (expected.get(key) ?? 0) + 1)
+      // Every bucket row is what the rows it counts say, bucket for bucket, in stock or not.
+      for (const inStockOnly of [false, true]) {
+        const expected = new Map<string, number>()
+        const count = (tag: string, cents: number): void => {
+          const key = `${tag}/${priceBucket(cents)}`
+          expected.set(key, (expected.get(key) ?? 0) + 1)
+        }
+        for (const row of await db.selectFrom('products').select(['price_cents', 'quantity']).execute()) {
+          if (!inStockOnly || row.quantity > 0) count('', Number(row.price_cents))
+        }
+        const tagRows = db.selectFrom('product_tags').innerJoin('products', 'products.id', 'product_tags.product_id')
+          .select(['product_tags.tag', 'product_tags.price_cents', 'products.quantity'])
+        for (const row of await tagRows.execute()) {
+          if (!inStockOnly || row.quantity > 0) count(row.tag, Number(row.price_cents))
+        }
+        const kept = new Map<string, number>()
+        for (const row of await db.selectFrom(inStockOnly ? 'stock_price_counts' : 'price_counts').select(['tag', 'bucket', 'count']).execute()) {
+          const key = `${row.tag}/${Number(row.bucket)}`
+          kept.set(key, (kept.get(key) ?? 0) + Number(row.count))
+        }
+        for (const [key, value] of kept) if (value === 0) kept.delete(key)
+        t.assert.deepStrictEqual(new Map([...kept].sort()), new Map([...expected].sort()), `in stock only: ${String(inStockOnly)}`)
       }
-      for (const row of await db.selectFrom('products').select('price_cents').execute()) count('', Number(row.price_cents))
-      for (const row of await db.selectFrom('product_tags').select(['tag', 'price_cents']).execute()) count(row.tag, Number(row.price_cents))
-      const kept = new Map<string, number>()
-      for (const row of await db.selectFrom('price_counts').select(['tag', 'bucket', 'count']).execute()) {
-        const key = `${row.tag}/${Number(row.bucket)}`
-        kept.set(key, (kept.get(key) ?? 0) + Number(row.count))
-      }
-      for (const [key, value] of kept) if (value === 0) kept.delete(key)
-      t.assert.deepStrictEqual(new Map([...kept].sort()), new Map([...expected].sort()))
 
       // And a range's total is the count of its rows, at bucket edges and across decades.
       const bounds = [undefined, 0, 1, 9, 10, 99, 100, 101, 999, 1000, 1099, 1100, 5000, 12_345, 99_999, 100_000]
+      const stock = { any: sql`true`, in: sql`products.quantity > 0`, out: sql`products.quantity = 0` }
       for (const tag of [undefined, ...tags]) {
-        for (const minCents of bounds) {
-          for (const maxCents of bounds) {
-            if (minCents === undefined && maxCents === undefined) continue
-            const rows = tag === undefined ? sql`products where true` : sql`product_tags where tag = ${tag}`
-            const { count } = (await sql<{ count: number }>`select count(*) as count from ${rows}
-              and price_cents >= ${minCents ?? 0} and price_cents <= ${maxCents ?? MAX_CENTS}`.execute(db)).rows[0]!
-            t.assert.strictEqual(await countProducts(db, { tag, minCents, maxCents }), Number(count), `${tag ?? 'all'} ${minCents}–${maxCents}`)
+        for (const inStock of [undefined, true, false]) {
+          for (const minCents of bounds) {
+            for (const maxCents of bounds) {
+              if (minCents === undefined && maxCents === undefined) continue
+              const rows = tag === undefined
+                ? sql`products where true`
+                : sql`product_tags join products on products.id = product_tags.product_id where tag = ${tag}`
+              const { count } = (await sql<{ count: number }>`select count(*) as count from ${rows}
+                and ${stock[inStock === undefined ? 'any' : inStock ? 'in' : 'out']}
+                and products.price_cents >= ${minCents ?? 0} and products.price_cents <= ${maxCents ?? MAX_CENTS}`.execute(db)).rows[0]!
+              t.assert.strictEqual(await countProducts(db, { tag, minCents, maxCents, inStock }), Number(count),
+                `${tag ?? 'all'} ${minCents}–${maxCents} in stock: ${String(inStock)}`)
+            }
           }
         }
       }
+    })
+
+    it('count the stock of the tags and price buckets that exist when migration 0015 runs', async (t: TestContext) => {
+      const { db, config } = await testDb(t, dialect)
+      const owner = await insertUser(db, user(1))
+      let reverted: string[] = []
+      while (!reverted.includes('2026_12_05_0015_count_stock_by_tag_and_price')) {
+        reverted = await migrateDown(db, config)
+        t.assert.notDeepStrictEqual(reverted, [], 'migration 0015 was never applied')
+      }
+      const rows = [[1500, 0], [1500, 4], [2500, 1], [12_345, 0], [12_999, 7]].map(([cents, quantity], n) =>
+        ({ ...product(owner.id, n + 1), price_cents: cents, quantity }))
+      const products = await db.insertInto('products').values(rows as never).returning('id').execute()
+      await db.insertInto('product_tags').values(products.flatMap(({ id }, n) =>
+        (n % 2 === 0 ? ['a', 'b'] : ['a']).map((tag, position) => ({ product_id: id, tag, position, price_cents: rows[n]!.price_cents }))) as never).execute()
+      await migrateToLatest(db, config)
+      t.assert.strictEqual(await countProducts(db, { tag: 'a', inStock: true }), 3)
+      t.assert.strictEqual(await countProducts(db, { tag: 'b', inStock: false }), 1)
+      t.assert.strictEqual(await countProducts(db, { minCents: 1000, maxCents: 13_000, inStock: true }), 3)
+      t.assert.strictEqual(await countProducts(db, { tag: 'b', minCents: 100, maxCents: 20_000, inStock: true }), 2)
+      const flags = await db.selectFrom('product_tags').select(['product_id', 'in_stock']).where('tag', '=', 'a').orderBy('product_id').execute()
+      t.assert.deepStrictEqual(flags.map((row) => Number(row.in_stock)), [0, 1, 1, 0, 1])
     })
   })
 }

@@ -21,7 +21,9 @@ export async function insertProductBatch (db: Db, products: Array<{ row: NewProd
   // Both databases return a multi-row insert's rows in VALUES order.
   const tags = inserted.flatMap(({ id }, i) => {
     const { row, tags } = products[i]!
-    return tags.map((tag, position) => ({ product_id: id, tag, position, price_cents: row.price_cents }))
+    const { price_cents: priceCents, quantity } = row
+    const inStock = quantity > 0 ? 1 : 0
+    return tags.map((tag, position) => ({ product_id: id, tag, position, price_cents: priceCents, in_stock: inStock }))
   })
   if (tags.length > 0) await db.insertInto('product_tags').values(tags).execute()
 }

@@ -13,6 +13,7 @@ import * as countTagsAndStock from './2026_12_04_0011_count_tags_and_stock.js'
 import * as tagPricesWrittenOnce from './2026_12_04_0012_tag_prices_written_once.js'
 import * as ftsMergeLessOften from './2026_12_04_0013_fts_merge_less_often.js'
 import * as countPricesByBucket from './2026_12_04_0014_count_prices_by_bucket.js'
+import * as countStockByTagAndPrice from './2026_12_05_0015_count_stock_by_tag_and_price.js'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -29,5 +30,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_0011_count_tags_and_stock': countTagsAndStock,
   '2026_12_04_0012_tag_prices_written_once': tagPricesWrittenOnce,
   '2026_12_04_0013_fts_merge_less_often': ftsMergeLessOften,
-  '2026_12_04_0014_count_prices_by_bucket': countPricesByBucket
+  '2026_12_04_0014_count_prices_by_bucket': countPricesByBucket,
+  '2026_12_05_0015_count_stock_by_tag_and_price': countStockByTagAndPrice
 }

@@ -24,11 +24,11 @@ export async function findProductById (db: Db, id: number): Promise<ProductWithT
   return row === undefined ? undefined : withTags(row)
 }
 
-/** The tag rows of a product, with its price (which the triggers of migration 0009 keep). */
-async function insertTags (db: Db, product: Pick<ProductRow, 'id' | 'price_cents'>, tags: string[]): Promise<void> {
+/** The tag rows of a product, with its price and stock (which the triggers of migrations 0009 and 0015 keep). */
+async function insertTags (db: Db, product: Pick<ProductRow, 'id' | 'price_cents' | 'quantity'>, tags: string[]): Promise<void> {
   if (tags.length === 0) return
   const rows = tags.map((tag, position) => ({
-    product_id: product.id, tag, position, price_cents: product.price_cents
+    product_id: product.id, tag, position, price_cents: product.price_cents, in_stock: product.quantity > 0 ? 1 : 0
   }))
   await db.insertInto('product_tags').values(rows).execute()
 }

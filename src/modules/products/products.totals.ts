@@ -6,7 +6,7 @@ import type { Database } from '../../db/tables.js'
 import { MAX_CENTS } from '../../lib/money.js'
 import { bucketBounds, priceBucket } from './price-buckets.js'
 import {
-  filteredProducts, filtersOf, filterValues, hasText, isUnfiltered, listShape, productConditions, SEARCHED_COLUMNS,
+  filteredProducts, filtersOf, filterValues, hasText, listShape, productConditions, SEARCHED_COLUMNS,
   setFilters, shapeKey, textOnly, type ListShape, type ProductFilters
 } from './products.filters.js'
 
@@ -21,6 +21,10 @@ const productsInStock = preparedQuery((db: Db) =>
 const productsOfTag = preparedQuery((db: Db, tag: string) =>
   db.selectFrom('tag_counts').select((eb) => eb.fn.sum<number>('count').as('count')).where('tag', '=', tag))
 
+// Every price bucket of the tag's rows in stock (migration 0015).
+const productsOfTagInStock = preparedQuery((db: Db, tag: string) =>
+  db.selectFrom('stock_price_counts').select((eb) => eb.fn.sum<number>('count').as('count')).where('tag', '=', tag))
+
 /** The query behind `countProducts` when no kept count answers it, unexecuted. */
 export function productCountQuery (db: Db, filters: ProductFilters) {
   const text = textOnly(filters)
@@ -30,92 +34,104 @@ export function productCountQuery (db: Db, filters: ProductFilters) {
   const plan = countPlan(filters)
   if (plan.kind === 'indexed') return indexedCount(db, filtersOf(plan.shape, ...plan.args))
   const [tag, ...bounds] = plan.args
-  return bucketedCount(db, plan.tagged ? tag : undefined, ...bounds)
+  return bucketedCount(db, { tag: plan.tagged ? tag : undefined, inStock: plan.inStock }, ...bounds)
 }
 
 /**
  * How a total without text and without a kept count is counted: a price range, with a
- * tag or without, from its buckets (when it spans more than one); anything else over
- * the index that serves its filters. The query's shape and its arguments.
+ * tag, `in_stock`, both or neither, from its buckets (when it spans more than one);
+ * anything else over the index that serves its filters. The query's shape and its arguments.
  */
 type CountPlan =
   | { kind: 'indexed', shape: ListShape, args: [string, number, number] }
-  | { kind: 'buckets', tagged: boolean, args: [string, number, number, number, number, number, number] }
+  | { kind: 'buckets', tagged: boolean, inStock: boolean | undefined, args: [string, number, number, number, number, number, number] }
 
 function countPlan (filters: ProductFilters): CountPlan {
-  const { tag, minCents, maxCents } = filters
-  if (!holdsTagAndPriceOnly(filters) || (minCents === undefined && maxCents === undefined)) {
+  const { tag, minCents, maxCents, inStock } = filters
+  if (hasText(filters) || (minCents === undefined && maxCents === undefined)) {
     return { kind: 'indexed', shape: listShape(filters), args: filterValues(filters) }
   }
   const min = minCents ?? 0
   const max = maxCents ?? MAX_CENTS
   const low = priceBucket(min)
   const high = priceBucket(max)
-  if (low >= high) return { kind: 'indexed', shape: listShape({ tag, minCents: min, maxCents: max }), args: [tag ?? '', min, max] }
-  return { kind: 'buckets', tagged: tag !== undefined, args: [tag ?? '', min, max, bucketBounds(low)[1], bucketBounds(high)[0], low, high] }
+  if (low >= high) return { kind: 'indexed', shape: listShape({ tag, minCents: min, maxCents: max, inStock }), args: [tag ?? '', min, max] }
+  const args: [string, number, number, number, number, number, number] = [tag ?? '', min, max, bucketBounds(low)[1], bucketBounds(high)[0], low, high]
+  return { kind: 'buckets', tagged: tag !== undefined, inStock, args }
 }
 
 const indexedCounts = shapedQuery(shapeKey, (shape: ListShape) =>
   (db: Db, tag: string, min: number, max: number) => indexedCount(db, filtersOf(shape, tag, min, max)))
 
-const bucketedCounts = shapedQuery(String, (tagged: boolean) =>
-  (db: Db, tag: string, min: number, max: number, lowEnd: number, highStart: number, low: number, high: number) =>
-    bucketedCount(db, tagged ? tag : undefined, min, max, lowEnd, highStart, low, high))
-
-/** True when `filters` narrow by nothing but a tag and a price range, which tag rows carry. */
-function holdsTagAndPriceOnly (filters: ProductFilters): boolean {
-  return !hasText(filters) && filters.inStock === undefined
-}
+const bucketedCounts = shapedQuery(({ tagged, inStock }: { tagged: boolean, inStock: boolean | undefined }) => `${String(tagged)} ${String(inStock)}`,
+  ({ tagged, inStock }) =>
+    (db: Db, tag: string, min: number, max: number, lowEnd: number, highStart: number, low: number, high: number) =>
+      bucketedCount(db, { tag: tagged ? tag : undefined, inStock }, min, max, lowEnd, highStart, low, high))
 
 /**
  * A count of what `filters` let through, over the index that serves them: a tag with at
- * most a price range on its own rows, without reading the products.
+ * most a price range and `in_stock` on its own rows (which carry both), without reading
+ * the products.
  */
 function indexedCount (db: Db, filters: ProductFilters) {
-  if (filters.tag !== undefined && holdsTagAndPriceOnly(filters)) {
-    return db.selectFrom('product_tags').where('product_tags.tag', '=', filters.tag)
-      .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents')))
-      .select((eb) => eb.fn.countAll<number>().as('count'))
+  const { tag, inStock, ...prices } = filters
+  if (tag !== undefined && !hasText(filters)) {
+    let query = db.selectFrom('product_tags').where('product_tags.tag', '=', tag)
+      .where((eb) => eb.and(productConditions(db, prices, 'product_tags.price_cents')))
+    if (inStock !== undefined) query = query.where('product_tags.in_stock', '=', inStock ? 1 : 0)
+    return query.select((eb) => eb.fn.countAll<number>().as('count'))
   }
   return filteredProducts(db, filters).select((eb) => eb.fn.countAll<number>().as('count'))
 }
 
 /**
  * The total of a price range from `min` to `max` that spans the buckets from `low` to
- * `high`, with a tag or without: the buckets wholly inside it (kept by the triggers of
- * migration 0014) plus the index entries of the two buckets at its ends (up to `lowEnd`,
- * from `highStart`), rather than every index entry in the range.
+ * `high`, with a tag or without, in stock or not or either: the buckets wholly inside it
+ * (kept by the triggers of migrations 0014 and 0015) plus the index entries of the two
+ * buckets at its ends (up to `lowEnd`, from `highStart`), rather than every index entry in
+ * the range.
  */
 function bucketedCount (
-  db: Db, tag: string | undefined, min: number, max: number,
+  db: Db, { tag, inStock }: Pick<ProductFilters, 'tag' | 'inStock'>, min: number, max: number,
   lowEnd: number, highStart: number, low: number, high: number
 ) {
-  const entries = (minCents: number, maxCents: number) => indexedCount(db, { tag, minCents, maxCents })
-  const inside = db.selectFrom('price_counts').where('tag', '=', tag ?? '').where('bucket', '>', low).where('bucket', '<', high)
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('count'), sql.lit(0)).as('count'))
+  const entries = (minCents: number, maxCents: number) => indexedCount(db, { tag, minCents, maxCents, inStock })
+  const bucketsIn = (table: 'price_counts' | 'stock_price_counts') =>
+    sql<number>`(${db.selectFrom(table).where('tag', '=', tag ?? '').where('bucket', '>', low).where('bucket', '<', high)
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('count'), sql.lit(0)).as('count'))})`
+  // Out of stock: all of a bucket but what is in stock.
+  const inside = inStock === undefined
+    ? bucketsIn('price_counts')
+    : inStock ? bucketsIn('stock_price_counts') : sql<number>`${bucketsIn('price_counts')} - ${bucketsIn('stock_price_counts')}`
   const ends = sql<number>`(${entries(min, lowEnd)}) + (${entries(highStart, max)})`
-  return db.selectNoFrom(sql<number>`${ends} + (${inside})`.as('count'))
+  return db.selectNoFrom(sql<number>`${ends} + ${inside}`.as('count'))
 }
 
-/** The one filter among `filters` that is set, with its value, or undefined. */
-function soleFilter (filters: ProductFilters): [keyof ProductFilters, unknown] | undefined {
-  const set = setFilters(filters)
-  return set.length === 1 ? set[0] : undefined
+/** A kept sum as a number (PostgreSQL returns bigint sums as strings, and no row as null). */
+function sumOf (row: { count: number } | undefined): number {
+  return Number(row?.count ?? 0)
 }
 
 async function keptCount (db: Db, filters: ProductFilters): Promise<number | undefined> {
-  if (isUnfiltered(filters)) return Number((await allProducts.executeTakeFirst(db))?.count ?? 0)
-  const [name, value] = soleFilter(filters) ?? []
-  if (name === 'tag') return Number((await productsOfTag.executeTakeFirst(db, value as string))?.count ?? 0)
-  if (name !== 'inStock') return undefined
-  const inStock = Number((await productsInStock.executeTakeFirst(db))?.count ?? 0)
-  return value === true ? inStock : Number((await allProducts.executeTakeFirst(db))?.count ?? 0) - inStock
+  const set = setFilters(filters).length
+  const { tag, inStock } = filters
+  if (set === 0) return sumOf(await allProducts.executeTakeFirst(db))
+  if (set === 1 && tag !== undefined) return sumOf(await productsOfTag.executeTakeFirst(db, tag))
+  if (set === 1 && inStock !== undefined) {
+    const products = sumOf(await productsInStock.executeTakeFirst(db))
+    return inStock ? products : sumOf(await allProducts.executeTakeFirst(db)) - products
+  }
+  if (set === 2 && tag !== undefined && inStock !== undefined) {
+    const tagged = sumOf(await productsOfTagInStock.executeTakeFirst(db, tag))
+    return inStock ? tagged : sumOf(await productsOfTag.executeTakeFirst(db, tag)) - tagged
+  }
+  return undefined
 }
 
 /**
- * How many products `filters` let through, exactly. With no filter, a tag alone or
- * `in_stock` alone, the sums that the triggers of migrations 0008 and 0011 keep; with
- * others, a count over the index that serves them.
+ * How many products `filters` let through, exactly. With no filter, a tag, `in_stock` or
+ * both, the sums that the triggers of migrations 0008, 0011 and 0015 keep; with a price
+ * range, its buckets; with others, a count over the index that serves them.
  */
 export async function countProducts (db: Db, filters: ProductFilters): Promise<number> {
   const kept = await keptCount(db, filters)
@@ -125,6 +141,6 @@ export async function countProducts (db: Db, filters: ProductFilters): Promise<n
   const plan = countPlan(filters)
   const row = plan.kind === 'indexed'
     ? await indexedCounts(plan.shape).executeTakeFirst(db, ...plan.args)
-    : await bucketedCounts(plan.tagged).executeTakeFirst(db, ...plan.args)
+    : await bucketedCounts(plan).executeTakeFirst(db, ...plan.args)
   return Number(row?.count ?? 0)
 }
