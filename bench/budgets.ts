@@ -84,6 +84,8 @@ function ratio (
 const FRONT_PAGE = [
   ['products-in-stock', '`in_stock=true&sort=-created_at`'],
   ['products-tag-price', '`tag=furniture&sort=price`'],
+  ['products-tag-name', '`tag=furniture&sort=name`'],
+  ['products-tag-in-stock', '`tag=furniture&in_stock=true&sort=-created_at`'],
   ['products-price-range', '`min_price=20&max_price=100&sort=price`'],
   ['products-search-sorted', '`q=…&sort=-price`']
 ] as const

@@ -82,6 +82,10 @@ export function agoraScenarios ({ options, accessToken, jwtSecret }: ScenarioCon
     page('products-filtered', 'tag=kitchen&min_price=10&max_price=500&sort=-price&page=3&page_size=20'),
     page('products-in-stock', 'in_stock=true&sort=-created_at&page_size=20'),
     page('products-tag-price', 'tag=furniture&sort=price&page_size=20'),
+    // A category by name, and what of it is in stock, newest first: orders the tag's own
+    // index does not give, so each page walks the order's index.
+    page('products-tag-name', 'tag=furniture&sort=name&page_size=20'),
+    page('products-tag-in-stock', 'tag=furniture&in_stock=true&sort=-created_at&page_size=20'),
     page('products-price-range', 'min_price=20&max_price=100&sort=price&page=2&page_size=20'),
     page('products-search-sorted', `q=${q}&sort=-price&page_size=20`),
     get('products-search', list(`q=${q}&page_size=10`), { connections: FEW_CONNECTIONS, expectItems: true }),
