@@ -44,7 +44,15 @@ export function productCountQuery (db: Db, filters: ProductFilters) {
  */
 type CountPlan =
   | { kind: 'indexed', shape: ListShape, args: [string, number, number] }
-  | { kind: 'buckets', tagged: boolean, inStock: boolean | undefined, args: [string, number, number, number, number, number, number] }
+  | { kind: 'buckets' } & BucketShape & { args: BucketArgs }
+
+/** What decides the text of a bucketed total: whether a tag is set, and `in_stock`. */
+interface BucketShape {
+  tagged: boolean
+  inStock: boolean | undefined
+}
+
+type BucketArgs = [tag: string, min: number, max: number, lowEnd: number, highStart: number, low: number, high: number]
 
 function countPlan (filters: ProductFilters): CountPlan {
   const { tag, minCents, maxCents, inStock } = filters
@@ -55,16 +63,19 @@ function countPlan (filters: ProductFilters): CountPlan {
   const max = maxCents ?? MAX_CENTS
   const low = priceBucket(min)
   const high = priceBucket(max)
-  if (low >= high) return { kind: 'indexed', shape: listShape({ tag, minCents: min, maxCents: max, inStock }), args: [tag ?? '', min, max] }
-  const args: [string, number, number, number, number, number, number] = [tag ?? '', min, max, bucketBounds(low)[1], bucketBounds(high)[0], low, high]
+  if (low >= high) {
+    return { kind: 'indexed', shape: listShape({ tag, minCents: min, maxCents: max, inStock }), args: [tag ?? '', min, max] }
+  }
+  const args: BucketArgs = [tag ?? '', min, max, bucketBounds(low)[1], bucketBounds(high)[0], low, high]
   return { kind: 'buckets', tagged: tag !== undefined, inStock, args }
 }
 
 const indexedCounts = shapedQuery(shapeKey, (shape: ListShape) =>
   (db: Db, tag: string, min: number, max: number) => indexedCount(db, filtersOf(shape, tag, min, max)))
 
-const bucketedCounts = shapedQuery(({ tagged, inStock }: { tagged: boolean, inStock: boolean | undefined }) => `${String(tagged)} ${String(inStock)}`,
+const bucketedCounts = shapedQuery(({ tagged, inStock }: BucketShape) => `${String(tagged)} ${String(inStock)}`,
   ({ tagged, inStock }) =>
+    // Each argument named: a prepared query counts its placeholders by its parameters.
     (db: Db, tag: string, min: number, max: number, lowEnd: number, highStart: number, low: number, high: number) =>
       bucketedCount(db, { tag: tagged ? tag : undefined, inStock }, min, max, lowEnd, highStart, low, high))
 
