@@ -114,7 +114,8 @@ for (const dialect of testDialects()) {
         [{ inStock: false }, { column: 'created_at', direction: 'desc' }, /SCAN products USING INDEX products_created_at_idx/],
         [{ minCents: 2_000, maxCents: 10_000 }, { column: 'name', direction: 'desc' }, /SCAN products USING INDEX products_name_idx/],
         [{ tag: 'winter', minCents: 1_000, maxCents: 50_000 }, undefined, /product_tags_tag_idx/],
-        [{ tag: 'winter', inStock: true }, { column: 'price_cents', direction: 'desc' }, /product_tags_tag_price_idx/]
+        [{ tag: 'winter', inStock: true }, { column: 'price_cents', direction: 'desc' }, /product_tags_tag_price_idx/],
+        [{ text: 'walnut', inStock: true }, undefined, /SCAN products$/m]
       ]
       for (const [filters, order, index] of walks) {
         const text = await plan(db, dialect, productPageQuery(db, filters, order, 40, 20, true))
@@ -126,7 +127,9 @@ for (const dialect of testDialects()) {
     it('finds the same page walking an order\'s index as the planner finds', async (t: TestContext) => {
       const filterSets: ProductFilters[] = [
         { tag: 'winter' }, { inStock: false }, { inStock: true }, { minCents: 2_000, maxCents: 10_000 },
-        { tag: 'winter', minCents: 1_000, maxCents: 50_000 }, { tag: 'winter', inStock: false }, { minCents: 5_000, inStock: true }
+        { tag: 'winter', minCents: 1_000, maxCents: 50_000 }, { tag: 'winter', inStock: false }, { minCents: 5_000, inStock: true },
+        // A search with other filters: in id order its walk tests each row's text.
+        { text: 'walnut', tag: 'winter' }, { text: 'oak', inStock: false }, { text: 'walnut', minCents: 2_000, maxCents: 10_000 }
       ]
       const orders: Array<ProductOrder | undefined> = [undefined, ...(['name', 'price_cents', 'created_at'] as const)
         .flatMap((column) => (['asc', 'desc'] as const).map((direction) => ({ column, direction })))]

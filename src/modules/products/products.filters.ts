@@ -62,10 +62,11 @@ const SORT_INDEXES: Record<ProductOrder['column'], string> = {
 }
 
 /**
- * The products `filters` (without text) let through, read in `order` (by id when none)
- * from the index that gives it, each row checked against the filters: a tag's own rows
- * when they give the order (by price, or by id), else the products, with the tag looked
- * up for each. Undefined where the database takes no such hint (`readThrough`).
+ * The products `filters` let through, read in `order` (by id when none) from the index
+ * that gives it, each row checked against the filters: a tag's own rows when they give
+ * the order (by price, or by id), else the products, with the tag looked up for each, and
+ * a text tested row by row (`containsTextIndexed`'s walk). Undefined where the database
+ * takes no such hint (`readThrough`).
  */
 export function walkedProducts (db: Db, filters: ProductFilters, order: ProductOrder | undefined) {
   const { tag } = filters
@@ -74,12 +75,12 @@ export function walkedProducts (db: Db, filters: ProductFilters, order: ProductO
     if (tagRows === undefined) return undefined
     return db.selectFrom(tagRows).innerJoin('products', 'products.id', 'product_tags.product_id')
       .where('product_tags.tag', '=', tag)
-      .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents')))
+      .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents', true)))
   }
   const products = readThrough(db, 'products', order === undefined ? undefined : SORT_INDEXES[order.column])
   if (products === undefined) return undefined
   return db.selectFrom(products).where((eb) => {
-    const conditions = productConditions(db, filters, 'products.price_cents')
+    const conditions = productConditions(db, filters, 'products.price_cents', true)
     if (tag === undefined) return eb.and(conditions)
     const tagged = eb.exists(eb.selectFrom('product_tags').select(sql.lit(1).as('one'))
       .whereRef('product_tags.product_id', '=', 'products.id').where('product_tags.tag', '=', tag))

@@ -18,7 +18,10 @@ export function productPageQuery (
   const text = textOnly(filters)
   const pageIds = text === undefined || order !== undefined ? undefined : textMatchPageIds(db, 'products', SEARCHED_COLUMNS, text, offset, limit)
   if (pageIds !== undefined) return db.selectFrom('products').selectAll('products').where(pageIds).orderBy('id').limit(limit)
-  const walked = walkOrder && !hasText(filters) ? walkedProducts(db, filters, order) : undefined
+  // A sorted search walks its sort's index through the planner (below); a search in id
+  // order with other filters, as a filtered page does.
+  const walksFilters = walkOrder && (!hasText(filters) || order === undefined)
+  const walked = walksFilters ? walkedProducts(db, filters, order) : undefined
   if (walked !== undefined) {
     let query = walked.selectAll('products')
     if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
@@ -64,10 +67,12 @@ function walksSortIndex (matches: number, products: number, offset: number, limi
 
 /**
  * Whether how a page is found depends on how many products match: a sorted search, and
- * on SQLite any filtered page, whose order may come from an index the filters do not use.
+ * on SQLite any filtered page but a search alone in id order (which the search index
+ * answers in that order), whose order may come from an index the filters do not use.
  */
 function choosesWalk (db: Db, filters: ProductFilters, order: ProductOrder | undefined): boolean {
-  return hasText(filters) ? order !== undefined : !isUnfiltered(filters) && takesIndexHints(db)
+  if (hasText(filters) && order !== undefined) return true
+  return !isUnfiltered(filters) && textOnly(filters) === undefined && takesIndexHints(db)
 }
 
 /** One v1 page and the exact total of its filters. */
