@@ -17,7 +17,7 @@ export interface PostFilters {
  * `query` narrowed to the posts `filters.viewer` may see (`canSeePost`, as SQL) and the
  * rest of `filters`. Shared by the v1 pages, their `total` and the v2 keyset pages.
  */
-export function applyPostFilters<O> (
+function applyPostFilters<O> (
   db: Db, query: SelectQueryBuilder<Database, 'posts', O>, { viewer, authorId, text }: PostFilters
 ): SelectQueryBuilder<Database, 'posts', O> {
   if (viewer === null) query = query.where('posts.published', '=', 1)

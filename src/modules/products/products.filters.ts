@@ -63,34 +63,32 @@ const SORT_INDEXES: Record<ProductOrder['column'], string> = {
 
 /**
  * The products `filters` let through, read in `order` (by id when none) from the index
- * that gives it, each row checked against the filters: a tag's own rows when they give
- * the order (by price, or by id), else the products, with the tag looked up for each, and
- * a text tested row by row (`containsTextIndexed`'s walk). Undefined where the database
- * takes no such hint (`readThrough`).
+ * that gives it, each row checked against the filters, with the id column that breaks
+ * its ties: a tag's own rows when they give the order (by price, or by id), else the
+ * products, with the tag looked up for each, and a text tested row by row
+ * (`containsTextIndexed`'s walk). Undefined where the database takes no such hint
+ * (`readThrough`).
  */
 export function walkedProducts (db: Db, filters: ProductFilters, order: ProductOrder | undefined) {
   const { tag } = filters
-  if (tag !== undefined && walksTagRows(order)) {
+  if (tag !== undefined && (order === undefined || order.column === 'price_cents')) {
     const tagRows = readThrough(db, 'product_tags', order === undefined ? 'product_tags_tag_idx' : 'product_tags_tag_price_idx')
     if (tagRows === undefined) return undefined
-    return db.selectFrom(tagRows).innerJoin('products', 'products.id', 'product_tags.product_id')
+    const rows = db.selectFrom(tagRows).innerJoin('products', 'products.id', 'product_tags.product_id')
       .where('product_tags.tag', '=', tag)
       .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents', true)))
+    return { rows, id: idColumn(filters) }
   }
   const products = readThrough(db, 'products', order === undefined ? undefined : SORT_INDEXES[order.column])
   if (products === undefined) return undefined
-  return db.selectFrom(products).where((eb) => {
+  const rows = db.selectFrom(products).where((eb) => {
     const conditions = productConditions(db, filters, 'products.price_cents', true)
     if (tag === undefined) return eb.and(conditions)
     const tagged = eb.exists(eb.selectFrom('product_tags').select(sql.lit(1).as('one'))
       .whereRef('product_tags.product_id', '=', 'products.id').where('product_tags.tag', '=', tag))
     return eb.and([...conditions, tagged])
   })
-}
-
-/** Whether a walk of a tag's products in `order` reads the tag's rows (`walkedProducts`). */
-export function walksTagRows (order: ProductOrder | undefined): boolean {
-  return order === undefined || order.column === 'price_cents'
+  return { rows, id: sql.ref<number>('products.id') }
 }
 
 /** The column a sort reads: the tag row's copy of the price when the list goes through a tag. */

@@ -4,7 +4,7 @@ import { preparedQuery, shapedQuery } from '../../db/prepared-query.js'
 import type { Database, ProductRow } from '../../db/tables.js'
 import {
   filteredProducts, filtersOf, filterValues, hasText, idColumn, isUnfiltered, listShape, SEARCHED_COLUMNS, shapeKey,
-  sortColumn, textOnly, walkedProducts, walksTagRows, type ListShape, type ProductFilters, type ProductOrder
+  sortColumn, textOnly, walkedProducts, type ListShape, type ProductFilters, type ProductOrder
 } from './products.filters.js'
 import { withTags, type ProductWithTags } from './products.repository.js'
 import { countProducts } from './products.totals.js'
@@ -23,10 +23,9 @@ export function productPageQuery (
   const walksFilters = walkOrder && (!hasText(filters) || order === undefined)
   const walked = walksFilters ? walkedProducts(db, filters, order) : undefined
   if (walked !== undefined) {
-    let query = walked.selectAll('products')
+    let query = walked.rows.selectAll('products')
     if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
-    const id = filters.tag !== undefined && walksTagRows(order) ? idColumn(filters) : sql.ref<number>('products.id')
-    return query.orderBy(id).offset(offset).limit(limit)
+    return query.orderBy(walked.id).offset(offset).limit(limit)
   }
   let query = filteredProducts(db, filters, walkOrder).selectAll('products')
   if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
@@ -35,12 +34,9 @@ export function productPageQuery (
 
 // Filtered pages are built and compiled by Kysely once per shape (a search is built per
 // request: its text decides the query's shape).
-const filteredPage = shapedQuery(shapeKey, (shape: ListShape) =>
-  (db: Db, tag: string, minCents: number, maxCents: number, offset: number, limit: number) =>
-    productPageQuery(db, filtersOf(shape, tag, minCents, maxCents), shape.order, offset, limit))
-const walkedPage = shapedQuery(shapeKey, (shape: ListShape) =>
-  (db: Db, tag: string, minCents: number, maxCents: number, offset: number, limit: number) =>
-    productPageQuery(db, filtersOf(shape, tag, minCents, maxCents), shape.order, offset, limit, true))
+const filteredPage = shapedQuery(({ shape, walk }: { shape: ListShape, walk: boolean }) => `${shapeKey(shape)} ${String(walk)}`,
+  ({ shape, walk }) => (db: Db, tag: string, minCents: number, maxCents: number, offset: number, limit: number) =>
+    productPageQuery(db, filtersOf(shape, tag, minCents, maxCents), shape.order, offset, limit, walk))
 
 /** One v1 page: sorted by `order` when given, ties (and no order) by id ascending. */
 export async function listProducts (
@@ -50,8 +46,8 @@ export async function listProducts (
   let rows: ProductRow[]
   if (order === undefined && isUnfiltered(filters)) rows = await plainPage.execute(db, from, limit)
   else if (!hasText(filters)) {
-    const page = walkOrder ? walkedPage : filteredPage
-    rows = await page(listShape(filters, order)).execute(db, ...filterValues(filters), from, limit)
+    const page = filteredPage({ shape: listShape(filters, order), walk: walkOrder })
+    rows = await page.execute(db, ...filterValues(filters), from, limit)
   } else rows = await productPageQuery(db, filters, order, from, limit, walkOrder).execute()
   return rows.map(withTags)
 }
