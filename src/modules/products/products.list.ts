@@ -63,12 +63,15 @@ function walksSortIndex (matches: number, products: number, offset: number, limi
 
 /**
  * Whether how a page is found depends on how many products match: a sorted search, and
- * on SQLite any filtered page but a search alone in id order (which the search index
- * answers in that order), whose order may come from an index the filters do not use.
+ * on SQLite any filtered page whose order may come from an index the filters do not use.
+ * Not a search alone in id order (the search index answers in that order), nor a page
+ * by price narrowed by a tag or a price range (the index that narrows it gives its order).
  */
 function choosesWalk (db: Db, filters: ProductFilters, order: ProductOrder | undefined): boolean {
-  if (hasText(filters) && order !== undefined) return true
-  return !isUnfiltered(filters) && textOnly(filters) === undefined && takesIndexHints(db)
+  if (hasText(filters)) return order !== undefined || (textOnly(filters) === undefined && takesIndexHints(db))
+  const { tag, minCents, maxCents } = filters
+  const narrowedInOrder = order?.column === 'price_cents' && (tag !== undefined || minCents !== undefined || maxCents !== undefined)
+  return !isUnfiltered(filters) && !narrowedInOrder && takesIndexHints(db)
 }
 
 /** One v1 page and the exact total of its filters. */
