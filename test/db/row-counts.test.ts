@@ -183,6 +183,37 @@ for (const dialect of testDialects()) {
       const flags = await db.selectFrom('product_tags').select(['product_id', 'in_stock']).where('tag', '=', 'a').orderBy('product_id').execute()
       t.assert.deepStrictEqual(flags.map((row) => Number(row.in_stock)), [0, 1, 1, 0, 1])
     })
+
+    it('keep every count through migration 0016 and its revert, and go on counting', async (t: TestContext) => {
+      const { db, config } = await testDb(t, dialect)
+      const owner = await insertUser(db, user(1))
+      const totals = async () => await Promise.all([
+        {}, { tag: 'a' }, { inStock: true }, { tag: 'a', inStock: true }, { minCents: 1000, maxCents: 13_000 },
+        { tag: 'b', minCents: 100, maxCents: 20_000, inStock: true }
+      ].map(async (filters) => await countProducts(db, filters)))
+      const rowidFree = async () => dialect !== 'sqlite'
+        ? []
+        : (await sql<{ name: string }>`select name from sqlite_schema where type = 'table' and name like '%counts' and sql like '%without rowid'`.execute(db)).rows
+            .map((row) => row.name).sort()
+      const add = async (n: number) => await insertProduct(db, { ...product(owner.id, n), quantity: n % 3 }, n % 2 === 0 ? ['a', 'b'] : ['a'])
+      let reverted: string[] = []
+      while (!reverted.includes('2026_12_05_0016_count_tables_without_rowid')) {
+        reverted = await migrateDown(db, config)
+        t.assert.notDeepStrictEqual(reverted, [], 'migration 0016 was never applied')
+      }
+      for (let n = 1; n <= 12; n++) await add(n)
+      const before = await totals()
+      t.assert.deepStrictEqual(before, [12, 12, 8, 8, 3, 4])
+      await migrateToLatest(db, config)
+      t.assert.deepStrictEqual(await rowidFree(), dialect === 'sqlite' ? ['price_counts', 'row_counts', 'stock_price_counts', 'tag_counts'] : [])
+      t.assert.deepStrictEqual(await totals(), before)
+      await add(13)
+      t.assert.deepStrictEqual(await totals(), [13, 13, 9, 9, 4, 4])
+      await migrateDown(db, config)
+      t.assert.deepStrictEqual(await rowidFree(), [])
+      await add(14)
+      t.assert.deepStrictEqual(await totals(), [14, 14, 10, 10, 5, 5])
+    })
   })
 }
 
