@@ -3,7 +3,9 @@ import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely'
 import type { Dialect } from '../../src/db/database.js'
 import type { Database } from '../../src/db/tables.js'
 import type { ProductFilters, ProductOrder } from '../../src/modules/products/products.filters.js'
-import { productPageQuery } from '../../src/modules/products/products.list.js'
+import { listProducts, productPage, productPageQuery } from '../../src/modules/products/products.list.js'
+import { insertProduct } from '../../src/modules/products/products.repository.js'
+import { insertUser } from '../../src/modules/users/users.repository.js'
 import { productCountQuery } from '../../src/modules/products/products.totals.js'
 import { seedDatabase } from '../../src/cli/seed/seed.service.js'
 import { testDialects } from '../helpers/build-app.js'
@@ -23,6 +25,9 @@ async function plan (db: Kysely<Database>, dialect: Dialect, query: Compilable):
 
 const page = (db: Kysely<Database>, filters: ProductFilters, order?: ProductOrder) =>
   productPageQuery(db, filters, order, 0, 20)
+
+/** A walk's window past every row of the tests' tables: the walk alone decides the page. */
+const WHOLE_TABLE = 1_000_000
 
 for (const dialect of testDialects()) {
   describe(`product list query plans (${dialect})`, () => {
@@ -60,10 +65,11 @@ for (const dialect of testDialects()) {
     it('walks the sort\'s index for a sorted page of a common word on SQLite, when told to', async (t: TestContext) => {
       if (dialect !== 'sqlite') return
       const common = { text: 'walnut' }
-      const walked = await plan(db, dialect, productPageQuery(db, common, { column: 'price_cents', direction: 'desc' }, 0, 20, true))
-      t.assert.match(walked, /SCAN products USING INDEX products_price_idx/, walked)
+      const byPrice = { column: 'price_cents', direction: 'desc' } as const
+      const walked = await plan(db, dialect, productPageQuery(db, common, byPrice, 0, 20, WHOLE_TABLE))
+      t.assert.match(walked, /SEARCH products USING INDEX products_price_idx \(price_cents>\?\)/, walked)
       t.assert.doesNotMatch(walked, /USE TEMP B-TREE FOR ORDER BY/, walked)
-      const sorted = await plan(db, dialect, productPageQuery(db, common, { column: 'price_cents', direction: 'desc' }, 0, 20))
+      const sorted = await plan(db, dialect, productPageQuery(db, common, byPrice, 0, 20))
       t.assert.match(sorted, /USE TEMP B-TREE FOR ORDER BY/, sorted)
     })
 
@@ -110,15 +116,15 @@ for (const dialect of testDialects()) {
     it('walks the order\'s index for a filtered page on SQLite, when told to, checking each row', async (t: TestContext) => {
       if (dialect !== 'sqlite') return
       const walks: Array<[ProductFilters, ProductOrder | undefined, RegExp]> = [
-        [{ tag: 'winter' }, { column: 'name', direction: 'asc' }, /SCAN products USING INDEX products_name_idx/],
-        [{ inStock: false }, { column: 'created_at', direction: 'desc' }, /SCAN products USING INDEX products_created_at_idx/],
-        [{ minCents: 2_000, maxCents: 10_000 }, { column: 'name', direction: 'desc' }, /SCAN products USING INDEX products_name_idx/],
-        [{ tag: 'winter', minCents: 1_000, maxCents: 50_000 }, undefined, /product_tags_tag_idx/],
-        [{ tag: 'winter', inStock: true }, { column: 'price_cents', direction: 'desc' }, /product_tags_tag_price_idx/],
-        [{ text: 'walnut', inStock: true }, undefined, /SCAN products$/m]
+        [{ tag: 'winter' }, { column: 'name', direction: 'asc' }, /SEARCH products USING INDEX products_name_idx \(name<\?\)/],
+        [{ inStock: false }, { column: 'created_at', direction: 'desc' }, /products_created_at_idx \(created_at>\?\)/],
+        [{ minCents: 2_000, maxCents: 10_000 }, { column: 'name', direction: 'desc' }, /SEARCH products USING INDEX products_name_idx \(name>\?\)/],
+        [{ tag: 'winter', minCents: 1_000, maxCents: 50_000 }, undefined, /SEARCH product_tags USING INDEX product_tags_tag_idx \(tag=\? AND product_id<\?\)/],
+        [{ tag: 'winter', inStock: true }, { column: 'price_cents', direction: 'desc' }, /product_tags_tag_price_idx \(tag=\? AND price_cents>\?\)/],
+        [{ text: 'walnut', inStock: true }, undefined, /SEARCH products USING INTEGER PRIMARY KEY \(rowid<\?\)/]
       ]
       for (const [filters, order, index] of walks) {
-        const text = await plan(db, dialect, productPageQuery(db, filters, order, 40, 20, true))
+        const text = await plan(db, dialect, productPageQuery(db, filters, order, 40, 20, WHOLE_TABLE))
         t.assert.match(text, index, text)
         t.assert.doesNotMatch(text, /USE TEMP B-TREE FOR ORDER BY/, text)
       }
@@ -140,9 +146,41 @@ for (const dialect of testDialects()) {
           for (const [offset, limit] of [[0, 20], [40, 20], [1_000, 50]] as const) {
             const planned = await ids(productPageQuery(db, filters, order, offset, limit))
             t.assert.ok(planned.length > 0 || offset > 0, `${JSON.stringify(filters)} finds products`)
-            t.assert.deepStrictEqual(await ids(productPageQuery(db, filters, order, offset, limit, true)), planned,
-              `${JSON.stringify(filters)} ${JSON.stringify(order)} ${offset}`)
+            const walked = await ids(productPageQuery(db, filters, order, offset, limit, WHOLE_TABLE))
+            t.assert.deepStrictEqual(walked, planned, `${JSON.stringify(filters)} ${JSON.stringify(order)} ${offset}`)
+            // As a request gets it: walked up to its bound, or planned.
+            const { rows } = await productPage(db, filters, order, offset, limit)
+            t.assert.deepStrictEqual(rows.map((row) => row.id), planned, `page: ${JSON.stringify(filters)} ${JSON.stringify(order)} ${offset}`)
           }
+        }
+      }
+    })
+
+    it('finds the page past a walk\'s window when the matches bunch at the far end of the order', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', age: null, role: 'user' })
+      // The 500 cheapest of 1 500 products, and the first by name, are the ones in stock: by
+      // price or name descending, a walk meets the 1 000 others first, where evenly spread
+      // matches would take 60 rows.
+      await db.transaction().execute(async (trx) => {
+        for (let n = 1; n <= 1_500; n++) {
+          const product = { name: `${n <= 500 ? 'A' : 'B'} ${n}`, price_cents: 100 * n, quantity: n <= 500 ? 1 : 0, owner_id: owner.id }
+          await insertProduct(trx, product, ['all'])
+        }
+      })
+      const inStock = { inStock: true }
+      for (const order of [{ column: 'price_cents', direction: 'desc' }, { column: 'name', direction: 'desc' }] as const) {
+        for (const [offset, limit] of [[0, 20], [480, 20], [490, 20]] as const) {
+          const planned = (await listProducts(db, inStock, order, offset, limit)).map((p) => p.id)
+          t.assert.strictEqual(planned.length, Math.min(limit, 500 - offset))
+          const { rows, total } = await productPage(db, inStock, order, offset, limit)
+          t.assert.strictEqual(total, 500)
+          t.assert.deepStrictEqual(rows.map((p) => p.id), planned, `${order.column} ${offset}`)
+        }
+        // The walk alone stops at its window, short of the page (SQLite; PostgreSQL does not walk).
+        if (dialect === 'sqlite') {
+          t.assert.deepStrictEqual(await listProducts(db, inStock, order, 0, 20, 184), [])
+          t.assert.strictEqual((await listProducts(db, inStock, order, 0, 20, WHOLE_TABLE)).length, 20)
         }
       }
     })

@@ -61,34 +61,71 @@ const SORT_INDEXES: Record<ProductOrder['column'], string> = {
   created_at: 'products_created_at_idx'
 }
 
+/** Where a walk reads its order: a tag's own rows when they give it (by price, or by id), else the products. */
+interface WalkPath {
+  table: 'product_tags' | 'products'
+  /** The index that gives the order; none for the products by id (their rowid). */
+  index: string | undefined
+  /** The column the walk's order starts with. */
+  column: string
+}
+
+function walkPath ({ tag }: ProductFilters, order: ProductOrder | undefined): WalkPath {
+  if (tag !== undefined && order === undefined) return { table: 'product_tags', index: 'product_tags_tag_idx', column: 'product_id' }
+  if (tag !== undefined && order?.column === 'price_cents') {
+    return { table: 'product_tags', index: 'product_tags_tag_price_idx', column: 'price_cents' }
+  }
+  return order === undefined
+    ? { table: 'products', index: undefined, column: 'id' }
+    : { table: 'products', index: SORT_INDEXES[order.column], column: order.column }
+}
+
 /**
- * The products `filters` let through, read in `order` (by id when none) from the index
- * that gives it, each row checked against the filters, with the id column that breaks
- * its ties: a tag's own rows when they give the order (by price, or by id), else the
- * products, with the tag looked up for each, and a text tested row by row
- * (`containsTextIndexed`'s walk). Undefined where the database takes no such hint
- * (`readThrough`).
+ * The products `filters` let through among the first `window` rows of `order` (by id when
+ * none), read from the index that gives it, each row checked against the filters, with
+ * the id column that breaks its ties: a tag's own rows when they give the order (by
+ * price, or by id), else the products, with the tag looked up for each, and a text
+ * tested row by row (`containsTextIndexed`'s walk). Undefined where the database takes
+ * no such hint (`readThrough`).
  */
-export function walkedProducts (db: Db, filters: ProductFilters, order: ProductOrder | undefined) {
+export function walkedProducts (db: Db, filters: ProductFilters, order: ProductOrder | undefined, window: number) {
   const { tag } = filters
-  if (tag !== undefined && (order === undefined || order.column === 'price_cents')) {
-    const tagRows = readThrough(db, 'product_tags', order === undefined ? 'product_tags_tag_idx' : 'product_tags_tag_price_idx')
-    if (tagRows === undefined) return undefined
-    const rows = db.selectFrom(tagRows).innerJoin('products', 'products.id', 'product_tags.product_id')
-      .where('product_tags.tag', '=', tag)
-      .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents', true)))
+  const path = walkPath(filters, order)
+  const source = readThrough(db, path.table, path.index)
+  if (source === undefined) return undefined
+  const bounded = walkBound(db, filters, order, path, window)
+  if (path.table === 'product_tags') {
+    const rows = db.selectFrom(source as 'product_tags').innerJoin('products', 'products.id', 'product_tags.product_id')
+      .where('product_tags.tag', '=', tag!)
+      .where((eb) => eb.and([...productConditions(db, filters, 'product_tags.price_cents', true), bounded]))
     return { rows, id: idColumn(filters) }
   }
-  const products = readThrough(db, 'products', order === undefined ? undefined : SORT_INDEXES[order.column])
-  if (products === undefined) return undefined
-  const rows = db.selectFrom(products).where((eb) => {
-    const conditions = productConditions(db, filters, 'products.price_cents', true)
+  const rows = db.selectFrom(source as 'products').where((eb) => {
+    const conditions = [...productConditions(db, filters, 'products.price_cents', true), bounded]
     if (tag === undefined) return eb.and(conditions)
     const tagged = eb.exists(eb.selectFrom('product_tags').select(sql.lit(1).as('one'))
       .whereRef('product_tags.product_id', '=', 'products.id').where('product_tags.tag', '=', tag))
     return eb.and([...conditions, tagged])
   })
   return { rows, id: sql.ref<number>('products.id') }
+}
+
+/**
+ * Where a walk stops: before the value its order's first column has at row `window` of
+ * the index it walks (read once per query: an index skips rows without reading them, 1–4 µs
+ * for a few hundred). Matches bunched further on (the newest products all of one kind,
+ * sorted newest first) would otherwise have it read most of the table for one page. With
+ * fewer rows than that, no bound: a blob sorts after every number and text in SQLite,
+ * and minus infinity before them.
+ */
+function walkBound (db: Db, { tag }: ProductFilters, order: ProductOrder | undefined, path: WalkPath, window: number) {
+  const column = sql.ref(`${path.table}.${path.column}`)
+  let boundary = db.selectFrom(readThrough(db, path.table, path.index) as 'products').select(column.as('bound'))
+  if (path.table === 'product_tags') boundary = boundary.where(sql.ref('product_tags.tag'), '=', tag!)
+  boundary = boundary.orderBy(column, order?.direction ?? 'asc').offset(sql<number>`${window} - 1`).limit(1)
+  return order?.direction === 'desc'
+    ? sql<SqlBool>`${column} > coalesce((${boundary}), -9e999)`
+    : sql<SqlBool>`${column} < coalesce((${boundary}), x'')`
 }
 
 /** The column a sort reads: the tag row's copy of the price when the list goes through a tag. */

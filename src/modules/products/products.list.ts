@@ -11,23 +11,24 @@ import { countProducts } from './products.totals.js'
 
 type Db = Kysely<Database>
 
-/** The query behind `listProducts`, unexecuted (the query-plan tests explain it). */
+/**
+ * The query behind `listProducts`, unexecuted (the query-plan tests explain it): with a
+ * `window`, walked through at most that many rows of its order (`walkedProducts`),
+ * else planned.
+ */
 export function productPageQuery (
-  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, walkOrder = false
+  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, window?: number
 ) {
   const text = textOnly(filters)
   const pageIds = text === undefined || order !== undefined ? undefined : textMatchPageIds(db, 'products', SEARCHED_COLUMNS, text, offset, limit)
   if (pageIds !== undefined) return db.selectFrom('products').selectAll('products').where(pageIds).orderBy('id').limit(limit)
-  // A sorted search walks its sort's index through the planner (below); a search in id
-  // order with other filters, as a filtered page does.
-  const walksFilters = walkOrder && (!hasText(filters) || order === undefined)
-  const walked = walksFilters ? walkedProducts(db, filters, order) : undefined
+  const walked = window === undefined ? undefined : walkedProducts(db, filters, order, window)
   if (walked !== undefined) {
     let query = walked.rows.selectAll('products')
     if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
     return query.orderBy(walked.id).offset(offset).limit(limit)
   }
-  let query = filteredProducts(db, filters, walkOrder).selectAll('products')
+  let query = filteredProducts(db, filters).selectAll('products')
   if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
   return query.orderBy(idColumn(filters)).offset(offset).limit(limit)
 }
@@ -35,30 +36,37 @@ export function productPageQuery (
 // Filtered pages are built and compiled by Kysely once per shape (a search is built per
 // request: its text decides the query's shape).
 const filteredPage = shapedQuery(({ shape, walk }: { shape: ListShape, walk: boolean }) => `${shapeKey(shape)} ${String(walk)}`,
-  ({ shape, walk }) => (db: Db, tag: string, minCents: number, maxCents: number, offset: number, limit: number) =>
-    productPageQuery(db, filtersOf(shape, tag, minCents, maxCents), shape.order, offset, limit, walk))
+  ({ shape, walk }) =>
+    (db: Db, tag: string, minCents: number, maxCents: number, window: number, offset: number, limit: number) => {
+      const filters = filtersOf(shape, tag, minCents, maxCents)
+      return productPageQuery(db, filters, shape.order, offset, limit, walk ? window : undefined)
+    })
 
-/** One v1 page: sorted by `order` when given, ties (and no order) by id ascending. */
+/** One v1 page: sorted by `order` when given, ties (and no order) by id ascending; `window`: see `productPageQuery`. */
 export async function listProducts (
-  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, walkOrder = false
+  db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, window?: number
 ): Promise<ProductWithTags[]> {
   const from = rowOffset(offset)
   let rows: ProductRow[]
   if (order === undefined && isUnfiltered(filters)) rows = await plainPage.execute(db, from, limit)
   else if (!hasText(filters)) {
-    const page = filteredPage({ shape: listShape(filters, order), walk: walkOrder })
-    rows = await page.execute(db, ...filterValues(filters), from, limit)
-  } else rows = await productPageQuery(db, filters, order, from, limit, walkOrder).execute()
+    const page = filteredPage({ shape: listShape(filters, order), walk: window !== undefined })
+    rows = await page.execute(db, ...filterValues(filters), window ?? 0, from, limit)
+  } else rows = await productPageQuery(db, filters, order, from, limit, window).execute()
   return rows.map(withTags)
 }
 
 /**
- * Whether a page is found faster by walking its order's index than by collecting and
- * sorting every match: walking reads about `(offset + limit) × products / matches` index
- * entries, sorting fetches each match, several times dearer than an index entry.
+ * How many rows of its order a page walks, when walking finds it faster than collecting
+ * and sorting every match; undefined when it does not. Walking reads about
+ * `(offset + limit) × products / matches` rows where matches are spread evenly; sorting
+ * fetches each match, several times dearer than an index entry. The walk may read twice
+ * that, and a few rows more.
  */
-function walksSortIndex (matches: number, products: number, offset: number, limit: number): boolean {
-  return (offset + limit) * products <= 4 * matches * matches
+export function walkWindow (matches: number, products: number, offset: number, limit: number): number | undefined {
+  const expected = (offset + limit) * products / matches
+  if (matches === 0 || expected > 4 * matches) return undefined
+  return Math.ceil(2 * expected) + 64
 }
 
 /**
@@ -68,10 +76,11 @@ function walksSortIndex (matches: number, products: number, offset: number, limi
  * by price narrowed by a tag or a price range (the index that narrows it gives its order).
  */
 function choosesWalk (db: Db, filters: ProductFilters, order: ProductOrder | undefined): boolean {
-  if (hasText(filters)) return order !== undefined || (textOnly(filters) === undefined && takesIndexHints(db))
+  if (!takesIndexHints(db)) return false
+  if (hasText(filters)) return order !== undefined || textOnly(filters) === undefined
   const { tag, minCents, maxCents } = filters
   const narrowedInOrder = order?.column === 'price_cents' && (tag !== undefined || minCents !== undefined || maxCents !== undefined)
-  return !isUnfiltered(filters) && !narrowedInOrder && takesIndexHints(db)
+  return !isUnfiltered(filters) && !narrowedInOrder
 }
 
 /** One v1 page and the exact total of its filters. */
@@ -85,8 +94,13 @@ export async function productPage (
     return { rows, total }
   }
   const [total, products] = await Promise.all([countProducts(db, filters), countProducts(db, {})])
-  const walk = walksSortIndex(total, products, offset, limit)
-  return { rows: await listProducts(db, filters, order, offset, limit, walk), total }
+  const window = walkWindow(total, products, offset, limit)
+  if (window !== undefined) {
+    const rows = await listProducts(db, filters, order, offset, limit, window)
+    // Short of what the total leaves for this page: the rest lie past the window.
+    if (rows.length >= Math.min(limit, total - offset)) return { rows, total }
+  }
+  return { rows: await listProducts(db, filters, order, offset, limit), total }
 }
 
 // The page every visitor without filters gets: compiled once.
