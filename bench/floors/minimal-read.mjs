@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import jwt from '@fastify/jwt'
 import Database from 'better-sqlite3'
-import Fastify from 'fastify'
+import Fastify, { LogController } from 'fastify'
 import { Histogram, Registry } from 'prom-client'
 
 const db = new Database(process.env.DATABASE_PATH, { fileMustExist: true })
@@ -42,8 +42,7 @@ const duration = new Histogram({
 
 const app = Fastify({
   logger: { level: process.env.LOG_LEVEL ?? 'info' },
-  disableRequestLogging: true,
-  requestIdLogLabel: 'request_id',
+  logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
   genReqId: (request) => {
     const given = request.headers['x-request-id']
     return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
