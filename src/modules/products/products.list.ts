@@ -63,9 +63,10 @@ export async function listProducts (
  * fetches each match, several times dearer than an index entry. The walk may read twice
  * that, and a few rows more.
  */
-export function walkWindow (matches: number, products: number, offset: number, limit: number): number | undefined {
+function walkWindow (matches: number, products: number, offset: number, limit: number): number | undefined {
+  if (matches === 0) return undefined
   const expected = (offset + limit) * products / matches
-  if (matches === 0 || expected > 4 * matches) return undefined
+  if (expected > 4 * matches) return undefined
   return Math.ceil(2 * expected) + 64
 }
 
