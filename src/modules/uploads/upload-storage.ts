@@ -73,9 +73,12 @@ export async function receiveFile (dir: string, source: Readable): Promise<Recei
       callback(null, chunk)
     }
   })
+  // Opened before any byte flows: a stream that opens its own file may still be opening it
+  // when a broken body fails the pipeline, and would create it after the removal below.
+  const handle = await open(tempPath, 'wx', 0o600)
   try {
     // `flush` syncs the file before closing it: a 201 must survive a power cut.
-    await pipeline(source, inspect, createWriteStream(tempPath, { flags: 'wx', mode: 0o600, flush: true }))
+    await pipeline(source, inspect, createWriteStream(tempPath, { fd: handle, flush: true }))
   } catch (error) {
     await rm(tempPath, { force: true })
     throw error

@@ -99,6 +99,11 @@ for (const dialect of testDialects()) {
       const noBoundary = await injectAs(app, ann, { method: 'POST', url: '/api/v1/upload', headers: { 'content-type': 'multipart/form-data' }, payload: 'x' })
       t.assert.strictEqual(noBoundary.statusCode, 400, noBoundary.body)
       t.assert.deepStrictEqual(storedFiles(app), [])
+      // Many at once, so that some break while their file is still being opened.
+      const broken = await Promise.all(Array.from({ length: 50 }, async () =>
+        await injectAs(app, ann, { method: 'POST', url: '/api/v1/upload', headers, payload: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nx' })))
+      t.assert.deepStrictEqual(broken.map((answer) => answer.statusCode), broken.map(() => 400))
+      t.assert.deepStrictEqual(storedFiles(app), [])
     })
 
     it('detects the type from the bytes, whatever the client declares', async (t: TestContext) => {
