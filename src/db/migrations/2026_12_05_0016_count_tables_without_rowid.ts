@@ -27,17 +27,21 @@ export async function down (db: Kysely<any>): Promise<void> {
 async function rebuildAll (db: Kysely<any>, change: (definition: string) => string): Promise<void> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) return
   await db.transaction().execute(async (trx) => {
+    // A setting of the connection, not of the transaction: it must not outlive a failure.
     await sql`pragma legacy_alter_table = on`.execute(trx)
-    for (const table of COUNT_TABLES) {
-      const { rows } = await sql<{ sql: string }>`select sql from sqlite_schema where type = 'table' and name = ${table}`.execute(trx)
-      const definition = rows[0]?.sql
-      if (definition === undefined) throw new Error(`table ${table} is missing`)
-      const renamed = definition.replace(/^create table (if not exists )?"?[a-z_]+"?/i, `create table "new_${table}"`)
-      await sql.raw(change(renamed)).execute(trx)
-      await sql.raw(`insert into "new_${table}" select * from "${table}"`).execute(trx)
-      await sql.raw(`drop table "${table}"`).execute(trx)
-      await sql.raw(`alter table "new_${table}" rename to "${table}"`).execute(trx)
+    try {
+      for (const table of COUNT_TABLES) {
+        const { rows } = await sql<{ sql: string }>`select sql from sqlite_schema where type = 'table' and name = ${table}`.execute(trx)
+        const definition = rows[0]?.sql
+        if (definition === undefined) throw new Error(`table ${table} is missing`)
+        const renamed = definition.replace(/^create table (if not exists )?"?[a-z_]+"?/i, `create table "new_${table}"`)
+        await sql.raw(change(renamed)).execute(trx)
+        await sql.raw(`insert into "new_${table}" select * from "${table}"`).execute(trx)
+        await sql.raw(`drop table "${table}"`).execute(trx)
+        await sql.raw(`alter table "new_${table}" rename to "${table}"`).execute(trx)
+      }
+    } finally {
+      await sql`pragma legacy_alter_table = off`.execute(trx)
     }
-    await sql`pragma legacy_alter_table = off`.execute(trx)
   })
 }

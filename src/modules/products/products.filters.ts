@@ -62,18 +62,17 @@ const SORT_INDEXES: Record<ProductOrder['column'], string> = {
 }
 
 /** Where a walk reads its order: a tag's own rows when they give it (by price, or by id), else the products. */
-interface WalkPath {
-  table: 'product_tags' | 'products'
+type WalkPath = {
   /** The index that gives the order; none for the products by id (their rowid). */
   index: string | undefined
   /** The column the walk's order starts with. */
   column: string
-}
+} & ({ table: 'product_tags', tag: string } | { table: 'products' })
 
 function walkPath ({ tag }: ProductFilters, order: ProductOrder | undefined): WalkPath {
-  if (tag !== undefined && order === undefined) return { table: 'product_tags', index: 'product_tags_tag_idx', column: 'product_id' }
+  if (tag !== undefined && order === undefined) return { table: 'product_tags', tag, index: 'product_tags_tag_idx', column: 'product_id' }
   if (tag !== undefined && order?.column === 'price_cents') {
-    return { table: 'product_tags', index: 'product_tags_tag_price_idx', column: 'price_cents' }
+    return { table: 'product_tags', tag, index: 'product_tags_tag_price_idx', column: 'price_cents' }
   }
   return order === undefined
     ? { table: 'products', index: undefined, column: 'id' }
@@ -93,10 +92,10 @@ export function walkedProducts (db: Db, filters: ProductFilters, order: ProductO
   const path = walkPath(filters, order)
   const source = readThrough(db, path.table, path.index)
   if (source === undefined) return undefined
-  const bounded = walkBound(db, filters, order, path, window)
+  const bounded = walkBound(db, source, path, order, window)
   if (path.table === 'product_tags') {
     const rows = db.selectFrom(source as 'product_tags').innerJoin('products', 'products.id', 'product_tags.product_id')
-      .where('product_tags.tag', '=', tag!)
+      .where('product_tags.tag', '=', path.tag)
       .where((eb) => eb.and([...productConditions(db, filters, 'product_tags.price_cents', true), bounded]))
     return { rows, id: idColumn(filters) }
   }
@@ -112,16 +111,17 @@ export function walkedProducts (db: Db, filters: ProductFilters, order: ProductO
 
 /**
  * Where a walk stops: before the value its order's first column has at row `window` of
- * the index it walks (read once per query: an index skips rows without reading them, 1–4 µs
- * for a few hundred). Matches bunched further on (the newest products all of one kind,
- * sorted newest first) would otherwise have it read most of the table for one page. With
- * fewer rows than that, no bound: a blob sorts after every number and text in SQLite,
- * and minus infinity before them.
+ * `source`, the index it walks (read once per query: an index skips rows without reading
+ * them, 1–4 µs for a few hundred). Matches bunched further on (the newest products all of
+ * one kind, sorted newest first) would otherwise have it read most of the table for one
+ * page. With fewer rows than that, no bound: a blob sorts after every number and text in
+ * SQLite, and minus infinity before them.
  */
-function walkBound (db: Db, { tag }: ProductFilters, order: ProductOrder | undefined, path: WalkPath, window: number) {
+function walkBound (db: Db, source: string, path: WalkPath, order: ProductOrder | undefined, window: number) {
   const column = sql.ref(`${path.table}.${path.column}`)
-  let boundary = db.selectFrom(readThrough(db, path.table, path.index) as 'products').select(column.as('bound'))
-  if (path.table === 'product_tags') boundary = boundary.where(sql.ref('product_tags.tag'), '=', tag!)
+  // Typed as the products: the tag rows' source takes the same clauses.
+  let boundary = db.selectFrom(source as 'products').select(column.as('bound'))
+  if (path.table === 'product_tags') boundary = boundary.where(sql.ref('product_tags.tag'), '=', path.tag)
   boundary = boundary.orderBy(column, order?.direction ?? 'asc').offset(sql<number>`${window} - 1`).limit(1)
   return order?.direction === 'desc'
     ? sql<SqlBool>`${column} > coalesce((${boundary}), -9e999)`
