@@ -17,6 +17,13 @@ const MAX_READS_PER_SNAPSHOT = 64
 type Unit = { resolve: () => void, reject: (error: unknown) => void }
 
 /**
+ * Run after each ANALYZE: drops the samples of indexed values it takes beside the
+ * per-index averages, with which SQLite plans a statement again whenever a value
+ * compared to an indexed column is bound, that is on every call (migration 0017).
+ */
+export const DROP_VALUE_SAMPLES = 'drop table if exists sqlite_stat4'
+
+/**
  * Kysely's SQLite driver over two connections to one WAL file: reads run at once on a
  * read connection (sharing a read transaction, `readSnapshot`); every write is a
  * SAVEPOINT unit inside one `BEGIN IMMEDIATE`, and its caller resumes after the COMMIT
@@ -95,6 +102,7 @@ export class GroupCommitSqliteDriver implements Driver {
     try {
       // SQLite's advice for long-lived connections: refreshes statistics of tables that grew.
       this.#writer.run('pragma optimize')
+      this.#writer.run(DROP_VALUE_SAMPLES)
     } catch {
       // Advice only: a file already gone (or read-only) closes all the same.
     }
