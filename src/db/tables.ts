@@ -99,6 +99,8 @@ export interface ProductTagsTable {
   price_cents: Generated<number>
   /** 1 while the product's quantity is above 0, else 0: written with the row, kept by triggers (migration 0015). */
   in_stock: Generated<number>
+  /** The product's creation time: written with the row (migration 0018); it never changes. */
+  created_at: Generated<string>
 }
 
 /** Rows per counted table, kept by triggers (migration 0008); the total is the sum of a table's slots. */

@@ -3,11 +3,11 @@ import SQLite from 'better-sqlite3'
 import { sql, type Kysely } from 'kysely'
 import { createDb, sqlitePath } from '../../src/db/database.js'
 import { analyzeIfNeverAnalyzed, finishBulkLoad } from '../../src/db/dialect-sql.js'
-import { migrateDown, migrateToLatest } from '../../src/db/migrate.js'
+import { migrateToLatest } from '../../src/db/migrate.js'
 import type { Database } from '../../src/db/tables.js'
 import { insertProduct } from '../../src/modules/products/products.repository.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
-import { testDb } from '../jobs/helpers.js'
+import { migrateDownThrough, testDb } from '../jobs/helpers.js'
 
 /** The statistics tables of a SQLite database. */
 async function statisticsTables (db: Kysely<any>): Promise<string[]> {
@@ -45,7 +45,7 @@ describe('SQLite planner statistics', () => {
   it('lose their value samples through migration 0017, and take them again through its revert', async (t: TestContext) => {
     const { db, config } = await testDb(t, 'sqlite')
     await addProducts(db, 30)
-    t.assert.deepStrictEqual(await migrateDown(db, config), ['2026_12_05_0017_planner_without_value_samples'])
+    await migrateDownThrough(db, config, '2026_12_05_0017_planner_without_value_samples')
     t.assert.deepStrictEqual(await statisticsTables(db), ['sqlite_stat1', 'sqlite_stat4'])
     await migrateToLatest(db, config)
     t.assert.deepStrictEqual(await statisticsTables(db), ['sqlite_stat1'])

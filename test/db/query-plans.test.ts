@@ -96,6 +96,15 @@ for (const dialect of testDialects()) {
       t.assert.doesNotMatch(count, /SCAN products|Seq Scan/, count)
     })
 
+    it('answers a tag newest first, in stock or not, from the (tag, created_at, product_id) index', async (t: TestContext) => {
+      for (const filters of [{ tag: 'winter' }, { tag: 'winter', inStock: true }]) {
+        const text = await plan(db, dialect, page(db, filters, { column: 'created_at', direction: 'desc' }))
+        t.assert.match(text, /product_tags_tag_created_at_idx/, text)
+        // Only runs of equal dates are sorted (by id), never the tag's products.
+        t.assert.doesNotMatch(text, /USE TEMP B-TREE FOR ORDER BY|Seq Scan/, text)
+      }
+    })
+
     it('finds a price range through the price index', async (t: TestContext) => {
       const range = { minCents: 10_000, maxCents: 10_100 }
       for (const query of [page(db, range), productCountQuery(db, range)]) {
@@ -121,6 +130,7 @@ for (const dialect of testDialects()) {
         [{ minCents: 2_000, maxCents: 10_000 }, { column: 'name', direction: 'desc' }, /SEARCH products USING INDEX products_name_idx \(name>\?\)/],
         [{ tag: 'winter', minCents: 1_000, maxCents: 50_000 }, undefined, /SEARCH product_tags USING INDEX product_tags_tag_idx \(tag=\? AND product_id<\?\)/],
         [{ tag: 'winter', inStock: true }, { column: 'price_cents', direction: 'desc' }, /product_tags_tag_price_idx \(tag=\? AND price_cents>\?\)/],
+        [{ text: 'walnut', tag: 'winter' }, { column: 'created_at', direction: 'desc' }, /product_tags_tag_created_at_idx \(tag=\? AND created_at>\?\)/],
         [{ text: 'walnut', inStock: true }, undefined, /SEARCH products USING INTEGER PRIMARY KEY \(rowid<\?\)/]
       ]
       for (const [filters, order, index] of walks) {

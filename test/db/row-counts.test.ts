@@ -7,7 +7,7 @@ import { countUsers, deleteUser, insertUser } from '../../src/modules/users/user
 import { MAX_CENTS } from '../../src/lib/money.js'
 import { bucketBounds, priceBucket } from '../../src/modules/products/price-buckets.js'
 import { testDialects } from '../helpers/build-app.js'
-import { testDb } from '../jobs/helpers.js'
+import { migrateDownThrough, testDb } from '../jobs/helpers.js'
 
 const user = (n: number) => ({ name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user' as const })
 const product = (ownerId: number, n: number) => ({ name: `Product ${n}`, price_cents: 100 * n, quantity: 1, owner_id: ownerId })
@@ -52,6 +52,26 @@ for (const dialect of testDialects()) {
       await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { price_cents: 2500 }, ['c']))
       t.assert.deepStrictEqual(await prices(), [2500])
       t.assert.strictEqual(await countProducts(db, { tag: 'c', minCents: 2500, maxCents: 2500 }), 1)
+    })
+
+    it('give tag rows their product\'s creation time, those of migration 0018 too', async (t: TestContext) => {
+      const { db, config } = await testDb(t, dialect)
+      const owner = await insertUser(db, user(1))
+      const tagRows = async () => await db.selectFrom('product_tags').innerJoin('products', 'products.id', 'product_tags.product_id')
+        .select(['product_tags.product_id', 'product_tags.tag', sql<boolean>`product_tags.created_at = products.created_at`.as('same')])
+        .orderBy('product_tags.product_id').orderBy('product_tags.tag').execute()
+      const created = await insertProduct(db, { ...product(owner.id, 1), created_at: '2020-01-02T03:04:05.678Z' }, ['a', 'b'])
+      // A tag row written without the date gets it all the same.
+      await db.insertInto('product_tags').values({ product_id: created.id, tag: 'x', position: 2 }).execute()
+      await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { price_cents: 1999 }, ['c', 'd']))
+      await insertProduct(db, product(owner.id, 2), ['a'])
+      const same = (rows: Awaited<ReturnType<typeof tagRows>>) => rows.map((row) => `${row.tag} ${String(Boolean(row.same))}`)
+      t.assert.deepStrictEqual(same(await tagRows()), ['c true', 'd true', 'a true'])
+      t.assert.deepStrictEqual(await migrateDown(db, config), ['2026_12_05_0018_tag_rows_carry_created_at'])
+      const older = await db.insertInto('products').values({ ...product(owner.id, 3), created_at: '2019-05-06T07:08:09.000Z', tags_json: '["e"]' }).returning('id').executeTakeFirstOrThrow()
+      await db.insertInto('product_tags').values({ product_id: older.id, tag: 'e', position: 0 }).execute()
+      await migrateToLatest(db, config)
+      t.assert.deepStrictEqual(same(await tagRows()), ['c true', 'd true', 'a true', 'e true'])
     })
 
     it('keep the products of each tag and in stock exact under concurrent changes, cascades included', async (t: TestContext) => {
@@ -195,14 +215,14 @@ for (const dialect of testDialects()) {
         ? []
         : (await sql<{ name: string }>`select name from sqlite_schema where type = 'table' and name like '%counts' and sql like '%without rowid'`.execute(db)).rows
             .map((row) => row.name).sort()
-      const add = async (n: number) => await insertProduct(db, { ...product(owner.id, n), quantity: n % 3 }, n % 2 === 0 ? ['a', 'b'] : ['a'])
-      const revert0016 = async () => {
-        let reverted: string[] = []
-        while (!reverted.includes('2026_12_05_0016_count_tables_without_rowid')) {
-          reverted = await migrateDown(db, config)
-          t.assert.notDeepStrictEqual(reverted, [], 'migration 0016 was never applied')
-        }
+      // Rows as the schema before migration 0016 takes them: its triggers give tag rows their price and stock.
+      const add = async (n: number) => {
+        const tags = n % 2 === 0 ? ['a', 'b'] : ['a']
+        const { id } = await db.insertInto('products').values({ ...product(owner.id, n), quantity: n % 3, tags_json: JSON.stringify(tags) })
+          .returning('id').executeTakeFirstOrThrow()
+        await db.insertInto('product_tags').values(tags.map((tag, position) => ({ product_id: id, tag, position }))).execute()
       }
+      const revert0016 = async () => await migrateDownThrough(db, config, '2026_12_05_0016_count_tables_without_rowid')
       await revert0016()
       for (let n = 1; n <= 12; n++) await add(n)
       const before = await totals()

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import pino from 'pino'
 import type { Config } from '../../src/config.js'
 import { createDb, type Dialect } from '../../src/db/database.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
+import { migrateDown, migrateToLatest } from '../../src/db/migrate.js'
 import type { Database } from '../../src/db/tables.js'
 import type { WorkerOptions } from '../../src/jobs/jobs.worker.js'
 import { testConfig, type Cleanup } from '../helpers/build-app.js'
@@ -21,6 +21,15 @@ export async function testDb (
   t.after(async () => await db.destroy())
   await migrateToLatest(db, config)
   return { db, config }
+}
+
+/** Reverts migrations, newest first, up to and including `name`. */
+export async function migrateDownThrough (db: Kysely<any>, config: Config, name: string): Promise<void> {
+  let reverted: string[] = []
+  while (!reverted.includes(name)) {
+    reverted = await migrateDown(db, config)
+    if (reverted.length === 0) throw new Error(`migration ${name} was never applied`)
+  }
 }
 
 /** Fast settings: tests wait milliseconds, not seconds. */

@@ -61,7 +61,10 @@ const SORT_INDEXES: Record<ProductOrder['column'], string> = {
   created_at: 'products_created_at_idx'
 }
 
-/** Where a walk reads its order: a tag's own rows when they give it (by price, or by id), else the products. */
+/** The index of a tag's rows that gives each order it can (migrations 0009 and 0018). */
+const TAG_SORT_INDEXES = { price_cents: 'product_tags_tag_price_idx', created_at: 'product_tags_tag_created_at_idx' }
+
+/** Where a walk reads its order: a tag's own rows when they give it (by price, date or id), else the products. */
 type WalkPath = {
   /** The index that gives the order; none for the products by id (their rowid). */
   index: string | undefined
@@ -71,8 +74,8 @@ type WalkPath = {
 
 function walkPath ({ tag }: ProductFilters, order: ProductOrder | undefined): WalkPath {
   if (tag !== undefined && order === undefined) return { table: 'product_tags', tag, index: 'product_tags_tag_idx', column: 'product_id' }
-  if (tag !== undefined && order?.column === 'price_cents') {
-    return { table: 'product_tags', tag, index: 'product_tags_tag_price_idx', column: 'price_cents' }
+  if (tag !== undefined && order !== undefined && order.column !== 'name') {
+    return { table: 'product_tags', tag, index: TAG_SORT_INDEXES[order.column], column: order.column }
   }
   return order === undefined
     ? { table: 'products', index: undefined, column: 'id' }
@@ -83,7 +86,7 @@ function walkPath ({ tag }: ProductFilters, order: ProductOrder | undefined): Wa
  * The products `filters` let through among the first `window` rows of `order` (by id when
  * none), read from the index that gives it, each row checked against the filters, with
  * the id column that breaks its ties: a tag's own rows when they give the order (by
- * price, or by id), else the products, with the tag looked up for each, and a text
+ * price, date or id), else the products, with the tag looked up for each, and a text
  * tested row by row (`containsTextIndexed`'s walk). Undefined where the database takes
  * no such hint (`readThrough`).
  */
@@ -128,9 +131,12 @@ function walkBound (db: Db, source: string, path: WalkPath, order: ProductOrder 
     : sql<SqlBool>`${column} < coalesce((${boundary}), x'')`
 }
 
-/** The column a sort reads: the tag row's copy of the price when the list goes through a tag. */
+/**
+ * The column a sort reads: the tag row's copy of the price or date when the list goes
+ * through a tag, so that the tag's index gives the order.
+ */
 export function sortColumn (filters: ProductFilters, order: ProductOrder): string {
-  return order.column === 'price_cents' && filters.tag !== undefined ? 'product_tags.price_cents' : `products.${order.column}`
+  return order.column !== 'name' && filters.tag !== undefined ? `product_tags.${order.column}` : `products.${order.column}`
 }
 
 /**

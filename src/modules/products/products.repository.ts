@@ -24,11 +24,15 @@ export async function findProductById (db: Db, id: number): Promise<ProductWithT
   return row === undefined ? undefined : withTags(row)
 }
 
-/** The tag rows of a product, with its price and stock (which the triggers of migrations 0009 and 0015 keep). */
-async function insertTags (db: Db, product: Pick<ProductRow, 'id' | 'price_cents' | 'quantity'>, tags: string[]): Promise<void> {
+/**
+ * The tag rows of a product, with its price and stock (which the triggers of migrations
+ * 0009 and 0015 keep) and its creation time (migration 0018).
+ */
+async function insertTags (db: Db, product: Pick<ProductRow, 'id' | 'price_cents' | 'quantity' | 'created_at'>, tags: string[]): Promise<void> {
   if (tags.length === 0) return
+  const { id, price_cents: priceCents, quantity, created_at: createdAt } = product
   const rows = tags.map((tag, position) => ({
-    product_id: product.id, tag, position, price_cents: product.price_cents, in_stock: product.quantity > 0 ? 1 : 0
+    product_id: id, tag, position, price_cents: priceCents, in_stock: quantity > 0 ? 1 : 0, created_at: createdAt
   }))
   await db.insertInto('product_tags').values(rows).execute()
 }
