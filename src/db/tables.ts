@@ -101,6 +101,8 @@ export interface ProductTagsTable {
   in_stock: Generated<number>
   /** The product's creation time: written with the row (migration 0018); it never changes. */
   created_at: Generated<string>
+  /** The product's name: written with the row, kept by triggers when it changes (migration 0018). */
+  name: Generated<string>
 }
 
 /** Rows per counted table, kept by triggers (migration 0008); the total is the sum of a table's slots. */

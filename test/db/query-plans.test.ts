@@ -12,7 +12,7 @@ import { testDialects } from '../helpers/build-app.js'
 import { testDb } from '../jobs/helpers.js'
 
 // Enough rows that a planner prefers an index wherever one helps; PostgreSQL gets fewer
-// (then ANALYZE) because its inserts are slower and its statistics make up the rest.
+// (then VACUUM ANALYZE) because its inserts are slower and its statistics make up the rest.
 const PRODUCTS: Record<Dialect, number> = { sqlite: 200_000, postgres: 20_000 }
 
 /** The plan of the SQL Kysely compiles for `query`, as one text. */
@@ -37,7 +37,9 @@ for (const dialect of testDialects()) {
     before(async () => {
       ({ db } = await testDb({ after: (fn) => cleanups.push(fn) }, dialect))
       await seedDatabase(db, { users: 100, products: PRODUCTS[dialect], posts: 0 }, { seed: 7, hashedPassword: 'not-a-hash' })
-      if (dialect === 'postgres') await sql`analyze`.execute(db)
+      // As autovacuum leaves a loaded table: statistics, and a visibility map that lets an
+      // index answer alone (without it, the planner weighs a heap visit for every entry).
+      if (dialect === 'postgres') await sql`vacuum analyze`.execute(db)
     })
     after(async () => {
       for (const fn of cleanups.reverse()) await fn()
@@ -96,12 +98,15 @@ for (const dialect of testDialects()) {
       t.assert.doesNotMatch(count, /SCAN products|Seq Scan/, count)
     })
 
-    it('answers a tag newest first, in stock or not, from the (tag, created_at, product_id) index', async (t: TestContext) => {
-      for (const filters of [{ tag: 'winter' }, { tag: 'winter', inStock: true }]) {
-        const text = await plan(db, dialect, page(db, filters, { column: 'created_at', direction: 'desc' }))
-        t.assert.match(text, /product_tags_tag_created_at_idx/, text)
-        // Only runs of equal dates are sorted (by id), never the tag's products.
-        t.assert.doesNotMatch(text, /USE TEMP B-TREE FOR ORDER BY|Seq Scan/, text)
+    it('answers a tag by date or by name, in stock or not, from the tag rows\' index for that order', async (t: TestContext) => {
+      const orders = [[{ column: 'created_at', direction: 'desc' }, /product_tags_tag_created_at_idx/], [{ column: 'name', direction: 'asc' }, /product_tags_tag_name_idx/]] as const
+      for (const [order, index] of orders) {
+        for (const filters of [{ tag: 'winter' }, { tag: 'winter', inStock: true }]) {
+          const text = await plan(db, dialect, page(db, filters, order))
+          t.assert.match(text, index, text)
+          // Only runs of equal values are sorted (by id), never the tag's products.
+          t.assert.doesNotMatch(text, /USE TEMP B-TREE FOR ORDER BY|Seq Scan/, text)
+        }
       }
     })
 
@@ -125,7 +130,7 @@ for (const dialect of testDialects()) {
     it('walks the order\'s index for a filtered page on SQLite, when told to, checking each row', async (t: TestContext) => {
       if (dialect !== 'sqlite') return
       const walks: Array<[ProductFilters, ProductOrder | undefined, RegExp]> = [
-        [{ tag: 'winter' }, { column: 'name', direction: 'asc' }, /SEARCH products USING INDEX products_name_idx \(name<\?\)/],
+        [{ tag: 'winter' }, { column: 'name', direction: 'asc' }, /SEARCH product_tags USING (COVERING )?INDEX product_tags_tag_name_idx \(tag=\? AND name<\?\)/],
         [{ inStock: false }, { column: 'created_at', direction: 'desc' }, /products_created_at_idx \(created_at>\?\)/],
         [{ minCents: 2_000, maxCents: 10_000 }, { column: 'name', direction: 'desc' }, /SEARCH products USING INDEX products_name_idx \(name>\?\)/],
         [{ tag: 'winter', minCents: 1_000, maxCents: 50_000 }, undefined, /SEARCH product_tags USING INDEX product_tags_tag_idx \(tag=\? AND product_id<\?\)/],

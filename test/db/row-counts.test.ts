@@ -1,6 +1,6 @@
 import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
-import { migrateDown, migrateToLatest } from '../../src/db/migrate.js'
+import { migrateToLatest } from '../../src/db/migrate.js'
 import { deleteProduct, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { countUsers, deleteUser, insertUser } from '../../src/modules/users/users.repository.js'
@@ -67,11 +67,32 @@ for (const dialect of testDialects()) {
       await insertProduct(db, product(owner.id, 2), ['a'])
       const same = (rows: Awaited<ReturnType<typeof tagRows>>) => rows.map((row) => `${row.tag} ${String(Boolean(row.same))}`)
       t.assert.deepStrictEqual(same(await tagRows()), ['c true', 'd true', 'a true'])
-      t.assert.deepStrictEqual(await migrateDown(db, config), ['2026_12_05_0018_tag_rows_carry_created_at'])
+      await migrateDownThrough(db, config, '2026_12_05_0018_tag_rows_carry_name_and_date')
       const older = await db.insertInto('products').values({ ...product(owner.id, 3), created_at: '2019-05-06T07:08:09.000Z', tags_json: '["e"]' }).returning('id').executeTakeFirstOrThrow()
       await db.insertInto('product_tags').values({ product_id: older.id, tag: 'e', position: 0 }).execute()
       await migrateToLatest(db, config)
       t.assert.deepStrictEqual(same(await tagRows()), ['c true', 'd true', 'a true', 'e true'])
+    })
+
+    it('give tag rows their product\'s name, follow a rename, and name those of migration 0018 too', async (t: TestContext) => {
+      const { db, config } = await testDb(t, dialect)
+      const owner = await insertUser(db, user(1))
+      const names = async () => (await db.selectFrom('product_tags').innerJoin('products', 'products.id', 'product_tags.product_id')
+        .select(['product_tags.tag', 'product_tags.name', 'products.name as product']).orderBy('product_tags.product_id').orderBy('product_tags.tag').execute())
+        .map((row) => `${row.tag} ${row.name} ${String(row.name === row.product)}`)
+      const created = await insertProduct(db, product(owner.id, 1), ['a', 'b'])
+      // A tag row written without the name gets it all the same.
+      await db.insertInto('product_tags').values({ product_id: created.id, tag: 'x', position: 2 }).execute()
+      t.assert.deepStrictEqual(await names(), ['a Product 1 true', 'b Product 1 true', 'x Product 1 true'])
+      await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { name: 'Renamed' }, undefined))
+      t.assert.deepStrictEqual(await names(), ['a Renamed true', 'b Renamed true', 'x Renamed true'])
+      await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { name: 'Again', price_cents: 700 }, ['c']))
+      t.assert.deepStrictEqual(await names(), ['c Again true'])
+      await migrateDownThrough(db, config, '2026_12_05_0018_tag_rows_carry_name_and_date')
+      const older = await db.insertInto('products').values({ ...product(owner.id, 2), tags_json: '["d"]' }).returning('id').executeTakeFirstOrThrow()
+      await db.insertInto('product_tags').values({ product_id: older.id, tag: 'd', position: 0 }).execute()
+      await migrateToLatest(db, config)
+      t.assert.deepStrictEqual(await names(), ['c Again true', 'd Product 2 true'])
     })
 
     it('keep the products of each tag and in stock exact under concurrent changes, cascades included', async (t: TestContext) => {
@@ -185,11 +206,7 @@ for (const dialect of testDialects()) {
     it('count the stock of the tags and price buckets that exist when migration 0015 runs', async (t: TestContext) => {
       const { db, config } = await testDb(t, dialect)
       const owner = await insertUser(db, user(1))
-      let reverted: string[] = []
-      while (!reverted.includes('2026_12_05_0015_count_stock_by_tag_and_price')) {
-        reverted = await migrateDown(db, config)
-        t.assert.notDeepStrictEqual(reverted, [], 'migration 0015 was never applied')
-      }
+      await migrateDownThrough(db, config, '2026_12_05_0015_count_stock_by_tag_and_price')
       const rows = [[1500, 0], [1500, 4], [2500, 1], [12_345, 0], [12_999, 7]].map(([cents, quantity], n) =>
         ({ ...product(owner.id, n + 1), price_cents: cents, quantity }))
       const products = await db.insertInto('products').values(rows as never).returning('id').execute()

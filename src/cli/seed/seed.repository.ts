@@ -21,10 +21,10 @@ export async function insertProductBatch (db: Db, products: Array<{ row: NewProd
   // Both databases return a multi-row insert's rows in VALUES order.
   const tags = inserted.flatMap(({ id }, i) => {
     const { row, tags } = products[i]!
-    const { price_cents: priceCents, quantity, created_at: createdAt } = row
+    const { name, price_cents: priceCents, quantity, created_at: createdAt } = row
     const inStock = quantity > 0 ? 1 : 0
     return tags.map((tag, position) => ({
-      product_id: id, tag, position, price_cents: priceCents, in_stock: inStock, created_at: createdAt
+      product_id: id, tag, position, name, price_cents: priceCents, in_stock: inStock, created_at: createdAt
     }))
   })
   if (tags.length > 0) await db.insertInto('product_tags').values(tags).execute()

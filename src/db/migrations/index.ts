@@ -16,7 +16,7 @@ import * as countPricesByBucket from './2026_12_04_0014_count_prices_by_bucket.j
 import * as countStockByTagAndPrice from './2026_12_05_0015_count_stock_by_tag_and_price.js'
 import * as countTablesWithoutRowid from './2026_12_05_0016_count_tables_without_rowid.js'
 import * as plannerWithoutValueSamples from './2026_12_05_0017_planner_without_value_samples.js'
-import * as tagRowsCarryCreatedAt from './2026_12_05_0018_tag_rows_carry_created_at.js'
+import * as tagRowsCarryNameAndDate from './2026_12_05_0018_tag_rows_carry_name_and_date.js'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -37,5 +37,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_0015_count_stock_by_tag_and_price': countStockByTagAndPrice,
   '2026_12_05_0016_count_tables_without_rowid': countTablesWithoutRowid,
   '2026_12_05_0017_planner_without_value_samples': plannerWithoutValueSamples,
-  '2026_12_05_0018_tag_rows_carry_created_at': tagRowsCarryCreatedAt
+  '2026_12_05_0018_tag_rows_carry_name_and_date': tagRowsCarryNameAndDate
 }

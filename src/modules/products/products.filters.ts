@@ -61,10 +61,14 @@ const SORT_INDEXES: Record<ProductOrder['column'], string> = {
   created_at: 'products_created_at_idx'
 }
 
-/** The index of a tag's rows that gives each order it can (migrations 0009 and 0018). */
-const TAG_SORT_INDEXES = { price_cents: 'product_tags_tag_price_idx', created_at: 'product_tags_tag_created_at_idx' }
+/** The index of a tag's rows that gives each order (migrations 0009 and 0018). */
+const TAG_SORT_INDEXES: Record<ProductOrder['column'], string> = {
+  name: 'product_tags_tag_name_idx',
+  price_cents: 'product_tags_tag_price_idx',
+  created_at: 'product_tags_tag_created_at_idx'
+}
 
-/** Where a walk reads its order: a tag's own rows when they give it (by price, date or id), else the products. */
+/** Where a walk reads its order: a tag's own rows, else the products. */
 type WalkPath = {
   /** The index that gives the order; none for the products by id (their rowid). */
   index: string | undefined
@@ -73,9 +77,10 @@ type WalkPath = {
 } & ({ table: 'product_tags', tag: string } | { table: 'products' })
 
 function walkPath ({ tag }: ProductFilters, order: ProductOrder | undefined): WalkPath {
-  if (tag !== undefined && order === undefined) return { table: 'product_tags', tag, index: 'product_tags_tag_idx', column: 'product_id' }
-  if (tag !== undefined && order !== undefined && order.column !== 'name') {
-    return { table: 'product_tags', tag, index: TAG_SORT_INDEXES[order.column], column: order.column }
+  if (tag !== undefined) {
+    return order === undefined
+      ? { table: 'product_tags', tag, index: 'product_tags_tag_idx', column: 'product_id' }
+      : { table: 'product_tags', tag, index: TAG_SORT_INDEXES[order.column], column: order.column }
   }
   return order === undefined
     ? { table: 'products', index: undefined, column: 'id' }
@@ -85,13 +90,11 @@ function walkPath ({ tag }: ProductFilters, order: ProductOrder | undefined): Wa
 /**
  * The products `filters` let through among the first `window` rows of `order` (by id when
  * none), read from the index that gives it, each row checked against the filters, with
- * the id column that breaks its ties: a tag's own rows when they give the order (by
- * price, date or id), else the products, with the tag looked up for each, and a text
- * tested row by row (`containsTextIndexed`'s walk). Undefined where the database takes
- * no such hint (`readThrough`).
+ * the id column that breaks its ties: a tag's own rows when there is a tag, else the
+ * products, and a text tested row by row (`containsTextIndexed`'s walk). Undefined where
+ * the database takes no such hint (`readThrough`).
  */
 export function walkedProducts (db: Db, filters: ProductFilters, order: ProductOrder | undefined, window: number) {
-  const { tag } = filters
   const path = walkPath(filters, order)
   const source = readThrough(db, path.table, path.index)
   if (source === undefined) return undefined
@@ -102,13 +105,8 @@ export function walkedProducts (db: Db, filters: ProductFilters, order: ProductO
       .where((eb) => eb.and([...productConditions(db, filters, 'product_tags.price_cents', true), bounded]))
     return { rows, id: idColumn(filters) }
   }
-  const rows = db.selectFrom(source as 'products').where((eb) => {
-    const conditions = [...productConditions(db, filters, 'products.price_cents', true), bounded]
-    if (tag === undefined) return eb.and(conditions)
-    const tagged = eb.exists(eb.selectFrom('product_tags').select(sql.lit(1).as('one'))
-      .whereRef('product_tags.product_id', '=', 'products.id').where('product_tags.tag', '=', tag))
-    return eb.and([...conditions, tagged])
-  })
+  const rows = db.selectFrom(source as 'products')
+    .where((eb) => eb.and([...productConditions(db, filters, 'products.price_cents', true), bounded]))
   return { rows, id: sql.ref<number>('products.id') }
 }
 
@@ -131,12 +129,9 @@ function walkBound (db: Db, source: string, path: WalkPath, order: ProductOrder 
     : sql<SqlBool>`${column} < coalesce((${boundary}), x'')`
 }
 
-/**
- * The column a sort reads: the tag row's copy of the price or date when the list goes
- * through a tag, so that the tag's index gives the order.
- */
+/** The column a sort reads: the tag row's copy when the list goes through a tag, whose index gives the order. */
 export function sortColumn (filters: ProductFilters, order: ProductOrder): string {
-  return order.column !== 'name' && filters.tag !== undefined ? `product_tags.${order.column}` : `products.${order.column}`
+  return `${filters.tag === undefined ? 'products' : 'product_tags'}.${order.column}`
 }
 
 /**

@@ -74,15 +74,16 @@ function walkWindow (matches: number, products: number, offset: number, limit: n
  * Whether how a page is found depends on how many products match: a sorted search, and
  * on SQLite any filtered page whose order may come from an index the filters do not use.
  * Not a search alone in id order (the search index answers in that order), nor a page
- * by price narrowed by a tag or a price range, or by date narrowed by a tag (the index
+ * of a tag alone in any order, or by price narrowed by a tag or a price range (the index
  * that narrows it gives its order).
  */
 function choosesWalk (db: Db, filters: ProductFilters, order: ProductOrder | undefined): boolean {
   if (!takesIndexHints(db)) return false
   if (hasText(filters)) return order !== undefined || textOnly(filters) === undefined
-  const { tag, minCents, maxCents } = filters
-  const narrowedInOrder = (order?.column === 'price_cents' && (tag !== undefined || minCents !== undefined || maxCents !== undefined)) ||
-    (order?.column === 'created_at' && tag !== undefined)
+  const { tag, minCents, maxCents, inStock } = filters
+  const ranged = minCents !== undefined || maxCents !== undefined
+  const tagAlone = tag !== undefined && !ranged && inStock === undefined
+  const narrowedInOrder = order !== undefined && (tagAlone || (order.column === 'price_cents' && (tag !== undefined || ranged)))
   return !isUnfiltered(filters) && !narrowedInOrder
 }
 

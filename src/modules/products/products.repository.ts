@@ -25,14 +25,17 @@ export async function findProductById (db: Db, id: number): Promise<ProductWithT
 }
 
 /**
- * The tag rows of a product, with its price and stock (which the triggers of migrations
- * 0009 and 0015 keep) and its creation time (migration 0018).
+ * The tag rows of a product, with what a tag's pages are sorted and filtered by: its
+ * price, stock and name (which the triggers of migrations 0009, 0015 and 0018 keep) and
+ * its creation time (migration 0018).
  */
-async function insertTags (db: Db, product: Pick<ProductRow, 'id' | 'price_cents' | 'quantity' | 'created_at'>, tags: string[]): Promise<void> {
+async function insertTags (
+  db: Db, product: Pick<ProductRow, 'id' | 'name' | 'price_cents' | 'quantity' | 'created_at'>, tags: string[]
+): Promise<void> {
   if (tags.length === 0) return
-  const { id, price_cents: priceCents, quantity, created_at: createdAt } = product
+  const { id, name, price_cents: priceCents, quantity, created_at: createdAt } = product
   const rows = tags.map((tag, position) => ({
-    product_id: id, tag, position, price_cents: priceCents, in_stock: quantity > 0 ? 1 : 0, created_at: createdAt
+    product_id: id, tag, position, name, price_cents: priceCents, in_stock: quantity > 0 ? 1 : 0, created_at: createdAt
   }))
   await db.insertInto('product_tags').values(rows).execute()
 }
