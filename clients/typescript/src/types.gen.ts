@@ -1152,7 +1152,7 @@ export type ListProductsData = {
          */
         in_stock?: boolean;
         /**
-         * A leading `-` sorts descending; ties go by id ascending. Default: id
+         * A leading `-` sorts descending: the ascending order reversed, so ties go by id descending. Default: id
          */
         sort?: ProductSort;
     };

@@ -22,15 +22,18 @@ export function productPageQuery (
   const text = textOnly(filters)
   const pageIds = text === undefined || order !== undefined ? undefined : textMatchPageIds(db, 'products', SEARCHED_COLUMNS, text, offset, limit)
   if (pageIds !== undefined) return db.selectFrom('products').selectAll('products').where(pageIds).orderBy('id').limit(limit)
+  // Ties go by id in the order's direction: a descending page is the ascending one
+  // reversed, which each index gives read backwards, with no sort of equal keys.
+  const direction = order?.direction ?? 'asc'
   const walked = window === undefined ? undefined : walkedProducts(db, filters, order, window)
   if (walked !== undefined) {
     let query = walked.rows.selectAll('products')
-    if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
-    return query.orderBy(walked.id).offset(offset).limit(limit)
+    if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), direction)
+    return query.orderBy(walked.id, direction).offset(offset).limit(limit)
   }
   let query = filteredProducts(db, filters).selectAll('products')
-  if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), order.direction)
-  return query.orderBy(idColumn(filters)).offset(offset).limit(limit)
+  if (order !== undefined) query = query.orderBy(sql.ref(sortColumn(filters, order)), direction)
+  return query.orderBy(idColumn(filters), direction).offset(offset).limit(limit)
 }
 
 // Filtered pages are built and compiled by Kysely once per shape (a search is built per
@@ -42,7 +45,10 @@ const filteredPage = shapedQuery(({ shape, walk }: { shape: ListShape, walk: boo
       return productPageQuery(db, filters, shape.order, offset, limit, walk ? window : undefined)
     })
 
-/** One v1 page: sorted by `order` when given, ties (and no order) by id ascending; `window`: see `productPageQuery`. */
+/**
+ * One v1 page: sorted by `order` when given, ties by id in its direction, else by id
+ * ascending; `window`: see `productPageQuery`.
+ */
 export async function listProducts (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, window?: number
 ): Promise<ProductWithTags[]> {

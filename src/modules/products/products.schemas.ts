@@ -60,7 +60,7 @@ export type ProductFilterQuery = Static<typeof ProductFilterQuerySchema>
 export const ProductListQuerySchema = Type.Object({
   ...PageQuerySchema.properties,
   ...ProductFilterQuerySchema.properties,
-  sort: Type.Optional({ ...ProductSortSchema, description: 'A leading `-` sorts descending; ties go by id ascending. Default: id' })
+  sort: Type.Optional({ ...ProductSortSchema, description: 'A leading `-` sorts descending: the ascending order reversed, so ties go by id descending. Default: id' })
 })
 export type ProductListQuery = Static<typeof ProductListQuerySchema>
 
