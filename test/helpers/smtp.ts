@@ -1,5 +1,6 @@
 import { once } from 'node:events'
-import { createServer, type AddressInfo, type Socket } from 'node:net'
+import { createServer, type AddressInfo } from 'node:net'
+import { Worker } from 'node:worker_threads'
 import { SMTPServer } from 'smtp-server'
 import type { Cleanup } from './build-app.js'
 
@@ -96,23 +97,36 @@ export interface SilentServer {
 
 /** A TCP server that accepts connections and never says a word, closed by `t.after`. */
 export async function startSilentServer (t: Cleanup): Promise<SilentServer> {
+  // In a thread of its own: the times it notes are not held up by the event loop of the
+  // app under test, which may be busy just as a connection arrives.
+  const worker = new Worker(SILENT_SERVER, { eval: true })
   const connections: SilentServer['connections'] = []
-  const sockets = new Set<Socket>()
-  const server = createServer((socket) => {
-    const entry: { openedAt: number, closedAt?: number } = { openedAt: Date.now() }
-    connections.push(entry)
-    sockets.add(socket)
-    socket.on('error', () => {})
-    socket.on('close', () => { entry.closedAt = Date.now(); sockets.delete(socket) })
+  worker.on('message', (event: SilentServerEvent) => {
+    if (event.type === 'open') connections[event.id] = { openedAt: event.at }
+    else if (event.type === 'close') connections[event.id]!.closedAt = event.at
   })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.after(async () => {
-    for (const socket of sockets) socket.destroy()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  return { port: (server.address() as AddressInfo).port, connections }
+  const [listening] = await once(worker, 'message') as [SilentServerEvent]
+  t.after(async () => { await worker.terminate() })
+  if (listening.type !== 'listening') throw new Error('the silent server did not start')
+  return { port: listening.port, connections }
 }
+
+type SilentServerEvent =
+  | { type: 'listening', port: number }
+  | { type: 'open' | 'close', id: number, at: number }
+
+const SILENT_SERVER = `
+  const { createServer } = require('node:net')
+  const { parentPort } = require('node:worker_threads')
+  let next = 0
+  const server = createServer((socket) => {
+    const id = next++
+    parentPort.postMessage({ type: 'open', id, at: Date.now() })
+    socket.on('error', () => {})
+    socket.on('close', () => parentPort.postMessage({ type: 'close', id, at: Date.now() }))
+  })
+  server.listen(0, '127.0.0.1', () => parentPort.postMessage({ type: 'listening', port: server.address().port }))
+`
 
 /** A loopback port with nothing listening on it (just now). */
 export async function freePort (): Promise<number> {
