@@ -2,6 +2,7 @@ import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { createDb } from '../../src/db/database.js'
+import { isoTimestamp } from '../../src/db/postgres-pool.js'
 import { prepareBulkLoad } from '../../src/db/dialect-sql.js'
 import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrate.js'
 import { migrations } from '../../src/db/migrations/index.js'
@@ -64,8 +65,28 @@ for (const dialect of testDialects()) {
   })
 }
 
+describe('PostgreSQL timestamps', () => {
+  it('read as Date#toISOString writes them, in any offset', (t: TestContext) => {
+    const parseDate = pg.types.getTypeParser(1184) as (value: string) => Date
+    const values = [
+      '2026-12-05 09:34:23+00', '2026-12-05 09:34:23.1+00', '2026-12-05 09:34:23.12+00', '2026-12-05 09:34:23.123+00',
+      '2026-12-05 09:34:23.123456+00', '2026-12-31 23:59:59.999999+00', '0001-01-01 00:00:00+00',
+      '2026-12-05 10:34:23.5+01', '2026-12-05 04:04:23.123456+05:30', '2026-12-05 01:34:23-08'
+    ]
+    for (const value of values) t.assert.strictEqual(isoTimestamp(value), parseDate(value).toISOString(), value)
+  })
+})
+
 if (testDialects().includes('postgres')) {
   describe('PostgreSQL pool', () => {
+    it('reads timestamps in UTC, as ISO strings', async (t: TestContext) => {
+      const db = createDb(testConfig(t, 'postgres'))
+      t.after(async () => await db.destroy())
+      const { rows } = await sql<{ at: string, zone: string }>`
+        select timestamptz '2026-12-05 10:34:23.123456+01' as at, current_setting('TimeZone') as zone`.execute(db)
+      t.assert.deepStrictEqual(rows, [{ at: '2026-12-05T09:34:23.123Z', zone: 'UTC' }])
+    })
+
     it('applies the statement timeout', async (t: TestContext) => {
       const db = createDb(testConfig(t, 'postgres', { DATABASE_STATEMENT_TIMEOUT_MS: '200' }))
       t.after(async () => await db.destroy())
