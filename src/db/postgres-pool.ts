@@ -23,7 +23,7 @@ const pgTypes = {
 } as pg.CustomTypesConfig
 
 const parseDate = pg.types.getTypeParser(TIMESTAMPTZ_OID) as (value: string) => Date
-// A timestamptz as PostgreSQL writes it in UTC (the pool's sessions use UTC).
+// A timestamptz as PostgreSQL writes it in UTC (the pool's connections are set to UTC).
 const UTC_TIMESTAMP = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,3})\d*)?\+00$/
 
 /**
