@@ -105,6 +105,8 @@ export interface ProductTagsTable {
   name: Generated<string>
 }
 
+export type NewProductTagRow = Insertable<ProductTagsTable>
+
 /** Rows per counted table, kept by triggers (migration 0008); the total is the sum of a table's slots. */
 export interface RowCountsTable {
   /** A table's rows, or `products_in_stock`: the products whose quantity is above 0 (migration 0011). */

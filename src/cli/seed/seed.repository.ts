@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database, NewPostRow, NewProduct, NewUserRow } from '../../db/tables.js'
+import { tagRowsOf } from '../../modules/products/products.repository.js'
 
 type Db = Kysely<Database>
 
@@ -19,14 +20,7 @@ export async function insertProductBatch (db: Db, products: Array<{ row: NewProd
   const rows = products.map((p) => ({ ...p.row, tags_json: JSON.stringify(p.tags) }))
   const inserted = await db.insertInto('products').values(rows).returning('id').execute()
   // Both databases return a multi-row insert's rows in VALUES order.
-  const tags = inserted.flatMap(({ id }, i) => {
-    const { row, tags } = products[i]!
-    const { name, price_cents: priceCents, quantity, created_at: createdAt } = row
-    const inStock = quantity > 0 ? 1 : 0
-    return tags.map((tag, position) => ({
-      product_id: id, tag, position, name, price_cents: priceCents, in_stock: inStock, created_at: createdAt
-    }))
-  })
+  const tags = inserted.flatMap(({ id }, i) => tagRowsOf(id, products[i]!.row, products[i]!.tags))
   if (tags.length > 0) await db.insertInto('product_tags').values(tags).execute()
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { preparedQuery } from '../../db/prepared-query.js'
-import type { Database, NewProduct, ProductRow, ProductRowUpdate } from '../../db/tables.js'
+import type { Database, NewProduct, NewProductTagRow, ProductRow, ProductRowUpdate } from '../../db/tables.js'
 
 type Db = Kysely<Database>
 
@@ -25,19 +25,22 @@ export async function findProductById (db: Db, id: number): Promise<ProductWithT
 }
 
 /**
- * The tag rows of a product, with what a tag's pages are sorted and filtered by: its
- * price, stock and name (which the triggers of migrations 0009, 0015 and 0018 keep) and
- * its creation time (migration 0018).
+ * The tag rows of product `productId`, with what a tag's pages are sorted and filtered
+ * by: its price, stock and name (which the triggers of migrations 0009, 0015 and 0018
+ * keep) and its creation time (migration 0018; the database's when not given).
  */
-async function insertTags (
-  db: Db, product: Pick<ProductRow, 'id' | 'name' | 'price_cents' | 'quantity' | 'created_at'>, tags: string[]
-): Promise<void> {
-  if (tags.length === 0) return
-  const { id, name, price_cents: priceCents, quantity, created_at: createdAt } = product
-  const rows = tags.map((tag, position) => ({
-    product_id: id, tag, position, name, price_cents: priceCents, in_stock: quantity > 0 ? 1 : 0, created_at: createdAt
+export function tagRowsOf (
+  productId: number, product: Pick<NewProduct, 'name' | 'price_cents' | 'quantity' | 'created_at'>, tags: string[]
+): NewProductTagRow[] {
+  const { name, price_cents: priceCents, quantity, created_at: createdAt } = product
+  const inStock = quantity > 0 ? 1 : 0
+  return tags.map((tag, position) => ({
+    product_id: productId, tag, position, name, price_cents: priceCents, in_stock: inStock, created_at: createdAt
   }))
-  await db.insertInto('product_tags').values(rows).execute()
+}
+
+async function insertTags (db: Db, product: ProductRow, tags: string[]): Promise<void> {
+  if (tags.length > 0) await db.insertInto('product_tags').values(tagRowsOf(product.id, product, tags)).execute()
 }
 
 /** Inserts a product and its tags; run it in a transaction. */
