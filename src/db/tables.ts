@@ -77,7 +77,7 @@ export interface ProductsTable {
   price_cents: number
   quantity: number
   owner_id: number
-  /** The tags in the order they were given, as a JSON array; the tag rows hold them too. */
+  /** The tags in the order they were given, as a JSON array; triggers write the tag rows from it (migration 0019). */
   tags_json: string
   version: Generated<number>
   created_at: Generated<string>
@@ -90,22 +90,23 @@ export type NewProductRow = Insertable<ProductsTable>
 export type NewProduct = Omit<NewProductRow, 'tags_json'>
 export type ProductRowUpdate = Updateable<ProductsTable>
 
-/** A product's tags, normalised (trimmed, lower-case), in the order they were sent. */
+/**
+ * A product's tags, normalised (trimmed, lower-case), in the order they were sent: rows
+ * the database writes from the product's `tags_json`, with the columns below (migration 0019).
+ */
 export interface ProductTagsTable {
   product_id: number
   tag: string
   position: number
-  /** The product's price: written with the row, kept by triggers when it changes (migration 0009). */
+  /** The product's price, followed when it changes (migration 0009). */
   price_cents: Generated<number>
-  /** 1 while the product's quantity is above 0, else 0: written with the row, kept by triggers (migration 0015). */
+  /** 1 while the product's quantity is above 0, else 0, followed when it changes (migration 0015). */
   in_stock: Generated<number>
-  /** The product's creation time: written with the row (migration 0018); it never changes. */
+  /** The product's creation time (migration 0018); it never changes. */
   created_at: Generated<string>
-  /** The product's name: written with the row, kept by triggers when it changes (migration 0018). */
+  /** The product's name, followed when it changes (migration 0018). */
   name: Generated<string>
 }
-
-export type NewProductTagRow = Insertable<ProductTagsTable>
 
 /** Rows per counted table, kept by triggers (migration 0008); the total is the sum of a table's slots. */
 export interface RowCountsTable {

@@ -28,6 +28,35 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual((await findProductById(db, id))?.tags, [])
     })
 
+    it('give the database the tag rows to write, with the product\'s price, stock, name and date', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const { id: ownerId } = await insertUser(db, owner)
+      const tagRows = async (productId: number) => (await db.selectFrom('product_tags')
+        .select(['tag', 'position', 'name', 'price_cents', 'in_stock', 'created_at'])
+        .where('product_id', '=', productId).orderBy('position').execute())
+        .map((row) => ({ ...row, price_cents: Number(row.price_cents), in_stock: Number(row.in_stock) }))
+      type Changes = { name?: string, price_cents?: number, in_stock?: number }
+      const lampRows = (tags: string[], changes: Changes = {}) => tags.map((tag, position) =>
+        ({ tag, position, name: 'Lamp', price_cents: 1999, in_stock: 1, created_at: '2021-02-03T04:05:06.789Z', ...changes }))
+      const { id } = await insertProduct(db, { ...lamp(ownerId), created_at: '2021-02-03T04:05:06.789Z' }, ['b', 'a', 'c'])
+      t.assert.deepStrictEqual(await tagRows(id), lampRows(['b', 'a', 'c']))
+      // A new list is written again, with the values changed in the same statement.
+      await updateProduct(db, id, { price_cents: 500, quantity: 0 }, ['a', 'z'])
+      t.assert.deepStrictEqual(await tagRows(id), lampRows(['a', 'z'], { price_cents: 500, in_stock: 0 }))
+      await updateProduct(db, id, { name: 'Desk lamp', quantity: 3 }, undefined)
+      t.assert.deepStrictEqual(await tagRows(id), lampRows(['a', 'z'], { name: 'Desk lamp', price_cents: 500 }))
+      await updateProduct(db, id, {}, [])
+      t.assert.deepStrictEqual(await tagRows(id), [])
+      // Several products in one statement, as agora seed writes them.
+      const batch = await db.insertInto('products').values([
+        { ...lamp(ownerId), tags_json: '["x","y"]', created_at: '2021-02-03T04:05:06.789Z' },
+        { ...lamp(ownerId), tags_json: '[]', created_at: '2021-02-03T04:05:06.789Z' },
+        { ...lamp(ownerId), quantity: 0, tags_json: '["y"]', created_at: '2021-02-03T04:05:06.789Z' }
+      ]).returning('id').execute()
+      t.assert.deepStrictEqual(await Promise.all(batch.map(async (row) => await tagRows(row.id))),
+        [lampRows(['x', 'y']), [], lampRows(['y'], { in_stock: 0 })])
+    })
+
     it('are filled from the tag rows of the products that exist when the migration runs', async (t: TestContext) => {
       const { db, config } = await testDb(t, dialect)
       const { id: ownerId } = await insertUser(db, owner)

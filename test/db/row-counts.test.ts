@@ -41,11 +41,6 @@ for (const dialect of testDialects()) {
       const prices = async () => (await db.selectFrom('product_tags').select('price_cents').where('product_id', '=', created.id).execute())
         .map((row) => Number(row.price_cents))
       t.assert.deepStrictEqual(await prices(), [500, 500])
-      // A tag row written without the price (or with a wrong one) gets it all the same.
-      await db.insertInto('product_tags').values({ product_id: created.id, tag: 'x', position: 2 }).execute()
-      await db.insertInto('product_tags').values({ product_id: created.id, tag: 'y', position: 3, price_cents: 7 }).execute()
-      t.assert.deepStrictEqual(await prices(), [500, 500, 500, 500])
-      await db.deleteFrom('product_tags').where('product_id', '=', created.id).where('tag', 'in', ['x', 'y']).execute()
       await db.transaction().execute(async (trx) =>
         await updateProduct(trx, created.id, { price_cents: 1999 }, undefined))
       t.assert.deepStrictEqual(await prices(), [1999, 1999])
@@ -61,8 +56,6 @@ for (const dialect of testDialects()) {
         .select(['product_tags.product_id', 'product_tags.tag', sql<boolean>`product_tags.created_at = products.created_at`.as('same')])
         .orderBy('product_tags.product_id').orderBy('product_tags.tag').execute()
       const created = await insertProduct(db, { ...product(owner.id, 1), created_at: '2020-01-02T03:04:05.678Z' }, ['a', 'b'])
-      // A tag row written without the date gets it all the same.
-      await db.insertInto('product_tags').values({ product_id: created.id, tag: 'x', position: 2 }).execute()
       await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { price_cents: 1999 }, ['c', 'd']))
       await insertProduct(db, product(owner.id, 2), ['a'])
       const same = (rows: Awaited<ReturnType<typeof tagRows>>) => rows.map((row) => `${row.tag} ${String(Boolean(row.same))}`)
@@ -81,11 +74,9 @@ for (const dialect of testDialects()) {
         .select(['product_tags.tag', 'product_tags.name', 'products.name as product']).orderBy('product_tags.product_id').orderBy('product_tags.tag').execute())
         .map((row) => `${row.tag} ${row.name} ${String(row.name === row.product)}`)
       const created = await insertProduct(db, product(owner.id, 1), ['a', 'b'])
-      // A tag row written without the name gets it all the same.
-      await db.insertInto('product_tags').values({ product_id: created.id, tag: 'x', position: 2 }).execute()
-      t.assert.deepStrictEqual(await names(), ['a Product 1 true', 'b Product 1 true', 'x Product 1 true'])
+      t.assert.deepStrictEqual(await names(), ['a Product 1 true', 'b Product 1 true'])
       await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { name: 'Renamed' }, undefined))
-      t.assert.deepStrictEqual(await names(), ['a Renamed true', 'b Renamed true', 'x Renamed true'])
+      t.assert.deepStrictEqual(await names(), ['a Renamed true', 'b Renamed true'])
       await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { name: 'Again', price_cents: 700 }, ['c']))
       t.assert.deepStrictEqual(await names(), ['c Again true'])
       await migrateDownThrough(db, config, '2026_12_05_0018_tag_rows_carry_name_and_date')
@@ -232,12 +223,12 @@ for (const dialect of testDialects()) {
         ? []
         : (await sql<{ name: string }>`select name from sqlite_schema where type = 'table' and name like '%counts' and sql like '%without rowid'`.execute(db)).rows
             .map((row) => row.name).sort()
+      const tagsOf = (n: number) => n % 2 === 0 ? ['a', 'b'] : ['a']
       // Rows as the schema before migration 0016 takes them: its triggers give tag rows their price and stock.
       const add = async (n: number) => {
-        const tags = n % 2 === 0 ? ['a', 'b'] : ['a']
-        const { id } = await db.insertInto('products').values({ ...product(owner.id, n), quantity: n % 3, tags_json: JSON.stringify(tags) })
+        const { id } = await db.insertInto('products').values({ ...product(owner.id, n), quantity: n % 3, tags_json: JSON.stringify(tagsOf(n)) })
           .returning('id').executeTakeFirstOrThrow()
-        await db.insertInto('product_tags').values(tags.map((tag, position) => ({ product_id: id, tag, position }))).execute()
+        await db.insertInto('product_tags').values(tagsOf(n).map((tag, position) => ({ product_id: id, tag, position }))).execute()
       }
       const revert0016 = async () => await migrateDownThrough(db, config, '2026_12_05_0016_count_tables_without_rowid')
       await revert0016()
@@ -247,7 +238,7 @@ for (const dialect of testDialects()) {
       await migrateToLatest(db, config)
       t.assert.deepStrictEqual(await rowidFree(), dialect === 'sqlite' ? ['price_counts', 'row_counts', 'stock_price_counts', 'tag_counts'] : [])
       t.assert.deepStrictEqual(await totals(), before)
-      await add(13)
+      await insertProduct(db, { ...product(owner.id, 13), quantity: 13 % 3 }, tagsOf(13))
       t.assert.deepStrictEqual(await totals(), [13, 13, 9, 9, 4, 4])
       await revert0016()
       t.assert.deepStrictEqual(await rowidFree(), [])

@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely'
 import type { Database, NewPostRow, NewProduct, NewUserRow } from '../../db/tables.js'
-import { tagRowsOf } from '../../modules/products/products.repository.js'
 
 type Db = Kysely<Database>
 
 // Multi-row inserts: one statement (and one round trip) per batch. Batches stay below
-// SQLite's 32 766 bound parameters: 1 000 products bind 8 000, their tags at most 12 000.
+// SQLite's 32 766 bound parameters: 1 000 products bind 8 000.
 
 /** Inserts users in one statement and returns their ids. */
 export async function insertUserBatch (db: Db, rows: NewUserRow[]): Promise<number[]> {
@@ -14,14 +13,10 @@ export async function insertUserBatch (db: Db, rows: NewUserRow[]): Promise<numb
   return inserted.map((row) => row.id)
 }
 
-/** Inserts products in one statement, then all their tags in another. */
+/** Inserts products in one statement; the database writes their tag rows from their lists. */
 export async function insertProductBatch (db: Db, products: Array<{ row: NewProduct, tags: string[] }>): Promise<void> {
   if (products.length === 0) return
-  const rows = products.map((p) => ({ ...p.row, tags_json: JSON.stringify(p.tags) }))
-  const inserted = await db.insertInto('products').values(rows).returning('id').execute()
-  // Both databases return a multi-row insert's rows in VALUES order.
-  const tags = inserted.flatMap(({ id }, i) => tagRowsOf(id, products[i]!.row, products[i]!.tags))
-  if (tags.length > 0) await db.insertInto('product_tags').values(tags).execute()
+  await db.insertInto('products').values(products.map((p) => ({ ...p.row, tags_json: JSON.stringify(p.tags) }))).execute()
 }
 
 export async function insertPostBatch (db: Db, rows: NewPostRow[]): Promise<void> {

@@ -17,6 +17,7 @@ import * as countStockByTagAndPrice from './2026_12_05_0015_count_stock_by_tag_a
 import * as countTablesWithoutRowid from './2026_12_05_0016_count_tables_without_rowid.js'
 import * as plannerWithoutValueSamples from './2026_12_05_0017_planner_without_value_samples.js'
 import * as tagRowsCarryNameAndDate from './2026_12_05_0018_tag_rows_carry_name_and_date.js'
+import * as tagRowsFromProductLists from './2026_12_05_0019_tag_rows_from_product_lists.js'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -37,5 +38,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_0015_count_stock_by_tag_and_price': countStockByTagAndPrice,
   '2026_12_05_0016_count_tables_without_rowid': countTablesWithoutRowid,
   '2026_12_05_0017_planner_without_value_samples': plannerWithoutValueSamples,
-  '2026_12_05_0018_tag_rows_carry_name_and_date': tagRowsCarryNameAndDate
+  '2026_12_05_0018_tag_rows_carry_name_and_date': tagRowsCarryNameAndDate,
+  '2026_12_05_0019_tag_rows_from_product_lists': tagRowsFromProductLists
 }

@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
+import { nowPlus } from '../../db/dialect-sql.js'
 import { preparedQuery } from '../../db/prepared-query.js'
-import type { Database, NewProduct, NewProductTagRow, ProductRow, ProductRowUpdate } from '../../db/tables.js'
+import type { Database, NewProduct, ProductRow, ProductRowUpdate } from '../../db/tables.js'
 
 type Db = Kysely<Database>
 
@@ -24,36 +25,36 @@ export async function findProductById (db: Db, id: number): Promise<ProductWithT
   return row === undefined ? undefined : withTags(row)
 }
 
+const insertedProduct = preparedQuery((
+  db: Db, name: string, description: string | null, priceCents: number, quantity: number,
+  ownerId: number, tagsJson: string, createdAt: string | null
+) => db.insertInto('products').values({
+  name,
+  description,
+  price_cents: priceCents,
+  quantity,
+  owner_id: ownerId,
+  tags_json: tagsJson,
+  created_at: sql<string>`coalesce(${createdAt}, ${nowPlus(db)})`
+}).returningAll())
+
 /**
- * The tag rows of product `productId`, with what a tag's pages are sorted and filtered
- * by: its price, stock and name (which the triggers of migrations 0009, 0015 and 0018
- * keep) and its creation time (migration 0018; the database's when not given).
+ * Inserts a product, in one statement: the database writes its tag rows from its tag
+ * list (migration 0019). `created_at` is the database's clock unless given.
  */
-export function tagRowsOf (
-  productId: number, product: Pick<NewProduct, 'name' | 'price_cents' | 'quantity' | 'created_at'>, tags: string[]
-): NewProductTagRow[] {
-  const { name, price_cents: priceCents, quantity, created_at: createdAt } = product
-  const inStock = quantity > 0 ? 1 : 0
-  return tags.map((tag, position) => ({
-    product_id: productId, tag, position, name, price_cents: priceCents, in_stock: inStock, created_at: createdAt
-  }))
-}
-
-async function insertTags (db: Db, product: ProductRow, tags: string[]): Promise<void> {
-  if (tags.length > 0) await db.insertInto('product_tags').values(tagRowsOf(product.id, product, tags)).execute()
-}
-
-/** Inserts a product and its tags; run it in a transaction. */
 export async function insertProduct (db: Db, row: NewProduct, tags: string[]): Promise<ProductWithTags> {
-  const product = await db.insertInto('products').values({ ...row, tags_json: JSON.stringify(tags) }).returningAll().executeTakeFirstOrThrow()
-  await insertTags(db, product, tags)
-  return { ...product, tags }
+  const { name, description = null, quantity, created_at: createdAt = null } = row
+  const [product] = await insertedProduct.execute(
+    db, name, description, row.price_cents, quantity, row.owner_id, JSON.stringify(tags), createdAt
+  )
+  return { ...product!, tags }
 }
 
 /**
- * Applies `changes` (and replaces the tags when given), bumping the version; run it in a
- * transaction. With `version`, only a row still at that version is changed: undefined
- * then means the row is gone or was changed by someone else in the meantime.
+ * Applies `changes` (and replaces the tags when given: the database rewrites the tag rows
+ * from the list), bumping the version, in one statement. With `version`, only a row still
+ * at that version is changed: undefined then means the row is gone or was changed by
+ * someone else in the meantime.
  */
 export async function updateProduct (
   db: Db, id: number, changes: Omit<ProductRowUpdate, 'tags_json'>, tags: string[] | undefined, version?: number
@@ -64,11 +65,7 @@ export async function updateProduct (
     .where('id', '=', id)
   if (version !== undefined) query = query.where('version', '=', version)
   const row = await query.returningAll().executeTakeFirst()
-  if (row === undefined) return undefined
-  if (tags === undefined) return withTags(row)
-  await db.deleteFrom('product_tags').where('product_id', '=', id).execute()
-  await insertTags(db, row, tags)
-  return { ...row, tags }
+  return row === undefined ? undefined : withTags(row)
 }
 
 /** Deletes a product (its tags go by cascade); false when there was none at `version`. */

@@ -48,9 +48,9 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     config: { idempotent: true }
   }, async function (request, reply) {
     const { price, tags = [], description = null, ...fields } = request.body
-    const product = await db.transaction().execute(async (trx) => await products.insertProduct(
-      trx, { ...fields, description, price_cents: toCents(price), owner_id: signedInUser(request).id }, uniqueTags(tags)
-    ))
+    const product = await products.insertProduct(
+      db, { ...fields, description, price_cents: toCents(price), owner_id: signedInUser(request).id }, uniqueTags(tags)
+    )
     return reply.code(201).header('location', `/api/v1/products/${product.id}`).header('etag', etagOf(product))
       .send(toProductResponse(product))
   })
@@ -109,8 +109,8 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
     const version = expectedVersion(request.headers, current)
     const { price, tags, ...fields } = request.body
     const changes = { ...fields, ...(price === undefined ? {} : { price_cents: toCents(price) }) }
-    const updated = await db.transaction().execute(async (trx) =>
-      await products.updateProduct(trx, id, changes, tags === undefined ? undefined : uniqueTags(tags), version))
+    const newTags = tags === undefined ? undefined : uniqueTags(tags)
+    const updated = await products.updateProduct(db, id, changes, newTags, version)
     // Gone since it was read, or changed by another client in between.
     if (updated === undefined) throw unchangedRowError(version, () => new ProductNotFound(request.params.product_id))
     return reply.header('etag', etagOf(updated)).send(toProductResponse(updated))
