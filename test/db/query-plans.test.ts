@@ -88,6 +88,11 @@ for (const dialect of testDialects()) {
       t.assert.match(text, /product_tags_tag_idx/, text)
     })
 
+    it('finds a product\'s tag rows, to delete or rewrite them, through the primary key (product_id, tag)', async (t: TestContext) => {
+      const text = await plan(db, dialect, db.deleteFrom('product_tags').where('product_id', '=', 1234))
+      t.assert.match(text, /sqlite_autoindex_product_tags_1 \(product_id=\?\)|product_tags_pkey/, text)
+    })
+
     it('answers a tag with a price range, sorted by price, and its total from the (tag, price_cents, product_id) index', async (t: TestContext) => {
       const filters = { tag: 'winter', minCents: 1_000, maxCents: 50_000 }
       for (const direction of ['asc', 'desc'] as const) {
