@@ -38,11 +38,14 @@ const insertedProduct = preparedQuery((
   created_at: sql<string>`coalesce(${createdAt}, ${nowPlus(db)})`
 }).returningAll())
 
+/** What a new product is made of; the database gives it the rest. */
+type NewProductFields = Pick<NewProduct, 'name' | 'description' | 'price_cents' | 'quantity' | 'owner_id' | 'created_at'>
+
 /**
  * Inserts a product, in one statement: the database writes its tag rows from its tag
  * list (migration 0019). `created_at` is the database's clock unless given.
  */
-export async function insertProduct (db: Db, row: NewProduct, tags: string[]): Promise<ProductWithTags> {
+export async function insertProduct (db: Db, row: NewProductFields, tags: string[]): Promise<ProductWithTags> {
   const { name, description = null, quantity, created_at: createdAt = null } = row
   const [product] = await insertedProduct.execute(
     db, name, description, row.price_cents, quantity, row.owner_id, JSON.stringify(tags), createdAt
