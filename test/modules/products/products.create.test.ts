@@ -37,6 +37,8 @@ for (const dialect of testDialects()) {
         { name: 'Pen', description: 'Blue ink', price: 1.5, quantity: 3, tags: ['office'], owner_id: ann.user.id }
       )
       t.assert.match(body.created_at, /Z$/)
+      // Both times are the database's clock, read once by the insert.
+      t.assert.strictEqual(body.updated_at, body.created_at)
       const unprefixed = await create(app, ann, valid)
       t.assert.strictEqual(unprefixed.statusCode, 201)
       t.assert.deepStrictEqual([unprefixed.json().description, unprefixed.json().tags], [null, []])
