@@ -1,4 +1,4 @@
-import type { CompiledQuery, Compilable, Kysely } from 'kysely'
+import { SelectQueryNode, type CompiledQuery, type Compilable, type Kysely } from 'kysely'
 import { directReader } from './database.js'
 import { isPostgres } from './dialect-sql.js'
 import { PREPARED_STATEMENT_MARK } from './postgres.js'
@@ -42,9 +42,10 @@ export function preparedQuery<A extends unknown[], R> (
     const query = compiledFor(db)
     const parameters = query.parameters.map((value) => value instanceof Placeholder ? args[value.index] : value)
     const bound = { ...query, parameters }
-    // On SQLite outside a transaction, a read-only statement runs at once on the driver's
-    // read connection (which decides what is read-only); anything else goes through Kysely.
-    return directReader(db)?.read<R>(bound) ?? (await db.executeQuery<R>(bound)).rows
+    // On SQLite outside a transaction, a select runs at once on the driver's read
+    // connection (which decides what is read-only); anything else goes through Kysely.
+    const reader = SelectQueryNode.is(query.query) ? directReader(db) : undefined
+    return reader?.read<R>(bound) ?? (await db.executeQuery<R>(bound)).rows
   }
 
   return {

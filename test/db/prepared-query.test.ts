@@ -1,6 +1,6 @@
 import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
-import { createDb } from '../../src/db/database.js'
+import { createDb, directReader } from '../../src/db/database.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { preparedQuery, shapedQuery } from '../../src/db/prepared-query.js'
 import { testConfig, testDialects } from '../helpers/build-app.js'
@@ -52,6 +52,28 @@ for (const dialect of testDialects()) {
       await writing
       t.assert.deepStrictEqual(seenInside, { name: 'Dee' })
       t.assert.deepStrictEqual(await nameOf.executeTakeFirst(db, 'dee@example.com'), { name: 'Dee' })
+    })
+
+    it('runs a write on its own, answered once it is committed', async (t: TestContext) => {
+      const config = testConfig(t, dialect)
+      const db = createDb(config)
+      t.after(async () => await db.destroy())
+      await migrateToLatest(db, config)
+      const added = preparedQuery((kysely, name: string, email: string) =>
+        kysely.insertInto('users').values({ name, email, hashed_password: 'x', role: 'user' }).returning(['id', 'name']))
+      // On SQLite a write goes to the write connection only: it is never prepared for reading.
+      const readerStatements = () => directReader(db)?.preparedStatements.reader
+      const before = readerStatements()
+      await added.execute(db, 'Dan', 'dan@example.com')
+      t.assert.strictEqual(readerStatements(), before)
+      await Promise.all(['Eve', 'Fay', 'Gus'].map(async (name) => {
+        const row = await added.executeTakeFirst(db, name, `${name.toLowerCase()}@example.com`)
+        t.assert.strictEqual(row?.name, name)
+        // Committed: a read outside any transaction, which sees only committed rows, finds it.
+        const read = await db.selectFrom('users').select('name').where('id', '=', row!.id).executeTakeFirst()
+        t.assert.deepStrictEqual(read, { name })
+      }))
+      t.assert.strictEqual((await db.selectFrom('users').select('id').execute()).length, 4)
     })
 
     it('builds a shaped query once per shape, runs it with each call\'s arguments, and plans it on every run on PostgreSQL', async (t: TestContext) => {

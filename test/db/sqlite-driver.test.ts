@@ -95,6 +95,20 @@ describe('SQLite driver', () => {
     t.assert.ok(commits >= 1 && commits < 50, `200 overlapping transactions took ${commits} commits`)
   })
 
+  it('answers a statement outside a transaction only once it is committed, in a group with others', async (t: TestContext) => {
+    const { db, driver, path } = open(t)
+    await createTable(db)
+    const commitsBefore = driver.commits
+    const names = Array.from({ length: 200 }, (_, i) => `item-${i}`)
+    await Promise.all(names.map(async (name) => {
+      await db.insertInto('items').values({ name }).execute()
+      t.assert.ok(committedNames(path).includes(name), `${name} is committed when its insert returns`)
+    }))
+    t.assert.deepStrictEqual(committedNames(path), names)
+    const commits = driver.commits - commitsBefore
+    t.assert.ok(commits >= 1 && commits < 50, `200 overlapping inserts took ${commits} commits`)
+  })
+
   it('rolls back a failed transaction alone, keeping the others of its group', async (t: TestContext) => {
     const { db, path } = open(t)
     await createTable(db)
