@@ -60,6 +60,25 @@ const HEADER = [
   '|---|--:|--:|--:|--:|--:|--:|--:|'
 ]
 
+/** Agora's route and the floor written minimally on its stack, in the order of `FLOORS`. */
+const FLOORS = [
+  ['root', 'floor-root', '`GET /`', 'Fastify + duties'],
+  ['user', 'floor-user', 'the users read', 'the minimal read'],
+  ['product-create', 'floor-create', '`POST`', 'the minimal create']
+] as const
+
+/** What share of each floor's req/s Agora's same route reached on SQLite, where both ran. */
+function floorShares ({ runs, floors }: BenchReport): string[] {
+  const sqlite = runs.find((run) => run.database === 'sqlite')
+  const rps = (measurements: Measurement[], name: string): number | undefined =>
+    measurements.find((m) => m.name === name)?.requestsPerSecond
+  return FLOORS.flatMap(([agora, floor, route, floorTitle]) => {
+    const ours = sqlite === undefined ? undefined : rps(sqlite.measurements, agora)
+    const theirs = rps(floors, floor)
+    return ours === undefined || theirs === undefined ? [] : [`${route} ${((ours / theirs) * 100).toFixed(1)} % of ${floorTitle}`]
+  })
+}
+
 /** The reference servers, one table per database, then the budgets. */
 export function toMarkdown (report: BenchReport): string {
   const { machine, options } = report
@@ -71,6 +90,8 @@ export function toMarkdown (report: BenchReport): string {
     ...[report.ceiling, ...report.floors].map((m) => row(m, report.ceiling)),
     '', `The ceiling was measured at the start and at the end of the run (${report.ceilings.map((m) => number(m.requestsPerSecond)).join(' and ')} req/s); the higher counts.`
   ]
+  const besideFloors = floorShares(report)
+  if (besideFloors.length > 0) lines.push('', `Agora on SQLite beside its floors: ${besideFloors.join('; ')}.`)
   for (const run of report.runs) {
     lines.push('', `**Agora on ${run.database}** (cold start ${Math.round(run.startupMs)} ms; RSS at rest ${mib(run.idleRssBytes)} MiB, ` +
       `peak over the run ${mib(run.peakRssBytes)} MiB)`, '', ...HEADER, ...run.measurements.map((m) => row(m, report.ceiling)))

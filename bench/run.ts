@@ -67,6 +67,17 @@ async function startFloor (bench: Bench, file: string, env: NodeJS.ProcessEnv = 
   return floor
 }
 
+/** `scenarios` against the floor `file` (none started when there are none), on the SQLite file of `env`. */
+async function measureFloors (
+  bench: Bench, file: string, scenarios: Scenario[], env: NodeJS.ProcessEnv
+): Promise<Measurement[]> {
+  if (scenarios.length === 0) return []
+  const floor = await startFloor(bench, file, env)
+  const measurements = await measureAll(bench, 'floor', scenarios, floor)
+  await floor.stop()
+  return measurements
+}
+
 /** The bare node:http ceiling, in a process started for this measurement alone. */
 async function measureCeiling (bench: Bench, scenario: Scenario): Promise<Measurement> {
   const ceilingProcess = await startFloor(bench, 'ceiling.mjs')
@@ -122,16 +133,16 @@ async function benchDatabase (
   const idleRssBytes = readRss(server.pid)
   const context = { options, accessToken: await createBenchUser(server.url), jwtSecret }
 
-  let floors: Measurement[] = []
-  const floorScenarios = referenceScenarios(context).filter((s) => s.target === 'floor' && selected(s, options.only))
-  if (database.file !== undefined && floorScenarios.length > 0) {
-    const floor = await startFloor(bench, 'minimal-read.mjs', { DATABASE_PATH: database.file, JWT_SECRET: jwtSecret, LOG_LEVEL: 'info' })
-    floors = await measureAll(bench, 'floor', floorScenarios, floor)
-    await floor.stop()
-  }
+  // The floors read and write the SQLite file: on PostgreSQL there are none.
+  const floorsOf = (target: Scenario['target']): Scenario[] => database.file === undefined
+    ? []
+    : referenceScenarios(context).filter((s) => s.target === target && selected(s, options.only))
+  const floorEnvironment = { DATABASE_PATH: database.file, JWT_SECRET: jwtSecret, LOG_LEVEL: 'info' }
+  const floors = await measureFloors(bench, 'minimal-read.mjs', floorsOf('floor'), floorEnvironment)
   const measurements = await measureAll(bench, database.label, agoraScenarios(context), server)
   const peakRssBytes = wholeRun.stop()
   await server.stop()
+  floors.push(...await measureFloors(bench, 'minimal-create.mjs', floorsOf('write-floor'), floorEnvironment))
   const run = { database: database.label, startupMs: server.startupMs, idleRssBytes, peakRssBytes, measurements }
   return { run, floors }
 }

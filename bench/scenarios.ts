@@ -1,8 +1,11 @@
 import { createCursorCodec } from '../src/modules/v2/cursor.js'
 import type { BenchOptions } from './options.js'
 
-/** Which process a scenario loads: the reference servers or Agora. */
-export type Target = 'ceiling' | 'fastify' | 'floor' | 'agora'
+/**
+ * Which process a scenario loads: the reference servers or Agora. A `write-floor` runs
+ * once Agora's scenarios are done, so that the rows it adds change nothing they measure.
+ */
+export type Target = 'ceiling' | 'fastify' | 'floor' | 'write-floor' | 'agora'
 
 export interface Scenario {
   /** Short name for `--only`, the JSON and the budgets. */
@@ -39,6 +42,9 @@ const SIGNUPS = 20
 
 const list = (query: string): string => `/api/v1/products?${query}`
 
+/** The product that `POST` scenarios create, Agora's and its floor's alike. */
+const NEW_PRODUCT = JSON.stringify({ name: 'Bench Walnut Lamp', description: 'A lamp the benchmark made.', price: 49.99, quantity: 3, tags: ['decor', 'home'] })
+
 /** The reference servers: the machine's ceiling and the two floors of the stack. */
 export function referenceScenarios ({ options, accessToken }: ScenarioContext): Scenario[] {
   const { connections, users } = options
@@ -57,6 +63,17 @@ export function referenceScenarios ({ options, accessToken }: ScenarioContext): 
       headers: bearer,
       connections,
       floorOf: 'user'
+    },
+    {
+      name: 'floor-create',
+      title: 'minimal create + duties, POST /api/v1/products (Bearer)',
+      target: 'write-floor',
+      method: 'POST',
+      path: '/api/v1/products',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: NEW_PRODUCT,
+      connections: FEW_CONNECTIONS,
+      floorOf: 'product-create'
     }
   ]
 }
@@ -98,7 +115,7 @@ export function agoraScenarios ({ options, accessToken, jwtSecret }: ScenarioCon
       method: 'POST',
       path: '/api/v1/products',
       headers: { ...bearer, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Bench Walnut Lamp', description: 'A lamp the benchmark made.', price: 49.99, quantity: 3, tags: ['decor', 'home'] }),
+      body: NEW_PRODUCT,
       connections: FEW_CONNECTIONS
     },
     get('product-signups', '/api/v1/products/{id}', { title: `GET /api/v1/products/{id} while ${SIGNUPS} sign-ups run`, ids: products, signups: SIGNUPS })
