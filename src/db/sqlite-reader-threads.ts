@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os'
-import type { Worker } from 'node:worker_threads'
+import { Worker } from 'node:worker_threads'
 import type { CompiledQuery } from 'kysely'
-import { startDbThread } from './db-thread.js'
 import type { ReadReply, ReadRequest } from './sqlite-reader-thread.js'
 
 type Pending = { resolve: (rows: unknown[]) => void, reject: (error: unknown) => void }
@@ -66,7 +65,7 @@ class ReaderThread {
   #nextId = 0
 
   constructor (path: string, busyTimeoutMs: number, onExit: () => void) {
-    this.#worker = startDbThread('sqlite-reader-thread', { path, busyTimeoutMs })
+    this.#worker = startWorker({ path, busyTimeoutMs })
     // Idle, it must not keep the process alive; `read` holds it while a reply is due.
     this.#worker.unref()
     this.#worker.on('message', (reply: ReadReply) => this.#settle(reply))
@@ -108,4 +107,18 @@ class ReaderThread {
     this.#pending.clear()
     for (const { reject } of pending) reject(error)
   }
+}
+
+/**
+ * The thread's module sits beside this one: `sqlite-reader-thread.js` next to the bundle
+ * (scripts/build.ts), its TypeScript source next to this file when run from source, loaded
+ * through tsx, whose hooks Node 20 does not pass on to a worker.
+ */
+function startWorker (workerData: { path: string, busyTimeoutMs: number }): Worker {
+  const fromSource = import.meta.url.endsWith('.ts')
+  const entry = new URL(`./sqlite-reader-thread.${fromSource ? 'ts' : 'js'}`, import.meta.url)
+  if (!fromSource) return new Worker(entry, { workerData })
+  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+    .then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}) })`
+  return new Worker(boot, { eval: true, workerData })
 }

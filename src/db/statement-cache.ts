@@ -48,7 +48,7 @@ export class StatementCache {
   }
 
   /** Runs `query` as Kysely's SQLite driver would. */
-  execute<R> ({ sql, parameters }: Pick<CompiledQuery, 'sql' | 'parameters'>): QueryResult<R> {
+  execute<R> ({ sql, parameters }: CompiledQuery): QueryResult<R> {
     const prepared = this.prepare(sql)
     if (prepared.columns !== undefined) return { rows: rowsOf<R>(prepared.statement, prepared.columns, parameters) }
     const { changes, lastInsertRowid } = prepared.statement.run(parameters)
