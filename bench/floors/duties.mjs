@@ -23,7 +23,8 @@ const SECURITY_HEADERS = {
   'x-xss-protection': '0'
 }
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
-const UNAUTHORIZED = { detail: 'Could not validate credentials' }
+/** Agora's 401 body. */
+export const UNAUTHORIZED = { detail: 'Could not validate credentials' }
 
 /** Fastify with the duties, `GET /`, and @fastify/jwt verifying Agora's own tokens (HS256 only). */
 export async function floorApp () {
@@ -79,9 +80,8 @@ export async function callerOf (request, userById) {
   return caller === undefined || caller.is_active !== 1 || revoked ? undefined : caller
 }
 
+/** Listens on PORT and closes on SIGTERM, then `close` (the floor's database). */
 export function listen (app, close = () => {}) {
   process.on('SIGTERM', () => { app.close().then(() => { close(); process.exit(0) }, () => process.exit(1)) })
   return app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) })
 }
-
-export { UNAUTHORIZED }
