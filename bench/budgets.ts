@@ -1,4 +1,4 @@
-import type { Measurement } from './load.js'
+import { rpsOf, type Measurement } from './load.js'
 
 /** One server's run on one database: its scenarios and what the whole run cost it. */
 export interface DatabaseRun {
@@ -36,8 +36,7 @@ interface Rule {
   judge (figures: Figures): { text: string, ok: boolean } | undefined
 }
 
-const rps = (run: DatabaseRun, name: string): number | undefined =>
-  run.measurements.find((m) => m.name === name)?.requestsPerSecond
+const rps = (run: DatabaseRun, name: string): number | undefined => rpsOf(run.measurements, name)
 const percent = (value: number): string => `${value.toFixed(1)} %`
 
 function share (budget: string, name: string, minimum: number): Rule {

@@ -15,6 +15,11 @@ export interface Measurement extends LoadResult {
   signups?: SignupCounts
 }
 
+/** The req/s of scenario `name` among `measurements`; undefined when it did not run. */
+export function rpsOf (measurements: Measurement[], name: string): number | undefined {
+  return measurements.find((m) => m.name === name)?.requestsPerSecond
+}
+
 /** A page must hold items: a filter or cursor that matches nothing would measure an empty answer. */
 async function probe (scenario: Scenario, baseUrl: string): Promise<void> {
   const response = await fetch(`${baseUrl}${concretePath(scenario)}`, { method: scenario.method, headers: scenario.headers, body: scenario.body })

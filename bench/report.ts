@@ -1,6 +1,6 @@
 import { cpus, totalmem } from 'node:os'
 import { budgetMark, type BudgetResult, type DatabaseRun } from './budgets.js'
-import type { Measurement } from './load.js'
+import { rpsOf, type Measurement } from './load.js'
 import type { BenchOptions } from './options.js'
 
 export interface BenchReport {
@@ -70,11 +70,9 @@ const FLOORS = [
 /** What share of each floor's req/s Agora's same route reached on SQLite, where both ran. */
 function floorShares ({ runs, floors }: BenchReport): string[] {
   const sqlite = runs.find((run) => run.database === 'sqlite')
-  const rps = (measurements: Measurement[], name: string): number | undefined =>
-    measurements.find((m) => m.name === name)?.requestsPerSecond
   return FLOORS.flatMap(([agora, floor, route, floorTitle]) => {
-    const ours = sqlite === undefined ? undefined : rps(sqlite.measurements, agora)
-    const theirs = rps(floors, floor)
+    const ours = sqlite === undefined ? undefined : rpsOf(sqlite.measurements, agora)
+    const theirs = rpsOf(floors, floor)
     return ours === undefined || theirs === undefined ? [] : [`${route} ${((ours / theirs) * 100).toFixed(1)} % of ${floorTitle}`]
   })
 }

@@ -13,7 +13,7 @@ import { judgeBudgets, type DatabaseRun } from './budgets.js'
 import { buildServer, ROOT } from './build.js'
 import { postgresDatabase, seedDatabase, sqliteDatabase, type BenchDatabase } from './database.js'
 import { runAutocannon, runWrk, wrkVersion, type LoadGenerator } from './generators.js'
-import { measure, type Measurement } from './load.js'
+import { measure, rpsOf, type Measurement } from './load.js'
 import { parseOptions, USAGE, type BenchOptions } from './options.js'
 import { freePort, startProcess, type RunningProcess } from './processes.js'
 import { describeMachine, failuresOf, toMarkdown, type BenchReport } from './report.js'
@@ -182,7 +182,7 @@ async function main (): Promise<number> {
   // Measured again at the end: one busy moment on the machine would lower every share.
   ceilings.push(await measureCeiling(bench, ceilingScenario))
   const ceiling = ceilings.reduce((best, m) => m.requestsPerSecond > best.requestsPerSecond ? m : best)
-  const floorUser = floors.find((m) => m.name === 'floor-user')?.requestsPerSecond
+  const floorUser = rpsOf(floors, 'floor-user')
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: describeMachine(),

@@ -50,6 +50,27 @@ function committedNames (path: string): string[] {
   }
 }
 
+/**
+ * 200 overlapping writes of one item each: every one is committed (another connection
+ * sees it) when it returns, and they share fewer than 50 commits.
+ */
+async function assertOverlappingWritesCommitted (
+  t: TestContext, kind: string, write: (db: Kysely<TestDb>, name: string) => Promise<void>
+): Promise<void> {
+  const { db, driver, path } = open(t)
+  await createTable(db)
+  const commitsBefore = driver.commits
+  const names = Array.from({ length: 200 }, (_, i) => `item-${i}`)
+  await Promise.all(names.map(async (name) => {
+    await write(db, name)
+    // Acknowledged: another connection must see it now.
+    t.assert.ok(committedNames(path).includes(name), `${name} is committed when its ${kind} returns`)
+  }))
+  t.assert.deepStrictEqual(committedNames(path), names)
+  const commits = driver.commits - commitsBefore
+  t.assert.ok(commits >= 1 && commits < 50, `200 overlapping ${kind}s took ${commits} commits`)
+}
+
 describe('SQLite driver', () => {
   it('prepares a statement once however often it runs', async (t: TestContext) => {
     const { db, driver } = open(t)
@@ -81,32 +102,15 @@ describe('SQLite driver', () => {
   })
 
   it('answers a write only once it is committed, and commits overlapping writes together', async (t: TestContext) => {
-    const { db, driver, path } = open(t)
-    await createTable(db)
-    const commitsBefore = driver.commits
-    const names = Array.from({ length: 200 }, (_, i) => `item-${i}`)
-    await Promise.all(names.map(async (name) => {
+    await assertOverlappingWritesCommitted(t, 'transaction', async (db, name) => {
       await db.transaction().execute(async (trx) => { await trx.insertInto('items').values({ name }).execute() })
-      // Acknowledged: another connection must see it now.
-      t.assert.ok(committedNames(path).includes(name), `${name} is committed when its transaction returns`)
-    }))
-    t.assert.deepStrictEqual(committedNames(path), names)
-    const commits = driver.commits - commitsBefore
-    t.assert.ok(commits >= 1 && commits < 50, `200 overlapping transactions took ${commits} commits`)
+    })
   })
 
   it('answers a statement outside a transaction only once it is committed, in a group with others', async (t: TestContext) => {
-    const { db, driver, path } = open(t)
-    await createTable(db)
-    const commitsBefore = driver.commits
-    const names = Array.from({ length: 200 }, (_, i) => `item-${i}`)
-    await Promise.all(names.map(async (name) => {
+    await assertOverlappingWritesCommitted(t, 'insert', async (db, name) => {
       await db.insertInto('items').values({ name }).execute()
-      t.assert.ok(committedNames(path).includes(name), `${name} is committed when its insert returns`)
-    }))
-    t.assert.deepStrictEqual(committedNames(path), names)
-    const commits = driver.commits - commitsBefore
-    t.assert.ok(commits >= 1 && commits < 50, `200 overlapping inserts took ${commits} commits`)
+    })
   })
 
   it('rolls back a failed transaction alone, keeping the others of its group', async (t: TestContext) => {
