@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { CompiledQuery } from 'kysely'
+import { LinkedList } from '../lib/linked-list.js'
 import type { ReadReply, ReadRequest } from './sqlite-reader-thread.js'
 
-type Pending = { resolve: (rows: unknown[]) => void, reject: (error: unknown) => void }
+type Pending = { id: number, resolve: (rows: unknown[]) => void, reject: (error: unknown) => void }
 
 /**
  * How many reader threads a process gets: its share of the cores, at least one. The
@@ -61,7 +62,9 @@ export class SqliteReaderThreads {
 
 class ReaderThread {
   readonly #worker: Worker
-  readonly #pending = new Map<number, Pending>()
+  // Not a Map keyed by id: reads come and go with requests (lib/linked-list.ts). A thread
+  // answers in order, so the reply's read is the first.
+  readonly #pending = new LinkedList<Pending>()
   #nextId = 0
 
   constructor (path: string, busyTimeoutMs: number, onExit: () => void) {
@@ -83,7 +86,7 @@ class ReaderThread {
     const request: ReadRequest = { id, sql, parameters }
     // Throws at once for a value that cannot be sent to a thread, before anything waits on it.
     this.#worker.postMessage(request)
-    const rows = new Promise<unknown[]>((resolve, reject) => this.#pending.set(id, { resolve, reject }))
+    const rows = new Promise<unknown[]>((resolve, reject) => this.#pending.add({ id, resolve, reject }))
     if (this.#pending.size === 1) this.#worker.ref()
     return await rows
   }
@@ -93,9 +96,10 @@ class ReaderThread {
   }
 
   #settle (reply: ReadReply): void {
-    const pending = this.#pending.get(reply.id)
-    if (pending === undefined) return
-    this.#pending.delete(reply.id)
+    const link = this.#pending.find((pending) => pending.id === reply.id)
+    if (link === undefined) return
+    this.#pending.remove(link)
+    const pending = link.value
     if (this.#pending.size === 0) this.#worker.unref()
     if ('rows' in reply) pending.resolve(reply.rows)
     // The driver's error, as the event loop's connection would have thrown it (its code decides a 503).
@@ -103,9 +107,7 @@ class ReaderThread {
   }
 
   #failAll (error: unknown): void {
-    const pending = [...this.#pending.values()]
-    this.#pending.clear()
-    for (const { reject } of pending) reject(error)
+    for (const { reject } of this.#pending.clear()) reject(error)
   }
 }
 

@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import fp from 'fastify-plugin'
+import { LinkedList } from '../lib/linked-list.js'
 import { announcesBody } from './request-body.js'
 
 /** The draining state of one app; see the plugin below. */
 export function createDrain () {
   let draining = false
   let closingConnections = false
-  const requests = new Set<IncomingMessage>()
+  // Not a Set: one request in, one out, per request with a body (lib/linked-list.ts).
+  const requests = new LinkedList<IncomingMessage>()
   return {
     get draining (): boolean { return draining },
     /** Whether responses close their connections: once the server no longer listens. */
@@ -17,8 +19,8 @@ export function createDrain () {
     closeConnections (): void { closingConnections = true },
     /** Keeps `request`, which has a body, in view until its response is over. */
     track (request: IncomingMessage, response: ServerResponse): void {
-      requests.add(request)
-      response.once('close', () => requests.delete(request))
+      const link = requests.add(request)
+      response.once('close', () => requests.remove(link))
     },
     /**
      * Cuts the connections of requests whose body is still arriving (a slow upload): they

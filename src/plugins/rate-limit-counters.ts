@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster'
 import { createRequire } from 'node:module'
 import type { FastifyRateLimitStore } from '@fastify/rate-limit'
 import type { Redis } from 'ioredis'
+import { LinkedList } from '../lib/linked-list.js'
 import type { RedisCircuit } from './redis-circuit.js'
 
 // Where the rate limits count: every counter is keyed `limit:client` (`login:203.0.113.7|ann@…`),
@@ -72,13 +73,15 @@ interface IncrResponse { type: typeof RESPONSE, id: number, current?: number, tt
  * so that a client gets its limit once per machine, not once per worker.
  */
 export function clusterCounters (): Store {
-  const pending = new Map<number, { callback: Incr[1], timer: NodeJS.Timeout }>()
+  // Not a Map keyed by id: one entry in and out per request (lib/linked-list.ts).
+  const pending = new LinkedList<{ id: number, callback: Incr[1], timer: NodeJS.Timeout }>()
   let next = 0
   process.on('message', (message: IncrResponse) => {
     if (message?.type !== RESPONSE) return
-    const entry = pending.get(message.id)
-    if (entry === undefined) return
-    pending.delete(message.id)
+    const link = pending.find((entry) => entry.id === message.id)
+    if (link === undefined) return
+    pending.remove(link)
+    const entry = link.value
     clearTimeout(entry.timer)
     if (message.error !== undefined) entry.callback(new Error(message.error), { current: 0, ttl: 0 })
     else entry.callback(null, { current: message.current ?? 0, ttl: message.ttl ?? 0 })
@@ -87,10 +90,10 @@ export function clusterCounters (): Store {
     incr (key, callback, timeWindow, max) {
       const id = next++
       const timer = setTimeout(() => {
-        pending.delete(id)
+        pending.remove(link)
         callback(new Error('The cluster primary did not answer'), { current: 0, ttl: 0 })
       }, ANSWER_TIMEOUT_MS)
-      pending.set(id, { callback, timer })
+      const link = pending.add({ id, callback, timer })
       const request: IncrRequest = { type: REQUEST, id, key, timeWindow, max }
       process.send?.(request)
     }

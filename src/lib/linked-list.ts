@@ -1,0 +1,63 @@
+/** An entry of a LinkedList; `remove` takes it out, whatever its place. */
+export interface Link<T> {
+  readonly value: T
+  previous: Link<T> | undefined
+  next: Link<T> | undefined
+}
+
+/**
+ * A list for what turns over with every request (requests in flight, answers awaited from
+ * a thread), instead of a Set or a Map. V8 makes each new table of a Set or Map that has
+ * lived long in its old generation, and a table it replaces keeps every entry it held
+ * until the next full collection: each request it held, and all that request refers to,
+ * then survives the young collections and is promoted to the old generation as garbage
+ * (README, "How it stays fast"). A link taken out here holds nothing.
+ */
+export class LinkedList<T> {
+  #first: Link<T> | undefined
+  #last: Link<T> | undefined
+  #size = 0
+
+  get size (): number { return this.#size }
+
+  /** Adds `value` at the end. */
+  add (value: T): Link<T> {
+    const link: Link<T> = { value, previous: this.#last, next: undefined }
+    if (this.#last === undefined) this.#first = link
+    else this.#last.next = link
+    this.#last = link
+    this.#size++
+    return link
+  }
+
+  /** Takes `link` out; a link already out is left as it is. */
+  remove (link: Link<T>): void {
+    if (link.previous === undefined && this.#first !== link) return
+    if (link.previous === undefined) this.#first = link.next
+    else link.previous.next = link.next
+    if (link.next === undefined) this.#last = link.previous
+    else link.next.previous = link.previous
+    link.previous = undefined
+    link.next = undefined
+    this.#size--
+  }
+
+  /** The first link whose value `matches`, from the oldest. */
+  find (matches: (value: T) => boolean): Link<T> | undefined {
+    for (let link = this.#first; link !== undefined; link = link.next) {
+      if (matches(link.value)) return link
+    }
+    return undefined
+  }
+
+  /** Takes every link out, and returns their values from the oldest. */
+  clear (): T[] {
+    const values = [...this]
+    while (this.#first !== undefined) this.remove(this.#first)
+    return values
+  }
+
+  * [Symbol.iterator] (): IterableIterator<T> {
+    for (let link = this.#first; link !== undefined; link = link.next) yield link.value
+  }
+}
