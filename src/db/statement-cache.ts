@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3'
 import type { CompiledQuery, QueryResult } from 'kysely'
+import { LRUCache } from 'lru-cache'
 
 /** Distinct statements kept per connection; Agora's queries come in a few hundred shapes. */
 const CAPACITY = 1000
@@ -22,7 +23,10 @@ export interface PreparedStatement {
  * The least recently used statement goes first when CAPACITY is reached.
  */
 export class StatementCache {
-  readonly #statements = new Map<string, PreparedStatement>()
+  // lru-cache, not a Map whose hits are moved to its end: deleting and setting a key on
+  // every statement run made the long-lived Map a new table every few dozen runs, each
+  // one made in V8's old generation and left there as garbage (lib/linked-list.ts).
+  readonly #statements = new LRUCache<string, PreparedStatement>({ max: CAPACITY })
 
   constructor (private readonly database: SQLite.Database) {}
 
@@ -33,22 +37,18 @@ export class StatementCache {
 
   prepare (sql: string): PreparedStatement {
     let prepared = this.#statements.get(sql)
-    if (prepared !== undefined) {
-      // Map keeps insertion order: moving a hit to the end makes the first key the least recent.
-      this.#statements.delete(sql)
-    } else {
+    if (prepared === undefined) {
       const statement = this.database.prepare(sql)
       // Column names as SQLite gives them: a name twice keeps the last value, as better-sqlite3 does.
       const columns = statement.reader ? statement.raw(true).columns().map((column) => column.name) : undefined
       prepared = { statement, columns }
-      if (this.#statements.size >= CAPACITY) this.#statements.delete(this.#statements.keys().next().value!)
+      this.#statements.set(sql, prepared)
     }
-    this.#statements.set(sql, prepared)
     return prepared
   }
 
   /** Runs `query` as Kysely's SQLite driver would. */
-  execute<R> ({ sql, parameters }: CompiledQuery): QueryResult<R> {
+  execute<R> ({ sql, parameters }: Pick<CompiledQuery, 'sql' | 'parameters'>): QueryResult<R> {
     const prepared = this.prepare(sql)
     if (prepared.columns !== undefined) return { rows: rowsOf<R>(prepared.statement, prepared.columns, parameters) }
     const { changes, lastInsertRowid } = prepared.statement.run(parameters)
