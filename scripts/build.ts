@@ -28,12 +28,14 @@ const COMMONJS_GLOBALS = [
 ].join(';\n')
 
 /**
- * Bundles the CLI (and so the server) into `outfile`, and beside it the module a SQLite
- * reader thread runs (src/db/sqlite-reader-threads.ts looks for it there).
+ * Bundles the CLI (and so the server) into `outfile`, and beside it the modules the SQLite
+ * reader and writer threads run (src/db/db-thread.ts looks for them there).
  */
 export async function bundle (outfile = `${ROOT}dist/agora.js`): Promise<void> {
   await bundleEntry(`${ROOT}src/cli/index.ts`, outfile)
-  await bundleEntry(`${ROOT}src/db/sqlite-reader-thread.ts`, join(dirname(outfile), 'sqlite-reader-thread.js'))
+  for (const thread of ['sqlite-reader-thread', 'sqlite-writer-thread']) {
+    await bundleEntry(`${ROOT}src/db/${thread}.ts`, join(dirname(outfile), `${thread}.js`))
+  }
 }
 
 async function bundleEntry (entry: string, outfile: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { PostgresAdapter, sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
-import { DROP_VALUE_SAMPLES } from './sqlite-driver.js'
+import { DROP_VALUE_SAMPLES } from './sqlite-connection.js'
 
 // The only place that knows SQLite from PostgreSQL at query time.
 

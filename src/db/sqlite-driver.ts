@@ -3,10 +3,9 @@ import {
   SelectQueryNode, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings
 } from 'kysely'
 import type { SqliteReaderThreads } from './sqlite-reader-threads.js'
+import { SqliteWriter } from './sqlite-writer.js'
 import { rowsOf, StatementCache } from './statement-cache.js'
 
-/** Units of work one commit may cover at most, so that a steady stream of writes still commits. */
-const MAX_UNITS_PER_COMMIT = 256
 /**
  * Reads one read transaction serves at most: a chain of reads that never yields (a
  * script awaiting query after query) would otherwise hold one snapshot for its whole run,
@@ -14,50 +13,38 @@ const MAX_UNITS_PER_COMMIT = 256
  */
 const MAX_READS_PER_SNAPSHOT = 64
 
-type Unit = { resolve: () => void, reject: (error: unknown) => void }
-
-/**
- * Run after each ANALYZE: drops the samples of indexed values it takes beside the
- * per-index averages, with which SQLite plans a statement again whenever a value
- * compared to an indexed column is bound, that is on every call (migration 0017).
- */
-export const DROP_VALUE_SAMPLES = 'drop table if exists sqlite_stat4'
-
 /**
  * Kysely's SQLite driver over two connections to one WAL file: reads run at once on a
- * read connection (sharing a read transaction, `readSnapshot`); every write is a
- * SAVEPOINT unit inside one `BEGIN IMMEDIATE`, and its caller resumes after the COMMIT
- * (one fsync) that covers every unit finished meanwhile. README, "How it stays fast".
- * One unit runs at a time; the group commits when none waits for the lock, on the next
- * turn of the event loop, or at MAX_UNITS_PER_COMMIT units.
+ * read connection (sharing a read transaction, `readSnapshot`); writes go to the write
+ * connection in its own thread (sqlite-writer.ts), where every write is a SAVEPOINT unit
+ * inside one `BEGIN IMMEDIATE`, and its caller resumes after the COMMIT (one fsync) that
+ * covers every unit finished meanwhile. README, "How it stays fast". One unit runs at a
+ * time: a transaction holds the write lock from its BEGIN to its end.
  */
 export class GroupCommitSqliteDriver implements Driver {
-  readonly #writer: StatementCache
+  readonly #writer: SqliteWriter
   readonly #reader: StatementCache
   readonly #lock = new WriteLock()
-  #groupOpen = false
-  #waitingForCommit: Unit[] = []
-  #commitScheduled = false
-  #commits = 0
   #readSnapshotOpen = false
   #readsInSnapshot = 0
   #readSnapshots = 0
 
   /** `threads`: for reads long enough that the event loop should serve others meanwhile (`readOffLoop`). */
-  constructor (writer: SQLite.Database, reader: SQLite.Database, readonly threads: SqliteReaderThreads) {
-    this.#writer = new StatementCache(writer)
+  constructor (path: string, reader: SQLite.Database, readonly threads: SqliteReaderThreads) {
+    // What the units of a commit wrote must be visible to their callers' next reads.
+    this.#writer = new SqliteWriter(path, () => this.endReadSnapshot())
     this.#reader = new StatementCache(reader)
   }
 
   /** Group commits so far: fewer than the units they covered when writes overlap. */
-  get commits (): number { return this.#commits }
+  get commits (): number { return this.#writer.commits }
 
   /** Read transactions begun so far: fewer than the reads when they come together. */
   get readSnapshots (): number { return this.#readSnapshots }
 
   /** Statements prepared and kept, on the write and read connections. */
   get preparedStatements (): { writer: number, reader: number } {
-    return { writer: this.#writer.size, reader: this.#reader.size }
+    return { writer: this.#writer.statements, reader: this.#reader.size }
   }
 
   async init (): Promise<void> {}
@@ -68,29 +55,39 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async beginTransaction (connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     await this.startUnit()
+    try {
+      await this.#writer.begin()
+    } catch (error) {
+      this.#lock.release()
+      throw error
+    }
     ;(connection as Session).inTransaction = true
   }
 
   async commitTransaction (connection: DatabaseConnection): Promise<void> {
     (connection as Session).inTransaction = false
-    await this.finishUnit()
+    const durable = this.#writer.finish(this.#lock.contended)
+    this.#lock.release()
+    await durable
   }
 
   async rollbackTransaction (connection: DatabaseConnection): Promise<void> {
     (connection as Session).inTransaction = false
-    this.abandonUnit()
+    const abandoned = this.#writer.abandon(this.#lock.contended)
+    this.#lock.release()
+    await abandoned
   }
 
   async savepoint (connection: DatabaseConnection, name: string): Promise<void> {
-    this.#writer.run(`savepoint "${name}"`)
+    await this.#writer.query(`savepoint "${name}"`)
   }
 
   async rollbackToSavepoint (connection: DatabaseConnection, name: string): Promise<void> {
-    this.#writer.run(`rollback to "${name}"`)
+    await this.#writer.query(`rollback to "${name}"`)
   }
 
   async releaseSavepoint (connection: DatabaseConnection, name: string): Promise<void> {
-    this.#writer.run(`release "${name}"`)
+    await this.#writer.query(`release "${name}"`)
   }
 
   async releaseConnection (): Promise<void> {}
@@ -98,46 +95,29 @@ export class GroupCommitSqliteDriver implements Driver {
   async destroy (): Promise<void> {
     this.endReadSnapshot()
     await this.#lock.acquire()
-    this.commitGroup()
     try {
-      // SQLite's advice for long-lived connections: refreshes statistics of tables that grew.
-      this.#writer.run('pragma optimize')
-      this.#writer.run(DROP_VALUE_SAMPLES)
-    } catch {
-      // Advice only: a file already gone (or read-only) closes all the same.
+      await this.#writer.close()
+    } finally {
+      this.#reader.close()
+      await this.threads.close()
     }
-    this.#reader.close()
-    this.#writer.close()
-    await this.threads.close()
   }
 
   /** Runs a query of `session`: reads on the read connection, the rest as (or in) a unit. */
   async execute<R> (session: Session, query: CompiledQuery): Promise<QueryResult<R>> {
-    if (session.inTransaction) return this.#writer.execute<R>(query)
+    if (session.inTransaction) return await this.#writer.query<R>(query)
     if (SelectQueryNode.is(query.query)) {
       const rows = this.read<R>(query)
       if (rows !== undefined) return { rows }
     }
-    // Settings apply to the connection, and most cannot change inside a transaction.
-    if (/^\s*pragma\b/i.test(query.sql)) {
-      await this.#lock.acquire()
-      try {
-        this.commitGroup()
-        return this.#writer.execute<R>(query)
-      } finally {
-        this.#lock.release()
-      }
-    }
     await this.startUnit()
-    let result: QueryResult<R>
-    try {
-      result = this.#writer.execute<R>(query)
-    } catch (error) {
-      this.abandonUnit()
-      throw error
-    }
-    await this.finishUnit()
-    return result
+    // Settings apply to the connection, and most cannot change inside a transaction.
+    const done = /^\s*pragma\b/i.test(query.sql)
+      ? this.#writer.alone<R>(query)
+      : this.#writer.unit<R>(query, this.#lock.contended)
+    // Sent: the thread runs what comes next after it, so the next unit may be sent now.
+    this.#lock.release()
+    return await done
   }
 
   /**
@@ -152,21 +132,12 @@ export class GroupCommitSqliteDriver implements Driver {
     return rowsOf<R>(statement, columns, query.parameters)
   }
 
+  /** Takes the write lock, for a unit or a setting. */
   private async startUnit (): Promise<void> {
     await this.#lock.acquire()
     // A write may wait for another process's commit: what the caller reads next, in the
     // same task, must see that commit (the write may fail because of it).
     this.endReadSnapshot()
-    try {
-      if (!this.#groupOpen) {
-        this.#writer.run('begin immediate')
-        this.#groupOpen = true
-      }
-      this.#writer.run('savepoint agora_unit')
-    } catch (error) {
-      this.#lock.release()
-      throw error
-    }
   }
 
   /**
@@ -209,72 +180,6 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#readSnapshotOpen = false
     this.#reader.run('commit')
   }
-
-  /** Ends the unit and waits for the commit that makes it durable. */
-  private async finishUnit (): Promise<void> {
-    const durable = new Promise<void>((resolve, reject) => {
-      this.#waitingForCommit.push({ resolve, reject })
-    })
-    try {
-      this.#writer.run('release agora_unit')
-    } catch (error) {
-      this.#waitingForCommit.pop()
-      this.abandonUnit()
-      throw error
-    }
-    this.handOver()
-    await durable
-  }
-
-  private abandonUnit (): void {
-    try {
-      this.#writer.run('rollback to agora_unit')
-      this.#writer.run('release agora_unit')
-    } catch (error) {
-      // The savepoint is gone with the whole group (SQLite rolls back on some errors itself).
-      this.failGroup(error)
-    }
-    this.handOver()
-  }
-
-  /** Passes the write lock on; commits first when the group is full, later when nobody waits. */
-  private handOver (): void {
-    if (this.#waitingForCommit.length >= MAX_UNITS_PER_COMMIT) this.commitGroup()
-    this.#lock.release()
-    if (this.#commitScheduled || !this.#groupOpen) return
-    this.#commitScheduled = true
-    setImmediate(() => {
-      this.#commitScheduled = false
-      // A unit in progress hands over again when it ends.
-      if (!this.#lock.held) this.commitGroup()
-    })
-  }
-
-  private commitGroup (): void {
-    if (!this.#groupOpen) return
-    const units = this.#waitingForCommit
-    this.#waitingForCommit = []
-    this.#groupOpen = false
-    try {
-      this.#writer.run('commit')
-      this.#commits++
-      // What the units wrote must be visible to their callers' next reads.
-      this.endReadSnapshot()
-    } catch (error) {
-      this.#waitingForCommit = units
-      this.failGroup(error)
-      return
-    }
-    for (const unit of units) unit.resolve()
-  }
-
-  private failGroup (error: unknown): void {
-    const units = this.#waitingForCommit
-    this.#waitingForCommit = []
-    this.#groupOpen = false
-    if (this.#writer.inTransaction) this.#writer.run('rollback')
-    for (const unit of units) unit.reject(error)
-  }
 }
 
 /** What Kysely calls a connection: one caller's view, in a transaction or not. */
@@ -297,7 +202,8 @@ class WriteLock {
   #held = false
   readonly #waiting: Array<() => void> = []
 
-  get held (): boolean { return this.#held }
+  /** Whether someone waits for the lock: the next holder's unit is on its way. */
+  get contended (): boolean { return this.#waiting.length > 0 }
 
   async acquire (): Promise<void> {
     if (!this.#held) {

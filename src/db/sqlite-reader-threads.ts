@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { CompiledQuery } from 'kysely'
 import { LinkedList } from '../lib/linked-list.js'
+import { startDbThread } from './db-thread.js'
 import type { ReadReply, ReadRequest } from './sqlite-reader-thread.js'
 
 type Pending = { id: number, resolve: (rows: unknown[]) => void, reject: (error: unknown) => void }
@@ -68,7 +69,7 @@ class ReaderThread {
   #nextId = 0
 
   constructor (path: string, busyTimeoutMs: number, onExit: () => void) {
-    this.#worker = startWorker({ path, busyTimeoutMs })
+    this.#worker = startDbThread('sqlite-reader-thread', { path, busyTimeoutMs })
     // Idle, it must not keep the process alive; `read` holds it while a reply is due.
     this.#worker.unref()
     this.#worker.on('message', (reply: ReadReply) => this.#settle(reply))
@@ -109,18 +110,4 @@ class ReaderThread {
   #failAll (error: unknown): void {
     for (const { reject } of this.#pending.clear()) reject(error)
   }
-}
-
-/**
- * The thread's module sits beside this one: `sqlite-reader-thread.js` next to the bundle
- * (scripts/build.ts), its TypeScript source next to this file when run from source, loaded
- * through tsx, whose hooks Node 20 does not pass on to a worker.
- */
-function startWorker (workerData: { path: string, busyTimeoutMs: number }): Worker {
-  const fromSource = import.meta.url.endsWith('.ts')
-  const entry = new URL(`./sqlite-reader-thread.${fromSource ? 'ts' : 'js'}`, import.meta.url)
-  if (!fromSource) return new Worker(entry, { workerData })
-  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-    .then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}) })`
-  return new Worker(boot, { eval: true, workerData })
 }

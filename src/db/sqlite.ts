@@ -1,18 +1,14 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import SQLite from 'better-sqlite3'
 import {
   SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type DatabaseIntrospector, type Dialect, type DialectAdapter,
   type Driver, type Kysely, type LimitNode, type MigrationLockOptions, type QueryCompiler
 } from 'kysely'
+import { BUSY_TIMEOUT_MS, openSqlite } from './sqlite-connection.js'
 import { GroupCommitSqliteDriver } from './sqlite-driver.js'
 import { SqliteReaderThreads } from './sqlite-reader-threads.js'
 
 /** A lock older than this belongs to a process that died while migrating. */
 const STALE_LOCK_MS = 10 * 60_000
 const LOCK_WAIT_MS = 2 * STALE_LOCK_MS
-/** How long a statement waits for another connection's lock before SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 5000
 
 /**
  * Kysely's SQLite migration lock is a no-op (it assumes one process per file). Two
@@ -64,34 +60,16 @@ export class SqliteDialectForAgora implements Dialect {
   constructor (private readonly path: string, private readonly readerThreads = 1) {}
 
   createDriver (): Driver {
-    const writer = openSqlite(this.path)
-    // Each unit of a group commit is a SAVEPOINT, whose sub-journal (the old content of
-    // each page the unit changes) SQLite spills to a temporary file past 64 KiB: a product's
-    // insert changes 20–40 pages, each then a write to disk. A request's unit is small;
-    // bulk loads, whose units are not, go back to files (`prepareBulkLoad`).
-    writer.pragma('temp_store = MEMORY')
+    // Opened here first: it makes the file (and its WAL mode), and a path that cannot be
+    // opened fails now, not at the first write.
     const reader = openSqlite(this.path)
     reader.pragma('query_only = ON')
     const threads = new SqliteReaderThreads(this.path, BUSY_TIMEOUT_MS, this.readerThreads)
-    this.driver = new GroupCommitSqliteDriver(writer, reader, threads)
+    this.driver = new GroupCommitSqliteDriver(this.path, reader, threads)
     return this.driver
   }
 
   createQueryCompiler (): QueryCompiler { return new AgoraSqliteQueryCompiler() }
   createAdapter (): DialectAdapter { return new LockingSqliteAdapter() }
   createIntrospector (db: Kysely<any>): DatabaseIntrospector { return new SqliteIntrospector(db) }
-}
-
-export function openSqlite (path: string): SQLite.Database {
-  mkdirSync(dirname(path), { recursive: true })
-  const database = new SQLite(path)
-  // First, so that the settings below wait for another process opening the file at the
-  // same moment (switching a new file to WAL takes a lock) instead of failing at once.
-  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
-  database.pragma('journal_mode = WAL')
-  // better-sqlite3 leaves WAL at NORMAL, which can lose the last commits on power loss;
-  // FULL makes an acknowledged 201 as durable as a PostgreSQL commit.
-  database.pragma('synchronous = FULL')
-  database.pragma('foreign_keys = ON')
-  return database
 }

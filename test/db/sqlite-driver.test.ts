@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, sql, type Generated } from 'kysely'
 import { SqliteDialectForAgora } from '../../src/db/sqlite.js'
 import type { GroupCommitSqliteDriver } from '../../src/db/sqlite-driver.js'
+import { SqliteWriter } from '../../src/db/sqlite-writer.js'
 
 interface TestDb { items: { id: Generated<number>, name: string } }
 
@@ -208,15 +209,17 @@ describe('SQLite driver', () => {
     await createTable(db)
     const count = async (): Promise<number> =>
       (await db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count
-    // All in one task: a read opens a snapshot, then a full group of writes commits at
-    // once, and each writer reads right after its commit.
+    // A read opens a snapshot, then 256 writes (a full group) are sent in the same task,
+    // and each writer reads right after its commit.
     const opening = count()
     const seen = await Promise.all(Array.from({ length: 256 }, async (_, i) => {
       await db.insertInto('items').values({ name: `n${i}` }).execute()
-      return await count()
+      const own = await db.selectFrom('items').select('name').where('name', '=', `n${i}`).execute()
+      return { own: own.length, count: await count() }
     }))
     t.assert.strictEqual(await opening, 0)
-    t.assert.deepStrictEqual(new Set(seen), new Set([256]))
+    t.assert.ok(seen.every(({ own }) => own === 1), 'every writer reads its own row')
+    t.assert.strictEqual(Math.max(...seen.map(({ count }) => count)), 256)
   })
 
   it('ends its read transaction when it begins a write, so a failed write reads what made it fail', async (t: TestContext) => {
@@ -231,6 +234,52 @@ describe('SQLite driver', () => {
     other.close()
     await t.assert.rejects(db.insertInto('items').values({ name: 'lock' }).execute(), /UNIQUE/)
     t.assert.strictEqual(await exists(), true)
+  })
+
+  it('writes beside the event loop: a read answers while a long write runs', async (t: TestContext) => {
+    const { db, path } = open(t)
+    await createTable(db)
+    await db.insertInto('items').values({ name: 'first' }).execute()
+    const order: string[] = []
+    // Hundreds of thousands of rows in one statement: on the event loop's own connection,
+    // nothing else would run until it committed.
+    const long = sql`insert into items (name) with recursive n(i) as (select 1 union all select i + 1 from n where i < 400000)
+      select 'row-' || i from n`.execute(db).then(() => order.push('write'))
+    await new Promise((resolve) => setTimeout(resolve, 1))
+    const names = await db.selectFrom('items').select('name').where('id', '=', 1).execute()
+    order.push('read')
+    await long
+    t.assert.deepStrictEqual(names, [{ name: 'first' }])
+    t.assert.deepStrictEqual(order, ['read', 'write'])
+    t.assert.strictEqual(committedNames(path).length, 400001)
+  })
+
+  it('fails a write with the driver\'s own error and code', async (t: TestContext) => {
+    const { db } = open(t)
+    await createTable(db)
+    await db.insertInto('items').values({ name: 'taken' }).execute()
+    for (const write of [
+      db.insertInto('items').values({ name: 'taken' }).execute(),
+      db.transaction().execute(async (trx) => { await trx.insertInto('items').values({ name: 'taken' }).execute() })
+    ]) {
+      await t.assert.rejects(write, (error: unknown) => {
+        t.assert.ok(error instanceof SQLite.SqliteError)
+        t.assert.strictEqual((error as { code?: unknown }).code, 'SQLITE_CONSTRAINT_UNIQUE')
+        return true
+      })
+    }
+  })
+
+  it('starts its writer thread again after it ended, losing nothing committed', async (t: TestContext) => {
+    const { db, path } = open(t)
+    await createTable(db)
+    const writer = new SqliteWriter(path)
+    const insert = (name: string) => db.insertInto('items').values({ name }).compile()
+    await writer.unit(insert('before'), false)
+    await writer.close()
+    await writer.unit(insert('after'), false)
+    await writer.close()
+    t.assert.deepStrictEqual(committedNames(path), ['before', 'after'])
   })
 
   it('applies connection settings outside any group', async (t: TestContext) => {

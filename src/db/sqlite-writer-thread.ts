@@ -1,0 +1,210 @@
+// The body of the SQLite writer thread (sqlite-writer.ts): the one write connection of
+// the process and its group commit. Units of work come in order from the event loop;
+// each is a SAVEPOINT inside one `BEGIN IMMEDIATE`, and the group commits (one fsync)
+// once no message waits and no unit is open, or at MAX_UNITS_PER_COMMIT units. A unit's
+// answer is sent only after the commit that makes it durable.
+import { parentPort, workerData } from 'node:worker_threads'
+import type { CompiledQuery, QueryResult } from 'kysely'
+import { DROP_VALUE_SAMPLES, openSqlite } from './sqlite-connection.js'
+import { StatementCache } from './statement-cache.js'
+
+/** Units of work one commit may cover at most, so that a steady stream of writes still commits. */
+const MAX_UNITS_PER_COMMIT = 256
+
+type Query = Pick<CompiledQuery, 'sql' | 'parameters'>
+
+/**
+ * `more` on a request that ends a unit: another unit is already waiting to be sent, so the
+ * group stays open for it (its end hands over again) instead of committing in between.
+ */
+export type WriteRequest =
+  /** A statement that is a unit of its own: answered once committed. */
+  | { op: 'unit', id: number, query: Query, more: boolean }
+  /** Opens a unit that the event loop fills statement by statement (a transaction). */
+  | { op: 'begin', id: number }
+  /** A statement of the open unit: answered at once. */
+  | { op: 'query', id: number, query: Query }
+  /** Ends the open unit: answered once committed. */
+  | { op: 'finish', id: number, more: boolean }
+  /** Rolls the open unit back, alone: answered at once. */
+  | { op: 'abandon', id: number, more: boolean }
+  /** Commits the group, then runs a statement outside any transaction (a setting). */
+  | { op: 'alone', id: number, query: Query }
+  /** Commits the group and closes the connection. */
+  | { op: 'close', id: number }
+
+export type WriteReply =
+  | { id: number, result: QueryResult<unknown> | null }
+  | { id: number, error: { name: string, message: string, code: unknown } }
+
+/** What the thread posts: answers in the order of their requests, and its counters. */
+export interface WriteReplies { replies: WriteReply[], commits: number, statements: number }
+
+const { path } = workerData as { path: string }
+const database = openSqlite(path)
+// Each unit of a group commit is a SAVEPOINT, whose sub-journal (the old content of each
+// page the unit changes) SQLite spills to a temporary file past 64 KiB: a product's
+// insert changes 20–40 pages, each then a write to disk. A request's unit is small;
+// bulk loads, whose units are not, go back to files (`prepareBulkLoad`).
+database.pragma('temp_store = MEMORY')
+const statements = new StatementCache(database)
+
+let groupOpen = false
+let unitOpen = false
+/** Answers of the units done since the group began, sent once it commits. */
+let waitingForCommit: WriteReply[] = []
+let commitScheduled = false
+let commits = 0
+/** Answers to send at the end of this turn. */
+let outbox: WriteReply[] = []
+
+function send (reply: WriteReply): void {
+  if (outbox.length === 0) queueMicrotask(flush)
+  outbox.push(reply)
+}
+
+function flush (): void {
+  const replies = outbox
+  outbox = []
+  const message: WriteReplies = { replies, commits, statements: statements.size }
+  parentPort!.postMessage(message)
+}
+
+function failure (id: number, error: unknown): WriteReply {
+  const { name, message, code } = error as { name?: unknown, message?: unknown, code?: unknown }
+  return { id, error: { name: String(name ?? 'Error'), message: String(message), code } }
+}
+
+function startUnit (): void {
+  if (!groupOpen) {
+    statements.run('begin immediate')
+    groupOpen = true
+  }
+  statements.run('savepoint agora_unit')
+}
+
+/** Ends the unit; its answer waits for the commit. */
+function finishUnit (id: number, result: QueryResult<unknown> | null, more: boolean): void {
+  try {
+    statements.run('release agora_unit')
+  } catch (error) {
+    abandonUnit(more)
+    send(failure(id, error))
+    return
+  }
+  waitingForCommit.push({ id, result })
+  handOver(more)
+}
+
+function abandonUnit (more: boolean): void {
+  try {
+    statements.run('rollback to agora_unit')
+    statements.run('release agora_unit')
+  } catch (error) {
+    // The savepoint is gone with the whole group (SQLite rolls back on some errors itself).
+    failGroup(error)
+  }
+  handOver(more)
+}
+
+/**
+ * After a unit: commits at once when the group is full; else, unless another unit is on
+ * its way (`more`), once no message waits.
+ */
+function handOver (more: boolean): void {
+  if (waitingForCommit.length >= MAX_UNITS_PER_COMMIT) commitGroup()
+  if (more || commitScheduled || !groupOpen) return
+  commitScheduled = true
+  setImmediate(() => {
+    commitScheduled = false
+    // A unit in progress hands over again when it ends.
+    if (!unitOpen) commitGroup()
+  })
+}
+
+function commitGroup (): void {
+  if (!groupOpen) return
+  const units = waitingForCommit
+  waitingForCommit = []
+  groupOpen = false
+  try {
+    statements.run('commit')
+    commits++
+  } catch (error) {
+    waitingForCommit = units
+    failGroup(error)
+    return
+  }
+  for (const unit of units) send(unit)
+}
+
+function failGroup (error: unknown): void {
+  const units = waitingForCommit
+  waitingForCommit = []
+  groupOpen = false
+  if (statements.inTransaction) statements.run('rollback')
+  for (const unit of units) send(failure(unit.id, error))
+}
+
+function handle (request: WriteRequest): void {
+  const { id } = request
+  switch (request.op) {
+    case 'unit': {
+      startUnit()
+      let result: QueryResult<unknown>
+      try {
+        result = statements.execute(request.query)
+      } catch (error) {
+        abandonUnit(request.more)
+        throw error
+      }
+      finishUnit(id, result, request.more)
+      return
+    }
+    case 'begin':
+      startUnit()
+      unitOpen = true
+      send({ id, result: null })
+      return
+    case 'query':
+      send({ id, result: statements.execute(request.query) })
+      return
+    case 'finish':
+      unitOpen = false
+      finishUnit(id, null, request.more)
+      return
+    case 'abandon':
+      // A thread started after its predecessor died has no unit open.
+      if (unitOpen) {
+        unitOpen = false
+        abandonUnit(request.more)
+      }
+      send({ id, result: null })
+      return
+    case 'alone':
+      commitGroup()
+      send({ id, result: statements.execute(request.query) })
+      return
+    case 'close':
+      commitGroup()
+      try {
+        // SQLite's advice for long-lived connections: refreshes statistics of tables that grew.
+        statements.run('pragma optimize')
+        statements.run(DROP_VALUE_SAMPLES)
+      } catch {
+        // Advice only: a file already gone (or read-only) closes all the same.
+      }
+      statements.close()
+      send({ id, result: null })
+  }
+}
+
+parentPort!.on('message', (request: WriteRequest) => {
+  try {
+    handle(request)
+  } catch (error) {
+    send(failure(request.id, error))
+    // Whatever failed, the units already done still get their commit.
+    if (!unitOpen) handOver(false)
+  }
+})

@@ -1,0 +1,142 @@
+import type { Worker } from 'node:worker_threads'
+import SQLite from 'better-sqlite3'
+import type { CompiledQuery, QueryResult } from 'kysely'
+import { LinkedList } from '../lib/linked-list.js'
+import { startDbThread } from './db-thread.js'
+import type { WriteReplies, WriteReply, WriteRequest } from './sqlite-writer-thread.js'
+
+type Pending = { id: number, resolve: (result: QueryResult<any> | null) => void, reject: (error: unknown) => void }
+type Request = WriteRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never
+
+/**
+ * The write connection, in a thread of its own (sqlite-writer-thread.ts): SQLite's work
+ * for a write, its commit and the fsync run beside the event loop, which meanwhile
+ * parses, checks and answers other requests. Requests are sent in order and run in
+ * order; the caller keeps them from interleaving (the driver's write lock). A thread
+ * that dies fails what it was asked and is replaced at the next request: what it had
+ * not committed was never acknowledged.
+ */
+export class SqliteWriter {
+  // Not a Map keyed by id: each write comes and goes with its request (lib/linked-list.ts).
+  // The thread answers a unit's statements at once and the unit at its commit, both in
+  // the order they were sent, so a reply's request is near the front.
+  readonly #pending = new LinkedList<Pending>()
+  #worker: Worker | undefined
+  #nextId = 0
+  #commits = 0
+  #statements = 0
+
+  /** `onCommit`: runs before the units a commit covers are answered. */
+  constructor (private readonly path: string, private readonly onCommit: () => void = () => {}) {}
+
+  /** Group commits so far. */
+  get commits (): number { return this.#commits }
+
+  /** Statements the thread has prepared and kept. */
+  get statements (): number { return this.#statements }
+
+  /**
+   * A statement as a unit of its own: its result once it is committed. `more`: another
+   * unit waits to be sent, so the group should wait for it (sqlite-writer-thread.ts).
+   */
+  async unit<R> (query: CompiledQuery, more: boolean): Promise<QueryResult<R>> {
+    return await this.#request({ op: 'unit', query: sendable(query), more }) as QueryResult<R>
+  }
+
+  /** Opens a unit that `query` fills and `finish` or `abandon` ends. */
+  async begin (): Promise<void> { await this.#request({ op: 'begin' }) }
+
+  async query<R> (query: CompiledQuery | string): Promise<QueryResult<R>> {
+    return await this.#request({ op: 'query', query: sendable(query) }) as QueryResult<R>
+  }
+
+  /** Ends the open unit; resolves once it is committed. `more` as for `unit`. */
+  async finish (more: boolean): Promise<void> { await this.#request({ op: 'finish', more }) }
+
+  async abandon (more: boolean): Promise<void> { await this.#request({ op: 'abandon', more }) }
+
+  /** Commits what the group holds, then runs `query` outside any transaction. */
+  async alone<R> (query: CompiledQuery): Promise<QueryResult<R>> {
+    return await this.#request({ op: 'alone', query: sendable(query) }) as QueryResult<R>
+  }
+
+  async close (): Promise<void> {
+    const worker = this.#worker
+    if (worker === undefined) return
+    try {
+      await this.#request({ op: 'close' })
+    } finally {
+      await worker.terminate()
+    }
+  }
+
+  /** Sends `request` at once (so that requests keep their order); its answer later. */
+  async #request (request: Request): Promise<QueryResult<unknown> | null> {
+    const worker = this.#thread()
+    const id = this.#nextId++
+    worker.postMessage({ ...request, id } as WriteRequest)
+    if (this.#pending.size === 0) worker.ref()
+    return await new Promise((resolve, reject) => this.#pending.add({ id, resolve, reject }))
+  }
+
+  #thread (): Worker {
+    if (this.#worker !== undefined) return this.#worker
+    const worker = startDbThread('sqlite-writer-thread', { path: this.path })
+    // Idle, it must not keep the process alive; a request holds it while an answer is due.
+    worker.unref()
+    worker.on('message', (message: WriteReplies) => this.#settle(message))
+    worker.on('error', (error) => this.#failAll(error))
+    worker.on('exit', (code) => {
+      if (this.#worker === worker) this.#worker = undefined
+      this.#failAll(new Error(`the SQLite writer thread exited with code ${code}`))
+    })
+    this.#worker = worker
+    return worker
+  }
+
+  #settle ({ replies, commits, statements }: WriteReplies): void {
+    this.#statements = statements
+    if (commits !== this.#commits) {
+      this.#commits = commits
+      this.onCommit()
+    }
+    for (const reply of replies) {
+      const link = this.#pending.find((pending) => pending.id === reply.id)
+      if (link === undefined) continue
+      this.#pending.remove(link)
+      const pending = link.value
+      if ('result' in reply) pending.resolve(reply.result === null ? null : withBuffers(reply.result))
+      else pending.reject(errorOf(reply))
+    }
+    if (this.#pending.size === 0) this.#worker?.unref()
+  }
+
+  #failAll (error: unknown): void {
+    for (const { reject } of this.#pending.clear()) reject(error)
+  }
+}
+
+function sendable (query: CompiledQuery | string): { sql: string, parameters: readonly unknown[] } {
+  return typeof query === 'string' ? { sql: query, parameters: [] } : { sql: query.sql, parameters: query.parameters }
+}
+
+/** The driver's error as the connection would have thrown it here: its code decides a 409 or a 503. */
+function errorOf (reply: Extract<WriteReply, { error: unknown }>): Error {
+  const { name, message, code } = reply.error
+  if (name === 'SqliteError' && typeof code === 'string') return new SQLite.SqliteError(message, code)
+  const error = name === 'RangeError' ? new RangeError(message) : name === 'TypeError' ? new TypeError(message) : new Error(message)
+  return code === undefined ? error : Object.assign(error, { code })
+}
+
+/** A thread sends a Buffer as a plain Uint8Array: blobs come back as better-sqlite3 gives them. */
+function withBuffers<R> (result: QueryResult<R>): QueryResult<R> {
+  for (const row of result.rows as Array<Record<string, unknown>>) {
+    for (const key in row) {
+      const value = row[key]
+      if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
+        row[key] = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+      }
+    }
+  }
+  return result
+}
