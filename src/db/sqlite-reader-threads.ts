@@ -97,10 +97,8 @@ class ReaderThread {
   }
 
   #settle (reply: ReadReply): void {
-    const link = this.#pending.find((pending) => pending.id === reply.id)
-    if (link === undefined) return
-    this.#pending.remove(link)
-    const pending = link.value
+    const pending = this.#pending.take((pending) => pending.id === reply.id)
+    if (pending === undefined) return
     if (this.#pending.size === 0) this.#worker.unref()
     if ('rows' in reply) pending.resolve(reply.rows)
     // The driver's error, as the event loop's connection would have thrown it (its code decides a 503).

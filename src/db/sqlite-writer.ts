@@ -101,10 +101,8 @@ export class SqliteWriter {
       this.onCommit()
     }
     for (const reply of replies) {
-      const link = this.#pending.find((pending) => pending.id === reply.id)
-      if (link === undefined) continue
-      this.#pending.remove(link)
-      const pending = link.value
+      const pending = this.#pending.take((pending) => pending.id === reply.id)
+      if (pending === undefined) continue
       if ('result' in reply) pending.resolve(reply.result === null ? null : withBuffers(reply.result))
       else pending.reject(errorOf(reply))
     }

@@ -42,10 +42,12 @@ export class LinkedList<T> {
     this.#size--
   }
 
-  /** The first link whose value `matches`, from the oldest. */
-  find (matches: (value: T) => boolean): Link<T> | undefined {
+  /** Takes out the oldest value that `matches`, and returns it. */
+  take (matches: (value: T) => boolean): T | undefined {
     for (let link = this.#first; link !== undefined; link = link.next) {
-      if (matches(link.value)) return link
+      if (!matches(link.value)) continue
+      this.remove(link)
+      return link.value
     }
     return undefined
   }

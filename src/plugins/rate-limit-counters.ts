@@ -78,10 +78,8 @@ export function clusterCounters (): Store {
   let next = 0
   process.on('message', (message: IncrResponse) => {
     if (message?.type !== RESPONSE) return
-    const link = pending.find((entry) => entry.id === message.id)
-    if (link === undefined) return
-    pending.remove(link)
-    const entry = link.value
+    const entry = pending.take((entry) => entry.id === message.id)
+    if (entry === undefined) return
     clearTimeout(entry.timer)
     if (message.error !== undefined) entry.callback(new Error(message.error), { current: 0, ttl: 0 })
     else entry.callback(null, { current: message.current ?? 0, ttl: message.ttl ?? 0 })

@@ -38,12 +38,13 @@ describe('LinkedList', () => {
     t.assert.strictEqual(middle.next, undefined)
   })
 
-  it('finds the oldest match, and clears to the values from the oldest', (t: TestContext) => {
+  it('takes out the oldest match, and clears to the values from the oldest', (t: TestContext) => {
     const list = new LinkedList<{ id: number, name: string }>()
-    for (const [id, name] of [[1, 'x'], [2, 'y'], [3, 'y']] as const) list.add({ id, name })
-    t.assert.strictEqual(list.find((entry) => entry.name === 'y')?.value.id, 2)
-    t.assert.strictEqual(list.find((entry) => entry.id === 9), undefined)
-    t.assert.deepStrictEqual(list.clear().map((entry) => entry.id), [1, 2, 3])
+    for (const [id, name] of [[1, 'x'], [2, 'y'], [3, 'y'], [4, 'z']] as const) list.add({ id, name })
+    t.assert.strictEqual(list.take((entry) => entry.name === 'y')?.id, 2)
+    t.assert.strictEqual(list.take((entry) => entry.id === 9), undefined)
+    t.assert.strictEqual(list.size, 3)
+    t.assert.deepStrictEqual(list.clear().map((entry) => entry.id), [1, 3, 4])
     t.assert.strictEqual(list.size, 0)
     t.assert.deepStrictEqual([...list], [])
   })
