@@ -230,8 +230,10 @@ export async function finishBulkLoad (db: Kysely<any>, onStep?: (step: string) =
 /** Statistics for a database that has none yet (see `finishBulkLoad`). */
 export async function analyzeIfNeverAnalyzed (db: Kysely<any>): Promise<void> {
   if (isPostgres(db)) return
-  const { rows } = await sql<{ analyzed: number }>`select count(*) as analyzed from sqlite_schema where name = 'sqlite_stat1'`.execute(db)
-  if (rows[0]?.analyzed === 0) await analyze(db)
+  // A select, not raw SQL: the driver sends raw SQL to the write connection, whose thread
+  // the server need not wait for at every start.
+  const stat = await db.selectFrom('sqlite_schema').select('name').where('name', '=', 'sqlite_stat1').executeTakeFirst()
+  if (stat === undefined) await analyze(db)
 }
 
 /** SQLite's per-index averages, without the samples that cost a plan per call (`DROP_VALUE_SAMPLES`). */

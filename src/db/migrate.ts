@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely'
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type MigrationResultSet } from 'kysely'
 import type { Config } from '../config.js'
 import { dialectOf } from './database.js'
 import { migrations } from './migrations/index.js'
@@ -39,10 +39,27 @@ function unwrap ({ error, results }: MigrationResultSet): string[] {
 
 /**
  * Applies every pending migration. Kysely holds an advisory lock on PostgreSQL (and a
- * lock row on SQLite), so instances starting together migrate once.
+ * lock row on SQLite), so instances starting together migrate once. Most starts find
+ * nothing to do, which two reads tell: only then is the lock, a write, skipped (on
+ * SQLite the first write starts the writer thread, which the server need not wait for).
  */
 export async function migrateToLatest (db: Kysely<any>, config: Config): Promise<string[]> {
-  return unwrap(await (await createMigrator(db, config)).migrateToLatest())
+  const migrator = await createMigrator(db, config)
+  if (await isCurrent(db, config, migrator)) return []
+  return unwrap(await migrator.migrateToLatest())
+}
+
+/**
+ * Whether every migration of this build has run and no other has: a database migrated
+ * by a newer build goes through Kysely's check, which refuses it.
+ */
+async function isCurrent (db: Kysely<any>, config: Config, migrator: Migrator): Promise<boolean> {
+  const known = await migrator.getMigrations()
+  if (known.some((migration) => migration.executedAt === undefined)) return false
+  const schema = dialectOf(config) === 'postgres' ? db.withSchema(config.DATABASE_SCHEMA) : db
+  const { count } = await schema.selectFrom(DEFAULT_MIGRATION_TABLE)
+    .select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow()
+  return Number(count) === known.length
 }
 
 /** Reverts the newest applied migration. */

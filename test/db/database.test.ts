@@ -1,5 +1,5 @@
 import { describe, it, type TestContext } from 'node:test'
-import { sql } from 'kysely'
+import { createQueryId, DEFAULT_MIGRATION_TABLE, sql, type Kysely, type RootOperationNode } from 'kysely'
 import pg from 'pg'
 import { createDb } from '../../src/db/database.js'
 import { isoTimestamp } from '../../src/db/postgres-pool.js'
@@ -43,6 +43,25 @@ for (const dialect of testDialects()) {
       t.assert.ok(status.every((m) => m.executedAt instanceof Date))
       t.assert.deepStrictEqual(await migrateDown(db, config), [names.at(-1)])
       t.assert.strictEqual((await migrationStatus(db, config)).at(-1)?.executedAt, undefined)
+    })
+
+    it('take no lock at a start that has nothing to migrate, and refuse a database a newer build migrated', async (t: TestContext) => {
+      const config = testConfig(t, dialect)
+      const db = createDb(config)
+      t.after(async () => await db.destroy())
+      await migrateToLatest(db, config)
+      const statements: string[] = []
+      const recorded = db.withPlugin({
+        transformQuery: ({ node }) => { statements.push(compiledText(db, node)); return node },
+        transformResult: async ({ result }) => await Promise.resolve(result)
+      })
+      t.assert.deepStrictEqual(await migrateToLatest(recorded, config), [])
+      t.assert.ok(statements.length > 0)
+      t.assert.deepStrictEqual(statements.filter((text) => /lock|insert|update|delete/i.test(text)), [])
+
+      const table: Kysely<any> = dialect === 'postgres' ? db.withSchema(config.DATABASE_SCHEMA) : db
+      await table.insertInto(DEFAULT_MIGRATION_TABLE).values({ name: '2099_01_01_0001_from_a_newer_build', timestamp: new Date().toISOString() }).execute()
+      await t.assert.rejects(migrateToLatest(db, config), /corrupted migrations/)
     })
 
     it('run once when two processes migrate together', async (t: TestContext) => {
@@ -107,4 +126,9 @@ if (testDialects().includes('postgres')) {
       t.assert.deepStrictEqual((await sql<{ one: number }>`select 1 as one`.execute(db)).rows, [{ one: 1 }])
     })
   })
+}
+
+/** The text of a query node as `db` would run it. */
+function compiledText (db: Kysely<any>, node: RootOperationNode): string {
+  return db.getExecutor().compileQuery(node, createQueryId()).sql
 }
