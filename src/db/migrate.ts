@@ -40,8 +40,8 @@ function unwrap ({ error, results }: MigrationResultSet): string[] {
 /**
  * Applies every pending migration. Kysely holds an advisory lock on PostgreSQL (and a
  * lock row on SQLite), so instances starting together migrate once. Most starts find
- * nothing to do, which two reads tell: only then is the lock, a write, skipped (on
- * SQLite the first write starts the writer thread, which the server need not wait for).
+ * nothing to do, which two reads tell, and then skip the lock: it is a write, and on
+ * SQLite the first write starts the writer thread, which the server need not wait for.
  */
 export async function migrateToLatest (db: Kysely<any>, config: Config): Promise<string[]> {
   const migrator = await createMigrator(db, config)
