@@ -1,4 +1,21 @@
 import { Worker } from 'node:worker_threads'
+import SQLite from 'better-sqlite3'
+
+/** A driver's error as a thread posts it: an Error does not cross intact. */
+export interface ThreadError { name: string, message: string, code: unknown }
+
+/** In a thread: `error` in a form that can be posted. */
+export function toThreadError (error: unknown): ThreadError {
+  const { name, message, code } = error as { name?: unknown, message?: unknown, code?: unknown }
+  return { name: String(name ?? 'Error'), message: String(message), code }
+}
+
+/** On the event loop: the error as the connection would have thrown it here (its code decides a 409 or a 503). */
+export function fromThreadError ({ name, message, code }: ThreadError): Error {
+  if (name === 'SqliteError' && typeof code === 'string') return new SQLite.SqliteError(message, code)
+  const error = name === 'RangeError' ? new RangeError(message) : name === 'TypeError' ? new TypeError(message) : new Error(message)
+  return code === undefined ? error : Object.assign(error, { code })
+}
 
 /**
  * Starts the thread whose module is `name` (`sqlite-reader-thread`, `sqlite-writer-thread`).

@@ -2,12 +2,13 @@
 // database file that runs the statements it is sent, one at a time, and posts the rows back.
 import { parentPort, workerData } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
+import { toThreadError, type ThreadError } from './db-thread.js'
 import { rowsOf, StatementCache } from './statement-cache.js'
 
 export interface ReadRequest { id: number, sql: string, parameters: readonly unknown[] }
 export type ReadReply =
   | { id: number, rows: unknown[] }
-  | { id: number, error: { message: string, code: unknown } }
+  | { id: number, error: ThreadError }
 
 const { path, busyTimeoutMs } = workerData as { path: string, busyTimeoutMs: number }
 const database = new SQLite(path, { fileMustExist: true })
@@ -23,8 +24,7 @@ parentPort!.on('message', ({ id, sql, parameters }: ReadRequest) => {
     if (columns === undefined) throw new Error('a reader thread runs only statements that return rows')
     reply = { id, rows: rowsOf(statement, columns, parameters) }
   } catch (error) {
-    const { message, code } = error as { message?: unknown, code?: unknown }
-    reply = { id, error: { message: String(message), code } }
+    reply = { id, error: toThreadError(error) }
   }
   parentPort!.postMessage(reply)
 })

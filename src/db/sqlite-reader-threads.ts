@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import type { CompiledQuery } from 'kysely'
 import { LinkedList } from '../lib/linked-list.js'
-import { startDbThread } from './db-thread.js'
+import { fromThreadError, startDbThread } from './db-thread.js'
 import type { ReadReply, ReadRequest } from './sqlite-reader-thread.js'
 
 type Pending = { id: number, resolve: (rows: unknown[]) => void, reject: (error: unknown) => void }
@@ -101,8 +101,7 @@ class ReaderThread {
     if (pending === undefined) return
     if (this.#pending.size === 0) this.#worker.unref()
     if ('rows' in reply) pending.resolve(reply.rows)
-    // The driver's error, as the event loop's connection would have thrown it (its code decides a 503).
-    else pending.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }))
+    else pending.reject(fromThreadError(reply.error))
   }
 
   #failAll (error: unknown): void {

@@ -5,6 +5,7 @@
 // answer is sent only after the commit that makes it durable.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { CompiledQuery, QueryResult } from 'kysely'
+import { toThreadError, type ThreadError } from './db-thread.js'
 import { DROP_VALUE_SAMPLES, openSqlite } from './sqlite-connection.js'
 import { StatementCache } from './statement-cache.js'
 
@@ -35,7 +36,7 @@ export type WriteRequest =
 
 export type WriteReply =
   | { id: number, result: QueryResult<unknown> | null }
-  | { id: number, error: { name: string, message: string, code: unknown } }
+  | { id: number, error: ThreadError }
 
 /** What the thread posts: answers in the order of their requests, and its counters. */
 export interface WriteReplies { replies: WriteReply[], commits: number, statements: number }
@@ -71,8 +72,7 @@ function flush (): void {
 }
 
 function failure (id: number, error: unknown): WriteReply {
-  const { name, message, code } = error as { name?: unknown, message?: unknown, code?: unknown }
-  return { id, error: { name: String(name ?? 'Error'), message: String(message), code } }
+  return { id, error: toThreadError(error) }
 }
 
 function startUnit (): void {

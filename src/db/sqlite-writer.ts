@@ -1,9 +1,8 @@
 import type { Worker } from 'node:worker_threads'
-import SQLite from 'better-sqlite3'
 import type { CompiledQuery, QueryResult } from 'kysely'
 import { LinkedList } from '../lib/linked-list.js'
-import { startDbThread } from './db-thread.js'
-import type { WriteReplies, WriteReply, WriteRequest } from './sqlite-writer-thread.js'
+import { fromThreadError, startDbThread } from './db-thread.js'
+import type { WriteReplies, WriteRequest } from './sqlite-writer-thread.js'
 
 type Pending = { id: number, resolve: (result: QueryResult<any> | null) => void, reject: (error: unknown) => void }
 type Request = WriteRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never
@@ -104,7 +103,7 @@ export class SqliteWriter {
       const pending = this.#pending.take((pending) => pending.id === reply.id)
       if (pending === undefined) continue
       if ('result' in reply) pending.resolve(reply.result === null ? null : withBuffers(reply.result))
-      else pending.reject(errorOf(reply))
+      else pending.reject(fromThreadError(reply.error))
     }
     if (this.#pending.size === 0) this.#worker?.unref()
   }
@@ -116,14 +115,6 @@ export class SqliteWriter {
 
 function sendable (query: CompiledQuery | string): { sql: string, parameters: readonly unknown[] } {
   return typeof query === 'string' ? { sql: query, parameters: [] } : { sql: query.sql, parameters: query.parameters }
-}
-
-/** The driver's error as the connection would have thrown it here: its code decides a 409 or a 503. */
-function errorOf (reply: Extract<WriteReply, { error: unknown }>): Error {
-  const { name, message, code } = reply.error
-  if (name === 'SqliteError' && typeof code === 'string') return new SQLite.SqliteError(message, code)
-  const error = name === 'RangeError' ? new RangeError(message) : name === 'TypeError' ? new TypeError(message) : new Error(message)
-  return code === undefined ? error : Object.assign(error, { code })
 }
 
 /** A thread sends a Buffer as a plain Uint8Array: blobs come back as better-sqlite3 gives them. */
