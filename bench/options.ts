@@ -5,6 +5,11 @@ export type Generator = 'wrk' | 'autocannon'
 export interface BenchOptions {
   /** Seconds each scenario is measured for. */
   duration: number
+  /**
+   * Times each scenario is measured, the passes taking turns through the scenarios; the
+   * pass with the most req/s counts, as the higher ceiling does.
+   */
+  passes: number
   /** Seconds of unmeasured load before each scenario: JIT, caches and pools warm up first. */
   warmup: number
   /** Connections of every scenario but the few that issue 8 sets apart (10 connections). */
@@ -27,6 +32,7 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]
 
   --duration S           seconds per scenario (BENCH_DURATION, default 10)
+  --passes N             measurements of each scenario, taking turns; the best counts (BENCH_PASSES, default 2)
   --warmup S             unmeasured seconds before each scenario (BENCH_WARMUP, default 1)
   --connections N        connections of the 50-connection scenarios (BENCH_CONNECTIONS, default 50)
   --users N              seeded users (BENCH_USERS, default 2000)
@@ -56,6 +62,7 @@ export function parseOptions (argv: string[], env: Record<string, string | undef
     args: argv,
     options: {
       duration: { type: 'string' },
+      passes: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string' },
       users: { type: 'string' },
@@ -75,6 +82,7 @@ export function parseOptions (argv: string[], env: Record<string, string | undef
   if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be a whole number of seconds, not "${String(warmup)}"`)
   return {
     duration: positive('--duration', pick('duration', 'BENCH_DURATION', '10')),
+    passes: positive('--passes', pick('passes', 'BENCH_PASSES', '2')),
     warmup,
     connections: positive('--connections', pick('connections', 'BENCH_CONNECTIONS', '50')),
     users: positive('--users', pick('users', 'BENCH_USERS', '2000')),

@@ -51,13 +51,13 @@ const ms = (value: number): string => value.toFixed(1)
 function row (m: Measurement, ceiling: Measurement): string {
   const share = `${((m.requestsPerSecond / ceiling.requestsPerSecond) * 100).toFixed(1)} %`
   const signups = m.signups === undefined ? '' : ` (${number(m.signups.completed / m.signups.seconds)} sign-ups/s)`
-  return `| ${m.title}${signups} | ${m.connections} | ${number(m.requestsPerSecond)} | ${share} | ${ms(m.latencyP50Ms)} | ${ms(m.latencyP99Ms)} | ` +
-    `${m.non2xx} / ${m.errors} | ${mib(m.peakRssBytes)} |`
+  return `| ${m.title}${signups} | ${m.connections} | ${number(m.requestsPerSecond)} | ${share} | ${m.passes.map(number).join(' · ')} | ` +
+    `${ms(m.latencyP50Ms)} | ${ms(m.latencyP99Ms)} | ${m.non2xx} / ${m.errors} | ${mib(m.peakRssBytes)} |`
 }
 
 const HEADER = [
-  '| scenario | conns | req/s | of ceiling | p50 ms | p99 ms | non-2xx / errors | peak RSS MiB |',
-  '|---|--:|--:|--:|--:|--:|--:|--:|'
+  '| scenario | conns | req/s | of ceiling | req/s of each pass | p50 ms | p99 ms | non-2xx / errors | peak RSS MiB |',
+  '|---|--:|--:|--:|--:|--:|--:|--:|--:|'
 ]
 
 /** Agora's route and the floor written minimally on its stack, in the order of `FLOORS`. */
@@ -83,10 +83,11 @@ export function toMarkdown (report: BenchReport): string {
   const lines = [
     `Agora benchmark, ${report.date}: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; ` +
     `load from ${report.generator}; ${options.users} users, ${options.products} products, ${options.posts} posts; ` +
-    `${options.duration} s per scenario after ${options.warmup} s of warm-up.`,
+    `${options.duration} s per scenario after ${options.warmup} s of warm-up, ${options.passes} ${options.passes === 1 ? 'pass' : 'passes'} taking turns; ` +
+    'each row gives its best pass (most req/s), with the req/s of every pass, and its peak RSS over them all.',
     '', '**reference servers** (each its own process)', '', ...HEADER,
     ...[report.ceiling, ...report.floors].map((m) => row(m, report.ceiling)),
-    '', `The ceiling was measured at the start and at the end of the run (${report.ceilings.map((m) => number(m.requestsPerSecond)).join(' and ')} req/s); the higher counts.`
+    '', `The ceiling was measured at the start and at the end of the run (${report.ceilings.map((m) => number(m.requestsPerSecond)).join(' and ')} req/s, each its best pass); the higher counts.`
   ]
   const besideFloors = floorShares(report)
   if (besideFloors.length > 0) lines.push('', `Agora on SQLite beside its floors: ${besideFloors.join('; ')}.`)

@@ -128,6 +128,11 @@ export function selected (scenario: Scenario, only: string[]): boolean {
     (scenario.floorOf !== undefined && only.includes(scenario.floorOf))
 }
 
+/** Whether a scenario adds rows (products, users): it runs after every pass of those that only read. */
+export function addsRows (scenario: Scenario): boolean {
+  return scenario.method !== 'GET' || scenario.signups !== undefined
+}
+
 /** The path of one request: `{id}` replaced by a random id in range. */
 export function concretePath (scenario: Scenario): string {
   const ids = scenario.ids ?? 1
