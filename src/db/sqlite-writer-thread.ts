@@ -155,8 +155,10 @@ function handle (request: WriteRequest): void {
       try {
         result = statements.execute(request.query)
       } catch (error) {
+        // Answered here: the abandon has handed over, keeping the group open for `more`.
         abandonUnit(request.more)
-        throw error
+        send(failure(id, error))
+        return
       }
       finishUnit(id, result, request.more)
       return

@@ -131,6 +131,19 @@ describe('SQLite driver', () => {
     t.assert.deepStrictEqual(committedNames(path), ['taken', 'first', 'last'])
   })
 
+  it('fails a statement alone and keeps its group together for the writes sent after it', async (t: TestContext) => {
+    const { db, driver, path } = open(t)
+    await createTable(db)
+    await db.insertInto('items').values({ name: 'taken' }).execute()
+    const commitsBefore = driver.commits
+    const names = Array.from({ length: 100 }, (_, i) => i % 2 === 0 ? `item-${i}` : 'taken')
+    const results = await Promise.allSettled(names.map(async (name) => await db.insertInto('items').values({ name }).execute()))
+    t.assert.deepStrictEqual(results.map((r) => r.status), names.map((name) => name === 'taken' ? 'rejected' : 'fulfilled'))
+    t.assert.deepStrictEqual(committedNames(path), ['taken', ...names.filter((name) => name !== 'taken')])
+    const commits = driver.commits - commitsBefore
+    t.assert.ok(commits >= 1 && commits <= 2, `100 overlapping inserts, half of them failing, took ${commits} commits`)
+  })
+
   it('reads outside a transaction see only committed rows, and do not wait for a running transaction', async (t: TestContext) => {
     const { db } = open(t)
     await createTable(db)
