@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { loadConfig } from '../../../src/config.js'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
 import { createUser, type TestUser } from '../../helpers/users.js'
-import { me } from './helpers.js'
+import { me, sleep } from './helpers.js'
 
 function base64url (value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -59,6 +59,31 @@ for (const dialect of testDialects()) {
       t.assert.strictEqual(await status(cutoff - 5), 401)
       t.assert.strictEqual(await status(cutoff), 401)
       t.assert.strictEqual(await status(cutoff + 1), 200)
+    })
+
+    it('checks a signature once per token, and answers a remembered token as it would a new one', async (t: TestContext) => {
+      const { app, secret, sub, user } = await setUp(t)
+      const token = sign({}, { sub, iat: now() - 5, exp: now() + 600 }, secret)
+      // A remembered verdict hands back the payload it kept; a new check decodes a new one.
+      t.assert.strictEqual(app.jwt.verify(token), app.jwt.verify(token))
+      t.assert.strictEqual((await me(app, token)).statusCode, 200)
+
+      const unsigned = token.slice(0, token.lastIndexOf('.'))
+      const forged = `${unsigned}.${createHmac('sha256', ATTACKER_SECRET).update(unsigned).digest('base64url')}`
+      t.assert.strictEqual((await me(app, forged)).statusCode, 401, 'same claims, another key')
+      t.assert.strictEqual((await me(app, `${unsigned}.`)).statusCode, 401, 'same claims, no signature')
+
+      await app.db.updateTable('users').set({ tokens_valid_after: now() }).where('id', '=', user.user.id).execute()
+      t.assert.strictEqual((await me(app, token)).statusCode, 401, 'revoked after it was remembered')
+    })
+
+    it('refuses a remembered token once it expires', async (t: TestContext) => {
+      const { app, secret, sub } = await setUp(t)
+      const exp = now() + 1
+      const token = sign({}, { sub, iat: now(), exp }, secret)
+      t.assert.strictEqual((await me(app, token)).statusCode, 200)
+      await sleep(exp * 1000 + 50 - Date.now())
+      t.assert.strictEqual((await me(app, token)).statusCode, 401)
     })
   })
 }
