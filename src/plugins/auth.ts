@@ -49,14 +49,22 @@ export function assertOwnerOrAdmin (viewer: Viewer, ownerId: number): void {
 }
 
 /**
+ * No access token Agora signs comes near this length (about 200 characters with HS512).
+ * A longer one is refused unread, so the verdicts kept below never hold keys of up to the
+ * 16 KiB a header may carry.
+ */
+const MAX_TOKEN_LENGTH = 1024
+
+/**
  * The token of an `Authorization: Bearer <token>` header; undefined without the header,
- * and '' for any other Authorization header, which no verification accepts.
+ * and '' for any other Authorization header or an overlong token, which no verification accepts.
  */
 export function bearerToken (request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (header === undefined) return undefined
   const [scheme, token] = header.split(' ')
-  return scheme?.toLowerCase() === 'bearer' && token !== undefined && token !== '' ? token : ''
+  const plausible = token !== undefined && token !== '' && token.length <= MAX_TOKEN_LENGTH
+  return scheme?.toLowerCase() === 'bearer' && plausible ? token : ''
 }
 
 export interface AuthOptions {

@@ -77,6 +77,13 @@ for (const dialect of testDialects()) {
       t.assert.strictEqual((await me(app, token)).statusCode, 401, 'revoked after it was remembered')
     })
 
+    it('refuses a token longer than any it signs, signature or not', async (t: TestContext) => {
+      const { app, secret, sub } = await setUp(t)
+      const claims = { sub, iat: now(), exp: now() + 600 }
+      t.assert.strictEqual((await me(app, sign({}, { ...claims, note: 'x'.repeat(600) }, secret))).statusCode, 200)
+      t.assert.strictEqual((await me(app, sign({}, { ...claims, note: 'x'.repeat(800) }, secret))).statusCode, 401)
+    })
+
     it('refuses a remembered token once it expires', async (t: TestContext) => {
       const { app, secret, sub } = await setUp(t)
       const exp = now() + 1
