@@ -13,7 +13,9 @@ const execFileAsync = promisify(execFile)
 
 /** The body check's timings from a child process that runs without coverage counters. */
 async function timeUninstrumented (): Promise<BodyCheckTimings> {
-  const { NODE_V8_COVERAGE: _coverage, ...env } = process.env
+  // Node copies NODE_V8_COVERAGE into a child's environment unless that environment names
+  // it, so leaving it out would still count coverage there; empty turns coverage off.
+  const env = { ...process.env, NODE_V8_COVERAGE: '' }
   const script = fileURLToPath(new URL('./body-check-timings.ts', import.meta.url))
   const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', script], { env })
   return JSON.parse(stdout)
