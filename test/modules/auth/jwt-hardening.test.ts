@@ -77,6 +77,16 @@ for (const dialect of testDialects()) {
       t.assert.strictEqual((await me(app, token)).statusCode, 401, 'revoked after it was remembered')
     })
 
+    it('starts without a security warning from its token verifier', async (t: TestContext) => {
+      const codes: string[] = []
+      const collect = (warning: Error & { code?: string }): void => { codes.push(warning.code ?? warning.name) }
+      process.on('warning', collect)
+      t.after(() => process.off('warning', collect))
+      await setUp(t)
+      await new Promise((resolve) => setImmediate(resolve))
+      t.assert.deepStrictEqual(codes.filter((code) => code.startsWith('FAST_JWT')), [])
+    })
+
     it('refuses a token longer than any it signs, signature or not', async (t: TestContext) => {
       const { app, secret, sub } = await setUp(t)
       const claims = { sub, iat: now(), exp: now() + 600 }
