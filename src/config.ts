@@ -144,7 +144,9 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true })
+// Not checked against Ajv's meta-schema at every boot: compiling that meta-schema took a
+// twentieth of the cold start. ConfigSchema is a constant, and test/config.test.ts checks it.
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, validateSchema: false })
 const validateConfig = ajv.compile(ConfigSchema)
 
 /**

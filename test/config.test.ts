@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
-import { ConfigError, loadConfig, readEnvironment, withJwtSecret } from '../src/config.js'
+import { Ajv } from 'ajv'
+import { ConfigError, ConfigSchema, loadConfig, readEnvironment, withJwtSecret } from '../src/config.js'
 
 function tempDir (t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'agora-config-'))
@@ -131,6 +132,12 @@ describe('loadConfig', () => {
   it('lets development and tests start without a JWT_SECRET', (t: TestContext) => {
     t.assert.strictEqual(loadConfig({ NODE_ENV: 'development' }).JWT_SECRET, undefined)
     t.assert.strictEqual(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'short' }).JWT_SECRET, 'short')
+  })
+
+  // The boot compiles ConfigSchema without this check (config.ts): it is made here instead.
+  it('reads a ConfigSchema that is a valid JSON Schema', (t: TestContext) => {
+    const ajv = new Ajv()
+    t.assert.strictEqual(ajv.validateSchema(ConfigSchema), true, ajv.errorsText())
   })
 })
 
