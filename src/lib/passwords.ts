@@ -32,11 +32,12 @@ export function needsRehash (hashed: string): boolean {
 const dummyHash = hashPassword('agora-timing-equaliser')
 
 export async function verifyPassword (hashed: string | undefined, password: string): Promise<boolean> {
+  // Loaded on the first imported hash: most servers never meet one, and loading it cost
+  // every cold start about 15 ms. Outside the try: a package that fails to load is an
+  // error in the log, not a failed login.
+  const bcrypt = hashed !== undefined && BCRYPT_HASH.test(hashed) ? await import('@node-rs/bcrypt') : undefined
   try {
-    if (hashed !== undefined && BCRYPT_HASH.test(hashed)) {
-      // Loaded on the first imported hash: most servers never meet one, and loading it
-      // took a fiftieth of every cold start.
-      const bcrypt = await import('@node-rs/bcrypt')
+    if (bcrypt !== undefined && hashed !== undefined) {
       return await hashingSlots(async () => await bcrypt.verify(password, hashed))
     }
     const stored = hashed ?? await dummyHash
