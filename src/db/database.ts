@@ -34,20 +34,12 @@ export function createDb (config: Config, log?: DbLogger): Kysely<Database> {
 
 const directReaders = new WeakMap<Kysely<any>, GroupCommitSqliteDriver>()
 
-/**
- * The SQLite driver under `db` when `db` is an instance `createDb` made (not a
- * transaction's): its reads may skip Kysely's connection hand-off (prepared-query.ts).
- */
+/** The SQLite driver under a `createDb` instance (not a transaction's): its reads may skip Kysely's hand-off. */
 export function directReader (db: Kysely<any>): GroupCommitSqliteDriver | undefined {
   return directReaders.get(db)
 }
 
-/**
- * Runs `query`, a read of a millisecond or more, without holding the event loop: on
- * SQLite on a reader thread (sqlite-reader-threads.ts), where it sees every commit made
- * before it runs but not the caller's read transaction; elsewhere as any query
- * (PostgreSQL works in processes of its own, a transaction on its connection).
- */
+/** A read of a millisecond or more, off the event loop: on SQLite it sees every commit, not the caller's snapshot. */
 export async function readOffLoop<R> (db: Kysely<any>, query: Compilable<R>): Promise<R[]> {
   const compiled = query.compile()
   const driver = directReader(db)

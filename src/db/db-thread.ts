@@ -17,12 +17,7 @@ export function fromThreadError ({ name, message, code }: ThreadError): Error {
   return code === undefined ? error : Object.assign(error, { code })
 }
 
-/**
- * Starts the thread whose module is `name` (`sqlite-reader-thread`, `sqlite-writer-thread`).
- * The module sits beside this one: `<name>.js` next to the bundle (scripts/build.ts), its
- * TypeScript source next to this file when run from source, loaded through tsx, whose
- * hooks Node 20 does not pass on to a worker.
- */
+/** Starts the thread module `name`; from source through tsx, whose hooks Node 20 does not pass to a worker. */
 export function startDbThread (name: string, workerData: unknown): Worker {
   const fromSource = import.meta.url.endsWith('.ts')
   const entry = new URL(`./${name}.${fromSource ? 'ts' : 'js'}`, import.meta.url)

@@ -7,7 +7,6 @@ export function isPostgres (db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter
 }
 
-/** `%`, `_` and `\` in user input match themselves. */
 export function escapeLike (text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
@@ -15,14 +14,14 @@ export function escapeLike (text: string): string {
 /** Case-insensitive "column contains text", with `text` taken literally. */
 export function containsText (db: Kysely<any>, column: string, text: string): Expression<SqlBool> {
   const pattern = `%${escapeLike(text)}%`
-  // SQLite's LIKE is case-insensitive already; PostgreSQL needs ILIKE. SQLite would plan
-  // its statement again for each pattern bound to a bare `?`; `+?` is the same text.
+  // SQLite's LIKE is case-insensitive already; it plans the statement again for each pattern
+  // bound to a bare `?`, and `+?` binds the same text.
   return isPostgres(db)
     ? sql<SqlBool>`${sql.ref(column)} ilike ${pattern} escape '\\'`
     : sql<SqlBool>`${sql.ref(column)} like +${pattern} escape '\\'`
 }
 
-/** Tables with a search index (migration 0006), and the columns it covers. */
+// Tables with a search index (migration 0006), and the columns it covers.
 export interface SearchIndexes {
   products: 'name' | 'description'
   posts: 'title' | 'content'
@@ -39,17 +38,8 @@ const INDEXED_COLUMNS: { [T in keyof SearchIndexes]: Array<SearchIndexes[T]> } =
 const MIN_INDEXED_LENGTH = 3
 
 /**
- * `containsText` over several columns of `table`, through its search index when `text`
- * has 3 characters or more: on PostgreSQL, ILIKE itself uses the pg_trgm GIN indexes; on
- * SQLite, the FTS5 trigram table answers, as a quoted phrase (so every character of
- * `text` is literal). Trigram folding is Unicode-aware, so on SQLite `É` matches `é`
- * there too. Shorter texts fall back to the LIKE scan.
- *
- * With `walkOrder`, SQLite is kept from looking the matches up by id, so a sorted page
- * walks its sort's index and tests the rows it meets: for a word in one product of
- * twelve, the first page reads a few hundred index entries instead of fetching and
- * sorting every match. For a rare word it is the other way round; the caller, knowing
- * how many rows match, chooses. See `walkedRowContains` for the test.
+ * `containsText` through the search index for 3 characters or more. `walkOrder`: a sorted page tests
+ * the rows met on its sort's index instead of collecting every match, which pays when many match.
  */
 export function containsTextIndexed<T extends keyof SearchIndexes> (
   db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string, walkOrder = false
@@ -64,19 +54,13 @@ function containsTextScanned (db: Kysely<any>, table: string, columns: string[],
   return tests.length === 1 ? tests[0]! : sql<SqlBool>`(${sql.join(tests, sql` or `)})`
 }
 
-// Characters whose case LIKE and the search index fold alike: the index folds every
-// letter of Unicode (the Kelvin sign matches `k`), LIKE only ASCII's.
+// Characters whose case LIKE and the search index fold alike: the index folds all of
+// Unicode (`É` matches `é`, the Kelvin sign `k`), LIKE only ASCII.
 const ASCII = /^\p{ASCII}*$/u
 
-/**
- * The test of one row met on a walk of the sort's index. The search index's own test
- * (`id in (matches)`) first collects every match, 1.8 ms for a word in one product of
- * twelve over 100 000: a page of twenty rows costs that much however few rows it meets.
- * Where `text` and the row's columns are ASCII, LIKE finds exactly what the index finds,
- * in about a microsecond a row; rows with other characters still ask the index (a unary
- * `+` keeps the planner from looking matches up by id), which collects its matches only
- * if the walk meets one.
- */
+// The index's own test collects every match before a page's first row. Where `text` and the
+// row are ASCII, LIKE finds the same, cheaply; other rows ask the index (the unary `+` keeps
+// the planner from looking matches up by id), which collects its matches only if one is met.
 function walkedRowContains<T extends keyof SearchIndexes> (
   db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string
 ): Expression<SqlBool> {
@@ -94,11 +78,8 @@ function usesFts5 (db: Kysely<any>, text: string): boolean {
   return !isPostgres(db) && [...text].length >= MIN_INDEXED_LENGTH
 }
 
-/**
- * `select <what> from <table>_fts where it matches text`, as a quoted phrase of the columns.
- * A column filter costs a tenth of a search's time even when it names every column the
- * index has, so it is written only when it leaves one out.
- */
+// A column filter costs time even when it names every indexed column, so it is written
+// only when it leaves one out.
 function fts5Matches<T extends keyof SearchIndexes> (
   table: T, columns: Array<SearchIndexes[T]>, text: string, what: RawBuilder<unknown>
 ): RawBuilder<unknown> {
@@ -109,13 +90,7 @@ function fts5Matches<T extends keyof SearchIndexes> (
   return sql`select ${what} from ${fts} where ${fts} match ${phrase}`
 }
 
-/**
- * `containsTextIndexed` for one page by id ascending when text is the only filter. On
- * SQLite the FTS5 index hands rowids over in ascending order, so the page's ids come
- * straight from it and the search stops after `offset + limit` matches instead of
- * collecting every match first. The page query must then take no OFFSET of its own: it
- * is applied here. Undefined where there is no such shortcut.
- */
+/** A page by id, text the only filter: FTS5 stops after `offset + limit` matches; add no OFFSET to the page. */
 export function textMatchPageIds<T extends keyof SearchIndexes> (
   db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string, offset: number, limit: number
 ): Expression<SqlBool> | undefined {
@@ -124,10 +99,7 @@ export function textMatchPageIds<T extends keyof SearchIndexes> (
   return sql<SqlBool>`${sql.ref(`${table}.id`)} in (${ids} order by rowid limit ${limit} offset ${rowOffset(offset)})`
 }
 
-/**
- * The number of rows containing `text` when it is the only filter, from the FTS5 index
- * alone on SQLite. Undefined elsewhere.
- */
+/** The number of rows containing `text`, the only filter, from the FTS5 index alone. */
 export function countTextMatches<T extends keyof SearchIndexes> (
   db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string
 ): RawBuilder<number> | undefined {
@@ -135,11 +107,7 @@ export function countTextMatches<T extends keyof SearchIndexes> (
   return sql<number>`(${fts5Matches(table, columns, text, sql`count(*)`)})`
 }
 
-/**
- * An OFFSET both drivers can bind. Page and skip have no upper bound in the contract, but
- * better-sqlite3 refuses a non-integer-sized number and PostgreSQL a value past int8; an
- * offset past 2^53 − 1 rows is past every row anyway, so it is capped there.
- */
+/** An OFFSET both drivers can bind (the contract sets no bound): past 2^53 − 1 is past every row. */
 export function rowOffset (offset: number): number {
   return Math.min(offset, Number.MAX_SAFE_INTEGER)
 }
@@ -149,12 +117,7 @@ export function takesIndexHints (db: Kysely<any>): boolean {
   return !isPostgres(db)
 }
 
-/**
- * `table` read through `index` (in rowid order when undefined), for a page that walks an
- * order and checks each row: SQLite's `INDEXED BY` or `NOT INDEXED`, because its planner
- * cannot know that the filters let most rows through, and collects and sorts them all
- * instead. Undefined on PostgreSQL, whose planner takes no hint and weighs its statistics.
- */
+/** `INDEXED BY index` (NOT INDEXED if undefined): SQLite's planner cannot know the filters pass most rows. */
 export function readThrough<T extends string> (db: Kysely<any>, table: T, index: string | undefined): T | undefined {
   if (!takesIndexHints(db)) return undefined
   const hint = index === undefined ? sql`not indexed` : sql`indexed by ${sql.id(index)}`
@@ -168,22 +131,14 @@ export function isUniqueViolation (error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
 }
 
-/**
- * The database clock plus `ms`, as a value for a timestamp column. The database's clock,
- * not this process's, so that leases agree across hosts. SQLite's text timestamps use
- * the same ISO 8601 form as the column defaults, so they compare as strings.
- */
+/** The database clock plus `ms`, so that leases agree across hosts; on SQLite, text that sorts as the defaults do. */
 export function nowPlus (db: Kysely<any>, ms = 0): RawBuilder<string> {
   return isPostgres(db)
     ? sql<string>`now() + cast(${ms} as double precision) * interval '1 millisecond'`
     : sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`${ms < 0 ? '' : '+'}${ms / 1000} seconds`})`
 }
 
-/**
- * Locks the selected rows and skips rows that another transaction has locked, so that
- * concurrent claimers never wait for or take the same row. SQLite has one writer at a
- * time and no row locks, so a single statement is atomic there already.
- */
+/** FOR UPDATE SKIP LOCKED: concurrent claimers never wait for or take the same row. SQLite has one writer. */
 export function forUpdateSkipLocked<DB, TB extends keyof DB, O> (
   db: Kysely<any>, query: SelectQueryBuilder<DB, TB, O>
 ): SelectQueryBuilder<DB, TB, O> {
@@ -191,14 +146,8 @@ export function forUpdateSkipLocked<DB, TB extends keyof DB, O> (
 }
 
 /**
- * Settings for loading many rows on this connection (`agora seed`). SQLite's default 2 MB
- * page cache makes every index insert into a large table a read from disk; up to 1 GB
- * (taken as pages are used) keeps a million products' indexes in memory. A larger WAL
- * between checkpoints writes a page changed by many batches back once, not once per
- * checkpoint; NORMAL (still safe in WAL mode) skips the fsync per commit. A transaction
- * of 200 000 rows changes most pages of the indexes: its sub-journal goes to a temporary
- * file, not memory (a million products took 3.9 GB). PostgreSQL's buffers are the
- * server's business.
+ * For `agora seed` on this connection: a page cache that holds large indexes, fewer checkpoints, no
+ * fsync per commit (safe in WAL mode), and a large transaction's sub-journal in a file, not memory.
  */
 export async function prepareBulkLoad (db: Kysely<any>): Promise<void> {
   if (isPostgres(db)) return
@@ -208,14 +157,7 @@ export async function prepareBulkLoad (db: Kysely<any>): Promise<void> {
   await sql`pragma synchronous = NORMAL`.execute(db)
 }
 
-/**
- * Leaves SQLite's indexes as queries want them after a bulk load. Each search index is
- * merged into one segment: rows inserted a batch at a time leave several (nine for
- * 100 000 seeded products), and a search reads each trigram's doclist from every one of
- * them (`q=walnut` served 450 req/s, 560–580 merged). Then the planner gets
- * statistics (without them it guesses wrong indexes); `pragma optimize` on close
- * refreshes them. PostgreSQL's autovacuum does both itself.
- */
+/** Merges each search index into one segment (a search reads every one), then gathers the planner's statistics. */
 export async function finishBulkLoad (db: Kysely<any>, onStep?: (step: string) => void): Promise<void> {
   if (isPostgres(db)) return
   for (const table of Object.keys(INDEXED_COLUMNS)) {
@@ -230,13 +172,13 @@ export async function finishBulkLoad (db: Kysely<any>, onStep?: (step: string) =
 /** Statistics for a database that has none yet (see `finishBulkLoad`). */
 export async function analyzeIfNeverAnalyzed (db: Kysely<any>): Promise<void> {
   if (isPostgres(db)) return
-  // A select, not raw SQL: the driver sends raw SQL to the write connection, whose thread
-  // the server need not wait for at every start.
+  // A select, not raw SQL: the driver sends raw SQL to the writer thread, which the server
+  // need not wait for at every start.
   const stat = await db.selectFrom('sqlite_schema').select('name').where('name', '=', 'sqlite_stat1').executeTakeFirst()
   if (stat === undefined) await analyze(db)
 }
 
-/** SQLite's per-index averages, without the samples that cost a plan per call (`DROP_VALUE_SAMPLES`). */
+// SQLite's per-index averages, without the samples that cost a plan per call (`DROP_VALUE_SAMPLES`).
 async function analyze (db: Kysely<any>): Promise<void> {
   await sql`analyze`.execute(db)
   await sql.raw(DROP_VALUE_SAMPLES).execute(db)

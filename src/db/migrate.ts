@@ -12,8 +12,8 @@ async function createSchema (db: Kysely<any>, schema: string): Promise<void> {
   try {
     await sql`create schema if not exists ${sql.id(schema)}`.execute(db)
   } catch (error) {
-    // Two instances creating it at once: "if not exists" does not stop the loser's
-    // unique violation in the catalogue. The schema exists, which is all we asked.
+    // Two instances creating it at once: "if not exists" does not stop the loser's unique
+    // violation in the catalogue, and the schema exists.
     if ((error as { code?: string }).code !== '23505') throw error
   }
 }
@@ -37,22 +37,14 @@ function unwrap ({ error, results }: MigrationResultSet): string[] {
   return (results ?? []).map((r) => r.migrationName)
 }
 
-/**
- * Applies every pending migration. Kysely holds an advisory lock on PostgreSQL (and a
- * lock row on SQLite), so instances starting together migrate once. Most starts find
- * nothing to do, which two reads tell, and then skip the lock: it is a write, and on
- * SQLite the first write starts the writer thread, which the server need not wait for.
- */
+/** A start with nothing to do skips Kysely's lock: a write, which on SQLite starts the writer thread. */
 export async function migrateToLatest (db: Kysely<any>, config: Config): Promise<string[]> {
   const migrator = await createMigrator(db, config)
   if (await isCurrent(db, config, migrator)) return []
   return unwrap(await migrator.migrateToLatest())
 }
 
-/**
- * Whether every migration of this build has run and no other has: a database migrated
- * by a newer build goes through Kysely's check, which refuses it.
- */
+// A database migrated by a newer build goes on to Kysely's check, which refuses it.
 async function isCurrent (db: Kysely<any>, config: Config, migrator: Migrator): Promise<boolean> {
   const known = await migrator.getMigrations()
   if (known.some((migration) => migration.executedAt === undefined)) return false

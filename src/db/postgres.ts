@@ -1,10 +1,7 @@
 import { PostgresDialect, sql, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type Kysely, type SchemaMetadata, type TableMetadata } from 'kysely'
 
-/**
- * Kysely's PostgreSQL introspector (which its migrator uses) reads every schema of the
- * database and calls functions that fail when another schema is dropped meanwhile. Agora
- * only ever needs its own schema, so it looks at that one alone.
- */
+// Kysely's introspector (used by its migrator) reads every schema, and fails when another schema
+// is dropped meanwhile; Agora needs only its own.
 class SchemaScopedPostgresIntrospector implements DatabaseIntrospector {
   constructor (private readonly db: Kysely<any>) {}
 
@@ -52,9 +49,3 @@ export class PostgresDialectForAgora extends PostgresDialect {
 
 /** Starts the SQL of a statement to prepare once per connection (prepared-query.ts). */
 export const PREPARED_STATEMENT_MARK = '/* prepared */ '
-
-/**
- * A pg client that runs marked statements as named ones: PostgreSQL parses and plans
- * them once per connection instead of on every call. Only marked statements, a fixed
- * set, so the statements kept per connection stay few.
- */

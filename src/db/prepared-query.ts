@@ -3,7 +3,7 @@ import { directReader } from './database.js'
 import { isPostgres } from './dialect-sql.js'
 import { PREPARED_STATEMENT_MARK } from './postgres.js'
 
-/** Stands for the argument at `index` while a query is built; replaced by its value on each run. */
+// Stands for the argument at `index` while a query is built; replaced by its value on each run.
 class Placeholder {
   constructor (readonly index: number) {}
 }
@@ -14,12 +14,9 @@ export interface PreparedQuery<A extends unknown[], R> {
 }
 
 /**
- * A query of a hot route, built and compiled by Kysely once per dialect instead of on
- * every request (building and compiling costs more than the primary-key lookup it runs).
- * `build` receives placeholders for its arguments, so it may only pass them on as values
- * (`where('id', '=', id)`, `limit(n)`), never compute with them. On PostgreSQL the
- * statement is also prepared once per connection, under a name (postgres.ts); on SQLite
- * every statement already is (statement-cache.ts), and a select skips Kysely's executor.
+ * A hot route's query, compiled once per dialect. `build` gets placeholders for its arguments, so it
+ * may only pass them on as values, never compute with them. On PostgreSQL the statement is also
+ * prepared once per connection (postgres.ts).
  */
 export function preparedQuery<A extends unknown[], R> (
   build: (db: Kysely<any>, ...args: A) => Compilable<R>, { plannedOnce = true } = {}
@@ -42,8 +39,7 @@ export function preparedQuery<A extends unknown[], R> (
     const query = compiledFor(db)
     const parameters = query.parameters.map((value) => value instanceof Placeholder ? args[value.index] : value)
     const bound = { ...query, parameters }
-    // On SQLite outside a transaction, a select runs at once on the driver's read
-    // connection (which decides what is read-only); anything else goes through Kysely.
+    // A select skips Kysely outside a transaction, unless the read connection finds that it writes.
     const reader = SelectQueryNode.is(query.query) ? directReader(db) : undefined
     return reader?.read<R>(bound) ?? (await db.executeQuery<R>(bound)).rows
   }
@@ -55,11 +51,8 @@ export function preparedQuery<A extends unknown[], R> (
 }
 
 /**
- * Prepared queries for a query whose text depends on which of its inputs are set (a
- * list's filters and order): one per `shape`, made on its first use. `key` names a shape;
- * shapes must be few. On PostgreSQL they are compiled once but planned on every run
- * (`plannedOnce: false`): a filter's selectivity varies with its value, and the generic
- * plan PostgreSQL may switch a named statement to could use the wrong index.
+ * One prepared query per `shape`, so shapes must be few. PostgreSQL plans them on every run: a filter's
+ * selectivity varies with its value, and a generic plan could use the wrong index.
  */
 export function shapedQuery<S, A extends unknown[], R> (
   key: (shape: S) => string, build: (shape: S) => (db: Kysely<any>, ...args: A) => Compilable<R>

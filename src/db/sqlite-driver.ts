@@ -6,20 +6,13 @@ import type { SqliteReaderThreads } from './sqlite-reader-threads.js'
 import { SqliteWriter } from './sqlite-writer.js'
 import { rowsOf, StatementCache } from './statement-cache.js'
 
-/**
- * Reads one read transaction serves at most: a chain of reads that never yields (a
- * script awaiting query after query) would otherwise hold one snapshot for its whole run,
- * and the WAL could not be checkpointed past it.
- */
+// A chain of reads that never yields would otherwise hold one snapshot for its whole run,
+// and the WAL could not be checkpointed past it.
 const MAX_READS_PER_SNAPSHOT = 64
 
 /**
- * Kysely's SQLite driver over two connections to one WAL file: reads run at once on a
- * read connection (sharing a read transaction, `readSnapshot`); writes go to the write
- * connection in its own thread (sqlite-writer.ts), where every write is a SAVEPOINT unit
- * inside one `BEGIN IMMEDIATE`, and its caller resumes after the COMMIT (one fsync) that
- * covers every unit finished meanwhile. README, "How it stays fast". One unit runs at a
- * time: a transaction holds the write lock from its BEGIN to its end.
+ * Reads run at once on a read connection, in a shared read transaction; writes go to the writer
+ * thread one unit at a time, and a transaction holds the write lock from its BEGIN to its end.
  */
 export class GroupCommitSqliteDriver implements Driver {
   readonly #writer: SqliteWriter
@@ -36,13 +29,10 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#reader = new StatementCache(reader)
   }
 
-  /** Group commits so far: fewer than the units they covered when writes overlap. */
   get commits (): number { return this.#writer.commits }
 
-  /** Read transactions begun so far: fewer than the reads when they come together. */
   get readSnapshots (): number { return this.#readSnapshots }
 
-  /** Statements prepared and kept, on the write and read connections. */
   get preparedStatements (): { writer: number, reader: number } {
     return { writer: this.#writer.statements, reader: this.#reader.size }
   }
@@ -103,7 +93,6 @@ export class GroupCommitSqliteDriver implements Driver {
     }
   }
 
-  /** Runs a query of `session`: reads on the read connection, the rest as (or in) a unit. */
   async execute<R> (session: Session, query: CompiledQuery): Promise<QueryResult<R>> {
     if (session.inTransaction) return await this.#writer.query<R>(query)
     if (SelectQueryNode.is(query.query)) {
@@ -120,11 +109,7 @@ export class GroupCommitSqliteDriver implements Driver {
     return await done
   }
 
-  /**
-   * Runs a read-only statement on the read connection, in the task's read transaction;
-   * undefined when the statement would write. Synchronous: the hot routes' prepared
-   * queries call it directly (`directReader`), without Kysely's connection hand-off.
-   */
+  /** Synchronous, for prepared queries that skip Kysely's hand-off; undefined if the statement writes. */
   read<R> (query: CompiledQuery): R[] | undefined {
     const { statement, columns } = this.#reader.prepare(query.sql)
     if (!statement.readonly || columns === undefined) return undefined
@@ -132,7 +117,6 @@ export class GroupCommitSqliteDriver implements Driver {
     return rowsOf<R>(statement, columns, query.parameters)
   }
 
-  /** Takes the write lock, for a unit or a setting. */
   private async startUnit (): Promise<void> {
     await this.#lock.acquire()
     // A write may wait for another process's commit: what the caller reads next, in the
@@ -140,11 +124,8 @@ export class GroupCommitSqliteDriver implements Driver {
     this.endReadSnapshot()
   }
 
-  /**
-   * Opens a read transaction on the read connection, unless one is open: it ends once the
-   * task in progress is done with its promises, so it never outlives a wait for I/O and a
-   * read still sees every commit made before its request arrived (README, "How it stays fast").
-   */
+  // The read transaction ends once the task is done with its promises: it never outlives a
+  // wait for I/O, and a read sees every commit made before its request arrived.
   private readSnapshot (): void {
     if (this.#readSnapshotOpen && this.#readsInSnapshot < MAX_READS_PER_SNAPSHOT) {
       this.#readsInSnapshot++
@@ -158,13 +139,9 @@ export class GroupCommitSqliteDriver implements Driver {
     this.endWhenTaskIsDone(this.#readSnapshots, 1)
   }
 
-  /**
-   * Ends read transaction `snapshot` once the task has no promise or nextTick left that
-   * reads: a nextTick alone would run before the promises a synchronous read (a prepared
-   * read in a hook) is followed by. A nextTick queued from a microtask runs once the
-   * microtask queue is empty; it looks again while reads keep coming. Node runs both
-   * queues dry before its next I/O callback, so no other request's read shares it.
-   */
+  // A nextTick alone would run before the promises that follow a synchronous read; one queued
+  // from a microtask runs once they are done, and looks again while reads keep coming. Node
+  // empties both queues before its next I/O callback, so no other request's read shares it.
   private endWhenTaskIsDone (snapshot: number, readsSeen: number): void {
     queueMicrotask(() => {
       process.nextTick(() => {
@@ -182,7 +159,7 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 }
 
-/** What Kysely calls a connection: one caller's view, in a transaction or not. */
+// What Kysely calls a connection: one caller's view, in a transaction or not.
 class Session implements DatabaseConnection {
   inTransaction = false
 
@@ -197,7 +174,7 @@ class Session implements DatabaseConnection {
   }
 }
 
-/** A FIFO lock: the writer's single seat. */
+// A FIFO lock: the writer's single seat.
 class WriteLock {
   #held = false
   readonly #waiting: Array<() => void> = []

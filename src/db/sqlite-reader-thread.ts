@@ -1,5 +1,4 @@
-// The body of one reader thread (sqlite-reader-threads.ts): a read-only connection to the
-// database file that runs the statements it is sent, one at a time, and posts the rows back.
+// One reader thread (sqlite-reader-threads.ts): a read-only connection that runs what it is sent.
 import { parentPort, workerData } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
 import { toThreadError, type ThreadError } from './db-thread.js'

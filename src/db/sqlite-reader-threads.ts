@@ -7,23 +7,14 @@ import type { ReadReply, ReadRequest } from './sqlite-reader-thread.js'
 
 type Pending = { id: number, resolve: (rows: unknown[]) => void, reject: (error: unknown) => void }
 
-/**
- * How many reader threads a process gets: its share of the cores, at least one. The
- * reads are CPU work, and a thread beyond a core would only wait for one; with
- * `--workers auto`, each process gets one.
- */
+/** A process's share of the cores, at least one: reads are CPU work, and a thread beyond a core only waits. */
 export function readerThreadCount (processes: number, cores = availableParallelism()): number {
   return Math.max(1, Math.floor(cores / processes))
 }
 
 /**
- * Threads that run SQLite reads of a millisecond or more (a search's total) beside the
- * event loop, each on its own connection, so that the requests queued behind one are
- * served meanwhile. As many as the process's share of the cores (`readerThreadCount`),
- * as PostgreSQL runs such reads in backends of its own that share the cores with the
- * event loop: a burst of them slows other requests by a share of the CPU, never blocks
- * them. Started as reads need them (most deployments never search); a thread that dies
- * fails its reads and is replaced on the next.
+ * Threads for SQLite reads of a millisecond or more: as with PostgreSQL's backends, a burst slows other
+ * requests by a share of the CPU, never blocks them. A thread that dies is replaced at the next read.
  */
 export class SqliteReaderThreads {
   readonly #threads: ReaderThread[] = []
@@ -63,8 +54,7 @@ export class SqliteReaderThreads {
 
 class ReaderThread {
   readonly #worker: Worker
-  // Not a Map keyed by id: reads come and go with requests (lib/linked-list.ts). A thread
-  // answers in order, so the reply's read is the first.
+  // Not a Map keyed by id (lib/linked-list.ts): a thread answers in order.
   readonly #pending = new LinkedList<Pending>()
   #nextId = 0
 

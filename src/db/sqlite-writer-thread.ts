@@ -1,8 +1,5 @@
-// The body of the SQLite writer thread (sqlite-writer.ts): the one write connection of
-// the process and its group commit. Units of work come in order from the event loop;
-// each is a SAVEPOINT inside one `BEGIN IMMEDIATE`, and the group commits (one fsync)
-// once no message waits and no unit is open, or at MAX_UNITS_PER_COMMIT units. A unit's
-// answer is sent only after the commit that makes it durable.
+// Each unit is a SAVEPOINT in one `BEGIN IMMEDIATE`; the group commits once no message waits and no
+// unit is open, or when full. A unit is answered only after the commit that makes it durable.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { CompiledQuery, QueryResult } from 'kysely'
 import { toThreadError, type ThreadError } from './db-thread.js'
@@ -14,16 +11,12 @@ const MAX_UNITS_PER_COMMIT = 256
 
 type Query = Pick<CompiledQuery, 'sql' | 'parameters'>
 
-/**
- * `more` on a request that ends a unit: another unit is already waiting to be sent, so the
- * group stays open for it (its end hands over again) instead of committing in between.
- */
+/** `more`: another unit is already waiting to be sent, so the group stays open for it. */
 export type WriteRequest =
   /** A statement that is a unit of its own: answered once committed. */
   | { op: 'unit', id: number, query: Query, more: boolean }
   /** Opens a unit that the event loop fills statement by statement (a transaction). */
   | { op: 'begin', id: number }
-  /** A statement of the open unit: answered at once. */
   | { op: 'query', id: number, query: Query }
   /** Ends the open unit: answered once committed. */
   | { op: 'finish', id: number, more: boolean }
@@ -31,7 +24,6 @@ export type WriteRequest =
   | { op: 'abandon', id: number, more: boolean }
   /** Commits the group, then runs a statement outside any transaction (a setting). */
   | { op: 'alone', id: number, query: Query }
-  /** Commits the group and closes the connection. */
   | { op: 'close', id: number }
 
 export type WriteReply =
@@ -43,20 +35,17 @@ export interface WriteReplies { replies: WriteReply[], commits: number, statemen
 
 const { path } = workerData as { path: string }
 const database = openSqlite(path)
-// Each unit of a group commit is a SAVEPOINT, whose sub-journal (the old content of each
-// page the unit changes) SQLite spills to a temporary file past 64 KiB: a product's
-// insert changes 20–40 pages, each then a write to disk. A request's unit is small;
-// bulk loads, whose units are not, go back to files (`prepareBulkLoad`).
+// A request's unit is small: its SAVEPOINT sub-journal stays in memory instead of spilling to a
+// file past 64 KiB. Bulk loads go back to files (`prepareBulkLoad`).
 database.pragma('temp_store = MEMORY')
 const statements = new StatementCache(database)
 
 let groupOpen = false
 let unitOpen = false
-/** Answers of the units done since the group began, sent once it commits. */
+// Answers of the units done since the group began, sent once it commits.
 let waitingForCommit: WriteReply[] = []
 let commitScheduled = false
 let commits = 0
-/** Answers to send at the end of this turn. */
 let outbox: WriteReply[] = []
 
 function send (reply: WriteReply): void {
@@ -83,7 +72,6 @@ function startUnit (): void {
   statements.run('savepoint agora_unit')
 }
 
-/** Ends the unit; its answer waits for the commit. */
 function finishUnit (id: number, result: QueryResult<unknown> | null, more: boolean): void {
   try {
     statements.run('release agora_unit')
@@ -107,10 +95,7 @@ function abandonUnit (more: boolean): void {
   handOver(more)
 }
 
-/**
- * After a unit: commits at once when the group is full; else, unless another unit is on
- * its way (`more`), once no message waits.
- */
+// Unless another unit is on its way (`more`), the group commits once no message waits.
 function handOver (more: boolean): void {
   if (waitingForCommit.length >= MAX_UNITS_PER_COMMIT) commitGroup()
   if (more || commitScheduled || !groupOpen) return

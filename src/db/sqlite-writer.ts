@@ -8,17 +8,13 @@ type Pending = { id: number, resolve: (result: QueryResult<any> | null) => void,
 type Request = WriteRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never
 
 /**
- * The write connection, in a thread of its own (sqlite-writer-thread.ts): SQLite's work
- * for a write, its commit and the fsync run beside the event loop, which meanwhile
- * parses, checks and answers other requests. Requests are sent in order and run in
- * order; the caller keeps them from interleaving (the driver's write lock). A thread
- * that dies fails what it was asked and is replaced at the next request: what it had
- * not committed was never acknowledged.
+ * The write connection, in its own thread so that SQLite's work and the fsync run beside the event
+ * loop. Requests run in the order sent; the caller keeps them from interleaving. A thread that dies
+ * fails what it was asked and is replaced: what it had not committed was never acknowledged.
  */
 export class SqliteWriter {
-  // Not a Map keyed by id: each write comes and goes with its request (lib/linked-list.ts).
-  // The thread answers a unit's statements at once and the unit at its commit, both in
-  // the order they were sent, so a reply's request is near the front.
+  // Not a Map keyed by id (lib/linked-list.ts): replies come in the order sent, so a reply's
+  // request is near the front.
   readonly #pending = new LinkedList<Pending>()
   #worker: Worker | undefined
   #nextId = 0
@@ -28,16 +24,11 @@ export class SqliteWriter {
   /** `onCommit`: runs before the units a commit covers are answered. */
   constructor (private readonly path: string, private readonly onCommit: () => void = () => {}) {}
 
-  /** Group commits so far. */
   get commits (): number { return this.#commits }
 
-  /** Statements the thread has prepared and kept. */
   get statements (): number { return this.#statements }
 
-  /**
-   * A statement as a unit of its own: its result once it is committed. `more`: another
-   * unit waits to be sent, so the group should wait for it (sqlite-writer-thread.ts).
-   */
+  /** A statement as a unit of its own, resolved once committed; `more` as in `WriteRequest`. */
   async unit<R> (query: CompiledQuery, more: boolean): Promise<QueryResult<R>> {
     return await this.#request({ op: 'unit', query: sendable(query), more }) as QueryResult<R>
   }

@@ -10,12 +10,8 @@ import { SqliteReaderThreads } from './sqlite-reader-threads.js'
 const STALE_LOCK_MS = 10 * 60_000
 const LOCK_WAIT_MS = 2 * STALE_LOCK_MS
 
-/**
- * Kysely's SQLite migration lock is a no-op (it assumes one process per file). Two
- * processes on one file would both see a migration as pending, so Agora takes the lock
- * row for real: `is_locked` holds the time it was taken, 0 when free, and a lock left by
- * a crashed process expires.
- */
+// Kysely's SQLite migration lock is a no-op, so two processes on one file would both run a
+// pending migration. `is_locked` holds the time it was taken, so a crashed process's lock expires.
 class LockingSqliteAdapter extends SqliteAdapter {
   override async acquireMigrationLock (db: Kysely<any>, { lockTable, lockRowId }: MigrationLockOptions): Promise<void> {
     const giveUpAt = Date.now() + LOCK_WAIT_MS
@@ -37,13 +33,8 @@ class LockingSqliteAdapter extends SqliteAdapter {
   }
 }
 
-/**
- * Kysely's SQLite compiler, with `limit +?` for `limit ?`. SQLite plans a statement with
- * the value bound to a bare `limit ?` (and marks it to be planned again whenever that
- * value is bound anew), and better-sqlite3 binds on every call: a page's statement was
- * parsed and planned again on each request (9 % of a tag page's CPU). `+?` is the same
- * number, which the planner does not look into. README, "How it stays fast".
- */
+// `limit +?` for `limit ?`: SQLite plans a statement again whenever the value of a bare `limit ?`
+// is bound anew, as better-sqlite3 does on every call. The planner does not look into `+?`.
 class AgoraSqliteQueryCompiler extends SqliteQueryCompiler {
   protected override visitLimit (node: LimitNode): void {
     this.append('limit +')
@@ -53,15 +44,14 @@ class AgoraSqliteQueryCompiler extends SqliteQueryCompiler {
 
 /** Kysely's SQLite dialect with Agora's driver (group commit, a read connection) and migration lock. */
 export class SqliteDialectForAgora implements Dialect {
-  /** The driver Kysely made, once it has. */
   driver: GroupCommitSqliteDriver | undefined
 
   /** `readerThreads`: at most, for the reads `readOffLoop` sends (sqlite-reader-threads.ts). */
   constructor (private readonly path: string, private readonly readerThreads = 1) {}
 
   createDriver (): Driver {
-    // Opened here first: it makes the file (and its WAL mode), and a path that cannot be
-    // opened fails now, not at the first write.
+    // First: it makes the file in WAL mode, and a path that cannot be opened fails now, not at
+    // the first write.
     const reader = openSqlite(this.path)
     reader.pragma('query_only = ON')
     const threads = new SqliteReaderThreads(this.path, BUSY_TIMEOUT_MS, this.readerThreads)

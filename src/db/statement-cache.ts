@@ -5,27 +5,17 @@ import { LRUCache } from 'lru-cache'
 /** Distinct statements kept per connection; Agora's queries come in a few hundred shapes. */
 const CAPACITY = 1000
 
-/**
- * A prepared statement and, when it returns rows, their column names. Such a statement
- * hands its rows over as arrays (`raw`), which `rowsOf` makes into objects: better-sqlite3
- * builds each row object through V8's API one property at a time (ten product rows: 26 µs,
- * against 17 µs as arrays made into objects here), and objects built alike share one
- * shape, which later reads of their fields are faster on.
- */
+// Rows come as arrays (`raw`) that `rowsOf` makes into objects: faster than better-sqlite3's
+// build through V8's API, and alike in shape, which makes later reads of their fields faster.
 export interface PreparedStatement {
   statement: SQLite.Statement
   columns: string[] | undefined
 }
 
-/**
- * A better-sqlite3 connection that prepares each SQL text once. Preparing costs more
- * than running a primary-key lookup, and Kysely's own driver prepares on every call.
- * The least recently used statement goes first when CAPACITY is reached.
- */
+/** Prepares each SQL text once, unlike Kysely's driver: preparing costs more than a primary-key lookup. */
 export class StatementCache {
-  // lru-cache, not a Map whose hits are moved to its end: deleting and setting a key on
-  // every statement run made the long-lived Map a new table every few dozen runs, each
-  // one made in V8's old generation and left there as garbage (lib/linked-list.ts).
+  // Not a Map whose hits are moved to its end: deleting and setting a key on every run keeps
+  // rebuilding a long-lived Map's table, as garbage in V8's old generation (lib/linked-list.ts).
   readonly #statements = new LRUCache<string, PreparedStatement>({ max: CAPACITY })
 
   constructor (private readonly database: SQLite.Database) {}

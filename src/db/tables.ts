@@ -1,6 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
 
-/** The database as Kysely sees it: one entry per table. */
 export interface Database {
   users: UsersTable
   jobs: JobsTable
@@ -11,17 +10,14 @@ export interface Database {
   row_counts: RowCountsTable
   tag_counts: TagCountsTable
   price_counts: PriceCountsTable
-  /** The same counts of the products and tag rows in stock (migration 0015). */
+  /** The same counts, of the products and tag rows in stock (migration 0015). */
   stock_price_counts: PriceCountsTable
   posts: PostsTable
   idempotency_keys: IdempotencyKeysTable
   uploads: UploadsTable
 }
 
-/**
- * Timestamps are ISO 8601 strings on both dialects (see database.ts for PostgreSQL);
- * flags are 0/1 integers because better-sqlite3 cannot bind booleans.
- */
+/** Timestamps are ISO 8601 strings on both dialects; flags are 0/1, as better-sqlite3 cannot bind booleans. */
 export interface UsersTable {
   id: Generated<number>
   name: string
@@ -42,10 +38,7 @@ export type UserRowUpdate = Updateable<UsersTable>
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed'
 
-/**
- * The durable job queue. `payload` is JSON text on both dialects. While a job runs,
- * `locked_by` names the worker holding it and `locked_until` ends its lease.
- */
+/** `payload` is JSON text; while a job runs, `locked_by` holds it until `locked_until` ends its lease. */
 export interface JobsTable {
   id: Generated<number>
   type: string
@@ -66,10 +59,7 @@ export interface JobsTable {
 export type JobRow = Selectable<JobsTable>
 export type NewJobRow = Insertable<JobsTable>
 
-/**
- * A product. The price is integer cents (pg's int8 parser makes it a number); `version`
- * starts at 1 and grows by one with every update, and makes the ETag.
- */
+/** Prices are integer cents, never floats; `version` grows by one per update and makes the ETag. */
 export interface ProductsTable {
   id: Generated<number>
   name: string
@@ -77,7 +67,7 @@ export interface ProductsTable {
   price_cents: number
   quantity: number
   owner_id: number
-  /** The tags in the order they were given, as a JSON array; triggers write the tag rows from it (migration 0019). */
+  /** The tags in the order given, as a JSON array; triggers write the tag rows from it (migration 0019). */
   tags_json: string
   version: Generated<number>
   created_at: Generated<string>
@@ -90,21 +80,15 @@ export type NewProductRow = Insertable<ProductsTable>
 export type NewProduct = Omit<NewProductRow, 'tags_json'>
 export type ProductRowUpdate = Updateable<ProductsTable>
 
-/**
- * A product's tags, normalised (trimmed, lower-case), in the order they were sent: rows
- * the database writes from the product's `tags_json`, with the columns below (migration 0019).
- */
+/** Normalised tags (trimmed, lower-case), with copies of their product's columns kept by triggers. */
 export interface ProductTagsTable {
   product_id: number
   tag: string
   position: number
-  /** The product's price, followed when it changes (migration 0009). */
   price_cents: Generated<number>
-  /** 1 while the product's quantity is above 0, else 0, followed when it changes (migration 0015). */
+  /** 1 while the product's quantity is above 0, else 0. */
   in_stock: Generated<number>
-  /** The product's creation time (migration 0018); it never changes. */
   created_at: Generated<string>
-  /** The product's name, followed when it changes (migration 0018). */
   name: Generated<string>
 }
 
@@ -116,10 +100,7 @@ export interface RowCountsTable {
   count: number
 }
 
-/**
- * Products (tag '') and tag rows of each tag per price bucket (`priceBucket`), kept by
- * triggers (migration 0014); a bucket's total is the sum of its slots.
- */
+/** Products (tag '') and each tag's rows per price bucket, kept by triggers (migration 0014); summed over slots. */
 export interface PriceCountsTable {
   tag: string
   bucket: number
@@ -150,10 +131,7 @@ export type PostRow = Selectable<PostsTable>
 export type NewPostRow = Insertable<PostsTable>
 export type PostRowUpdate = Updateable<PostsTable>
 
-/**
- * Refresh tokens, stored as SHA-256 hashes. `family_id` groups the tokens of one login
- * (each rotation adds one); `used_at` marks a spent token, `revoked_at` a dead family.
- */
+/** Refresh tokens as SHA-256 hashes. A family is one login's rotations; reusing a spent token revokes it. */
 export interface RefreshTokensTable {
   id: Generated<number>
   user_id: number
@@ -180,11 +158,7 @@ export interface PasswordResetsTable {
 
 export type PasswordResetRow = Selectable<PasswordResetsTable>
 
-/**
- * Responses kept for `Idempotency-Key` retries (plugins/idempotency.ts). `request_hash`
- * is a keyed SHA-256 of the request body's bytes; `response_headers` is JSON. While a
- * request runs, its row is `in_progress` until `locked_until`.
- */
+/** Responses kept for `Idempotency-Key` retries; `request_hash` is a keyed SHA-256 of the body's bytes. */
 export interface IdempotencyKeysTable {
   caller: string
   route: string

@@ -6,12 +6,8 @@ export async function up (db: Kysely<any>): Promise<void> {
   const timestamp = isPostgres ? 'timestamptz' : 'text'
   const bigint = isPostgres ? 'bigint' : 'integer'
 
-  // Seconds since the epoch, compared with an access token's `iat`: tokens issued in or
-  // before this second are refused (set by a password change or reset).
   await db.schema.alterTable('users').addColumn('tokens_valid_after', bigint).execute()
 
-  // One row per refresh token ever issued. A family is one login: every rotation adds a
-  // row to it, and reuse of a spent token revokes the whole family. Only hashes are kept.
   await db.schema.createTable('refresh_tokens')
     .addColumn('id', bigint, (col) => isPostgres ? col.primaryKey().generatedByDefaultAsIdentity() : col.primaryKey().autoIncrement())
     .addColumn('user_id', bigint, (col) => col.notNull().references('users.id').onDelete('cascade'))

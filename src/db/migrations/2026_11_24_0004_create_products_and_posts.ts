@@ -1,7 +1,6 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely'
 
-// Ids are INTEGER PRIMARY KEY on SQLite (the rowid), so a later FTS5 table can use them
-// as its content rowid; on PostgreSQL a tsvector index can be added over the same columns.
+// On SQLite, ids are INTEGER PRIMARY KEY (the rowid), which an FTS5 table can use as its content rowid.
 export async function up (db: Kysely<any>): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   const now = isPostgres ? sql`now()` : sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
@@ -14,11 +13,9 @@ export async function up (db: Kysely<any>): Promise<void> {
       : col.primaryKey().autoIncrement())
     .addColumn('name', 'varchar(100)', (col) => col.notNull())
     .addColumn('description', 'varchar(500)')
-    // Integer cents, never a float: 19.99 is 1999 and reads back as 19.99. Up to 10^11 cents.
     .addColumn('price_cents', bigint, (col) => col.notNull().check(sql`price_cents > 0`))
     .addColumn('quantity', 'integer', (col) => col.notNull().check(sql`quantity >= 0`))
     .addColumn('owner_id', bigint, (col) => col.notNull().references('users.id').onDelete('cascade'))
-    // Bumped by every update: the ETag, and the guard of a conditional update.
     .addColumn('version', 'integer', (col) => col.notNull().defaultTo(1))
     .addColumn('created_at', timestamp, (col) => col.notNull().defaultTo(now))
     .addColumn('updated_at', timestamp, (col) => col.notNull().defaultTo(now))
@@ -33,7 +30,6 @@ export async function up (db: Kysely<any>): Promise<void> {
   await db.schema.createTable('product_tags')
     .addColumn('product_id', bigint, (col) => col.notNull().references('products.id').onDelete('cascade'))
     .addColumn('tag', 'varchar(30)', (col) => col.notNull())
-    // The order the tags were sent in.
     .addColumn('position', 'integer', (col) => col.notNull())
     .addPrimaryKeyConstraint('product_tags_pkey', ['product_id', 'tag'])
     .execute()

@@ -11,8 +11,7 @@ export async function up (db: Kysely<any>): Promise<void> {
     .addColumn('idempotency_key', 'varchar(255)', (col) => col.notNull())
     .addColumn('request_hash', 'varchar(64)', (col) => col.notNull())
     .addColumn('state', 'varchar(16)', (col) => col.notNull().check(sql`state in ('in_progress', 'completed')`))
-    // A fresh id for every claim, so a request whose lease was taken over cannot finish
-    // (or release) the claim of the one that took it.
+    // Fresh per claim: a request whose lease was taken over cannot finish or release the new claim.
     .addColumn('claim_id', 'varchar(36)', (col) => col.notNull())
     .addColumn('locked_until', timestamp)
     .addColumn('response_status', 'integer')

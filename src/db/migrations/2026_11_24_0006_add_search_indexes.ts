@@ -1,18 +1,13 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely'
 
-// The columns `q` searches, per table. Frozen here: a later change of what is searched
-// is a new migration, not an edit of this list.
+// Frozen here: a later change of what `q` searches is a new migration, not an edit of this list.
 const SEARCHED: Array<{ table: string, columns: string[] }> = [
   { table: 'products', columns: ['name', 'description'] },
   { table: 'posts', columns: ['title', 'content'] },
   { table: 'users', columns: ['name', 'email'] }
 ]
 
-/**
- * SQLite: an external-content FTS5 table with the trigram tokenizer per searched table,
- * kept in step by triggers. A quoted trigram MATCH is a case-insensitive substring match
- * (Unicode case folding, unlike LIKE's ASCII-only one) for strings of 3 characters or more.
- */
+// A quoted trigram MATCH is a case-insensitive substring match for 3 characters or more.
 async function upSqlite (db: Kysely<any>): Promise<void> {
   for (const { table, columns } of SEARCHED) {
     const fts = `${table}_fts`
@@ -35,16 +30,11 @@ async function upSqlite (db: Kysely<any>): Promise<void> {
   }
 }
 
-/**
- * PostgreSQL: pg_trgm GIN indexes, which ILIKE '%…%' uses for patterns of 3 characters or
- * more. Extensions are per database and live in one schema; each Agora schema's
- * search_path holds only itself, so the extension goes to `public` and the index names
- * its operator class there.
- */
+// Extensions are per database and each Agora schema's search_path holds only itself, so pg_trgm
+// goes to `public` and the indexes name its operator class there.
 async function upPostgres (db: Kysely<any>): Promise<void> {
-  // Schemas of one database migrating at once race on the extension: "if not exists"
-  // does not stop the loser's unique violation (23505) or duplicate_object (42710).
-  // The block's exception handler rolls back only itself, not the migration.
+  // Schemas migrating at once race on it despite "if not exists" (23505 or 42710); the
+  // block's handler rolls back only itself, not the migration.
   await sql`do $$ begin
     create extension if not exists pg_trgm schema public;
   exception when unique_violation or duplicate_object then null;

@@ -1,6 +1,5 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely'
 
-// The bytes live in files named by the id (UPLOAD_DIR); this table holds what is known of them.
 export async function up (db: Kysely<any>): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   const now = isPostgres ? sql`now()` : sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`

@@ -3,18 +3,11 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely'
 // The tables whose unfiltered lists show an exact total. Frozen here.
 const COUNTED = ['users', 'products']
 
-/**
- * PostgreSQL sessions spread their increments over this many rows per table, so that
- * concurrent inserts do not queue on one.
- */
+// PostgreSQL sessions spread their increments over this many rows, so that inserts do not queue on one.
 const SLOTS = 16
 
-/**
- * `row_counts`: the number of rows of each counted table, kept by triggers in the same
- * transaction as every insert and delete (cascades included), so that an exact `total`
- * costs a lookup instead of a scan. SQLite has one writer, so one row per table; on
- * PostgreSQL each session adds to the slot of its backend, and the total is their sum.
- */
+// Counts kept by triggers in the transaction of every insert and delete (cascades included), so
+// that an exact `total` is a lookup, not a scan. SQLite has one writer, so one slot per table.
 export async function up (db: Kysely<any>): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema.createTable('row_counts')
@@ -24,7 +17,7 @@ export async function up (db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('row_counts_pkey', ['table_name', 'slot'])
     .execute()
   if (isPostgres) {
-    // Statement-level: a batch insert of 1 000 rows adds 1 000 in one update.
+    // Statement-level: a batch insert is one update.
     await sql`create function row_counts_follow() returns trigger language plpgsql as $$
     begin
       if tg_op = 'INSERT' then

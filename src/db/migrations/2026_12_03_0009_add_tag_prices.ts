@@ -1,15 +1,12 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely'
 
-/**
- * Each tag row carries its product's price, kept by triggers, so that a tag with a price
- * range sorted by price, and its total, read one index range (`tag, price_cents, product_id`).
- */
+// Tag rows carry their product's price, so that a tag's price range, sorted or counted, is one index range.
 export async function up (db: Kysely<any>): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema.alterTable('product_tags').addColumn('price_cents', 'bigint', (col) => col.notNull().defaultTo(0)).execute()
   await sql`update product_tags set price_cents = (select price_cents from products where products.id = product_tags.product_id)`.execute(db)
   await db.schema.createIndex('product_tags_tag_price_idx').on('product_tags').columns(['tag', 'price_cents', 'product_id']).execute()
-  // A page's tags, in the order they were given, from the index alone (no sort per page).
+  // A page's tags in order, from the index alone.
   await db.schema.createIndex('product_tags_product_idx').on('product_tags').columns(['product_id', 'position', 'tag']).execute()
   if (isPostgres) {
     await sql`create function product_tags_take_price() returns trigger language plpgsql as $$

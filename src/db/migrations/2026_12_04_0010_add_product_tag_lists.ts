@@ -1,11 +1,7 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely'
 
-/**
- * Each product carries its tags in order, as a JSON array (`tags_json`), written with the
- * tag rows in the same transaction: a product or a page of them is one read instead of
- * two (the tag rows stay, for filtering by tag). Existing products get theirs from their
- * tag rows.
- */
+// Each product carries its tags in order, so a product or a page of them is one read, not two;
+// the tag rows stay, for filtering by tag.
 export async function up (db: Kysely<any>): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema.alterTable('products').addColumn('tags_json', 'text', (col) => col.notNull().defaultTo('[]')).execute()

@@ -3,13 +3,8 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely'
 /** As in migration 0008: PostgreSQL sessions spread their increments over this many rows. */
 const SLOTS = 16
 
-/**
- * Exact totals for the two filters a shop's front page sends alone, kept like the table
- * counts of migration 0008 (by triggers, in the transaction of every change, cascades
- * included): the products of each tag (`tag_counts`), and the products in stock (the
- * `products_in_stock` row of `row_counts`). Their totals then cost a lookup instead of a
- * count over every match.
- */
+// Exact totals, kept like migration 0008's, for the two filters a front page sends alone: a tag,
+// and in stock.
 export async function up (db: Kysely<any>): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema.createTable('tag_counts')
@@ -45,7 +40,7 @@ async function createSqliteTriggers (db: Kysely<any>): Promise<void> {
 }
 
 async function createPostgresTriggers (db: Kysely<any>): Promise<void> {
-  // Statement-level, as in migration 0008: a batch of 1 000 rows is one update per tag.
+  // Statement-level, as in migration 0008: a batch is one update per tag.
   await sql`create function tag_counts_follow() returns trigger language plpgsql as $$
   begin
     if tg_op = 'INSERT' then

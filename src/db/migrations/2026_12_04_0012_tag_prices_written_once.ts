@@ -1,11 +1,7 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely'
 
-/**
- * Agora now writes a tag row's price with the row. On SQLite the trigger of migration
- * 0009 updated every new tag row after its insert, rewriting it and its price index
- * entry; it now does so only for a row written without the right price. (PostgreSQL's
- * trigger sets the price before the insert, which costs no second write.)
- */
+// Agora writes a tag row's price with the row, so SQLite's trigger rewrites only a row written
+// without it. PostgreSQL's trigger sets the price before the insert, at no second write.
 export async function up (db: Kysely<any>): Promise<void> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) return
   await sql`drop trigger product_tags_take_price`.execute(db)

@@ -3,24 +3,15 @@ import { PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely'
 /** As in migration 0008: PostgreSQL sessions spread their increments over this many rows. */
 const SLOTS = 16
 
-/**
- * A price's bucket: its number of digits and its first two digits (`12 345` cents is
- * 5 × 100 + 12 = 512), so every bucket spans a tenth or less of its decade and buckets
- * sort as prices do. src/modules/products/price-buckets.ts computes the same in JS; migrations freeze
- * what they use, so this one keeps its own SQL.
- */
+// Digit count × 100 + first two digits (12 345 cents: 512), so buckets sort as prices do. As in
+// price-buckets.ts, frozen here: migrations keep what they use.
 function bucketOf (column: string, isPostgres: boolean): RawBuilder<number> {
   const text = isPostgres ? `${column}::text` : column
   return sql.raw(`length(${text}) * 100 + cast(substr(${text}, 1, 2) as integer)`)
 }
 
-/**
- * Exact totals of price ranges: how many products (tag '') and how many tag rows of each
- * tag fall in each price bucket, kept by triggers in the transaction of every change, as
- * the counts of migrations 0008 and 0011 are. A range's total is then the buckets wholly
- * inside it plus the index entries of the two buckets at its ends, instead of every index
- * entry in it (26 703 for $20–$100 over 100 000 seeded products: 0.95 ms).
- */
+// Counts per price bucket, kept as in migration 0011: a range's total is the buckets inside it plus
+// the index entries of the two buckets at its ends, not every index entry in it.
 export async function up (db: Kysely<any>): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema.createTable('price_counts')
@@ -55,9 +46,8 @@ async function createSqliteTriggers (db: Kysely<any>): Promise<void> {
 
 async function createPostgresTriggers (db: Kysely<any>): Promise<void> {
   const slot = sql.lit(SLOTS)
-  // Statement-level, as in migration 0011: a statement's rows go in grouped by tag and
-  // bucket. An update takes its old rows out and its new rows in, with no key needed to
-  // pair them; the groups where nothing moved cancel out.
+  // An update takes its old rows out and its new rows in, with no key needed to pair them;
+  // the groups where nothing moved cancel out.
   const follow = (name: string, tag: (rows: string) => string) => {
     const counted = (rows: string, change: 1 | -1) =>
       sql.raw(`select ${tag(rows)} as tag, ${bucketOf(`${rows}.price_cents`, true).compile(db).sql} as bucket, ${change} as change from ${rows}`)
@@ -85,7 +75,6 @@ async function createPostgresTriggers (db: Kysely<any>): Promise<void> {
       for each statement execute function ${fn}()`).execute(db)
     await sql.raw(`create trigger ${table}_price_count_delete after delete on ${table} referencing old table as deleted
       for each statement execute function ${fn}()`).execute(db)
-    // PostgreSQL takes no column list on a trigger with transition tables: every update runs it.
     await sql.raw(`create trigger ${table}_price_count_update after update on ${table}
       referencing old table as before_rows new table as after_rows
       for each statement execute function ${fn}()`).execute(db)

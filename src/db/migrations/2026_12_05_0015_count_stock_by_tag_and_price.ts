@@ -9,14 +9,8 @@ function bucketOf (column: string, isPostgres: boolean): RawBuilder<number> {
   return sql.raw(`length(${text}) * 100 + cast(substr(${text}, 1, 2) as integer)`)
 }
 
-/**
- * Exact totals of `in_stock` with a tag or a price range. Each tag row carries whether its
- * product is in stock (1 or 0), kept like its price (migration 0009), and
- * `stock_price_counts` counts the products in stock (tag '') and the in-stock tag rows of
- * each tag, per price bucket, as `price_counts` (migration 0014) counts them all. A tag in
- * stock was a count over every row of the tag, each product read for its quantity (11 ms
- * for 14 000 rows), and a price range in stock one over every product in the range.
- */
+// Exact totals of `in_stock` with a tag or a price range: tag rows carry their product's stock, as
+// their price, and `stock_price_counts` counts what is in stock as `price_counts` counts it all.
 export async function up (db: Kysely<any>): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema.alterTable('product_tags').addColumn('in_stock', 'integer', (col) => col.notNull().defaultTo(0)).execute()
@@ -38,7 +32,6 @@ export async function up (db: Kysely<any>): Promise<void> {
 }
 
 async function createSqliteTriggers (db: Kysely<any>): Promise<void> {
-  // Agora writes a tag row's stock with the row; a row written without it gets it here.
   await sql`create trigger product_tags_take_stock after insert on product_tags
     when new.in_stock is not (select quantity > 0 from products where id = new.product_id) begin
     update product_tags set in_stock = (select quantity > 0 from products where id = new.product_id)
@@ -87,8 +80,7 @@ async function createPostgresTriggers (db: Kysely<any>): Promise<void> {
   await sql`create trigger product_tags_follow_stock after update of quantity on products
     for each row when ((old.quantity > 0) <> (new.quantity > 0)) execute function product_tags_follow_stock()`.execute(db)
   const slot = sql.lit(SLOTS)
-  // Statement-level, as in migration 0014: an update takes its old rows in stock out and
-  // its new rows in stock in; the groups where nothing moved cancel out.
+  // As in migration 0014, with only the rows in stock.
   const follow = (name: string, tag: (rows: string) => string, inStock: (rows: string) => string) => {
     const counted = (rows: string, change: 1 | -1) => sql.raw(`select ${tag(rows)} as tag,
       ${bucketOf(`${rows}.price_cents`, true).compile(db).sql} as bucket, ${change} as change from ${rows} where ${inStock(rows)}`)
@@ -116,7 +108,6 @@ async function createPostgresTriggers (db: Kysely<any>): Promise<void> {
       for each statement execute function ${fn}()`).execute(db)
     await sql.raw(`create trigger ${table}_stock_price_count_delete after delete on ${table} referencing old table as deleted
       for each statement execute function ${fn}()`).execute(db)
-    // PostgreSQL takes no column list on a trigger with transition tables: every update runs it.
     await sql.raw(`create trigger ${table}_stock_price_count_update after update on ${table}
       referencing old table as before_rows new table as after_rows
       for each statement execute function ${fn}()`).execute(db)

@@ -3,13 +3,8 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely'
 /** The tables of kept counts (migrations 0008, 0011, 0014 and 0015). */
 const COUNT_TABLES = ['row_counts', 'tag_counts', 'price_counts', 'stock_price_counts']
 
-/**
- * On SQLite, the tables of kept counts become WITHOUT ROWID tables: their rows live in
- * their primary key's b-tree. A rowid table kept the key in an index of its own, so a
- * sum read each index entry and then its row in the table: a tag's 196 buckets in stock
- * took 31 µs, and each trigger's increment found its row twice. Now 8 µs. PostgreSQL
- * tables have no rowid.
- */
+// In a WITHOUT ROWID table the rows live in the primary key's b-tree, so a sum or an increment
+// finds each row once, not through an index and then the table.
 export async function up (db: Kysely<any>): Promise<void> {
   await rebuildAll(db, (definition) => `${definition} without rowid`)
 }
@@ -18,12 +13,8 @@ export async function down (db: Kysely<any>): Promise<void> {
   await rebuildAll(db, (definition) => definition.replace(/\s+without rowid\s*$/i, ''))
 }
 
-/**
- * Each table made anew from its own definition, changed by `change`, in one transaction.
- * The triggers that write these tables name them in their bodies, which SQLite reads
- * when they run: the legacy rename leaves those bodies alone (the modern one checks each
- * body as it renames, and fails while the old table is gone).
- */
+// The legacy rename leaves the bodies of the triggers naming these tables alone; the modern
+// one checks each body as it renames, and fails while the old table is gone.
 async function rebuildAll (db: Kysely<any>, change: (definition: string) => string): Promise<void> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) return
   await db.transaction().execute(async (trx) => {

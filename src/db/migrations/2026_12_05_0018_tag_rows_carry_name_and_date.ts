@@ -1,14 +1,7 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely'
 
-/**
- * Each tag row carries its product's name and `created_at`, each with an index (tag,
- * column, product_id), as it carries the price (migration 0009): a tag's page by name or
- * by date reads the tag's own rows in that order. It walked every product in that order
- * and looked each one's tag up (a tag of one product in seven: some 150 lookups for a
- * page of 20), or, where the tag's products came last, collected and sorted them all.
- * Agora writes both with the row; triggers give them to a row written without them, and
- * follow a product's rename (a product's date never changes).
- */
+// Tag rows carry their product's name and date, as its price, so that a tag's page by name or date
+// reads the tag's own rows in order. A product's date never changes.
 export async function up (db: Kysely<any>): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   for (const [column, type] of COLUMNS) {
@@ -24,10 +17,7 @@ export async function up (db: Kysely<any>): Promise<void> {
   for (const [column] of COLUMNS) {
     await db.schema.createIndex(`product_tags_tag_${column}_idx`).on('product_tags').columns(['tag', column, 'product_id']).execute()
   }
-  // Statistics for the new indexes at once: without them SQLite's planner takes an index
-  // it knows nothing of for a selective one (a tag's page by price went from 0.2 to 26 ms,
-  // through the date's index and a sort). As Agora's ANALYZE (migration 0017), without
-  // SQLite's value samples.
+  // Statistics at once: the planner would otherwise take a new index it knows nothing of over a selective one.
   await sql`analyze product_tags`.execute(db)
   if (!isPostgres) await sql`drop table if exists sqlite_stat4`.execute(db)
 }

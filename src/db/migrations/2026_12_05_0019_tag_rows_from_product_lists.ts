@@ -1,14 +1,7 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely'
 
-/**
- * The database writes a product's tag rows from its tag list (`tags_json`, migration
- * 0010), with the product's price, stock, name and date: on insert, and again when the
- * list changes. Creating a product is then one statement, with no transaction around it:
- * Agora built and sent a second insert for the tag rows, which on PostgreSQL took two
- * more round trips (BEGIN and COMMIT) besides its own. The tag rows have no other writer,
- * so the triggers that filled a row written without those columns go: each read the
- * product again for every tag row.
- */
+// The database writes a product's tag rows from its `tags_json`, so that creating a product is one
+// statement. With no other writer, the triggers that filled a tag row's columns go.
 export async function up (db: Kysely<any>): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   for (const [trigger] of TAKERS) {
@@ -56,7 +49,7 @@ async function createPostgresTriggers (db: Kysely<any>): Promise<void> {
     for each row when (old.tags_json is distinct from new.tags_json) execute function product_tags_from_changed_list()`.execute(db)
 }
 
-/** The triggers that filled a tag row's columns from its product, as the earlier migrations made them. */
+// The triggers dropped here, as the earlier migrations made them (for `down`).
 const TAKERS = [
   ['product_tags_take_price', {
     sqlite: `after insert on product_tags when new.price_cents is not (select price_cents from products where id = new.product_id) begin
