@@ -43,22 +43,15 @@ export function isOwnerOrAdmin (viewer: Viewer | null, ownerId: number): boolean
   return viewer !== null && (viewer.id === ownerId || viewer.role === 'admin')
 }
 
-/** Throws 403 unless `viewer` is the owner (`ownerId`) or an admin. */
 export function assertOwnerOrAdmin (viewer: Viewer, ownerId: number): void {
   if (!isOwnerOrAdmin(viewer, ownerId)) throw new NotEnoughPermissions()
 }
 
-/**
- * No access token Agora signs comes near this length (about 200 characters with HS512).
- * A longer one is refused unread: neither the cache's hash nor the HMAC below runs over
- * the up to 16 KiB a header may carry.
- */
+// Far above any token Agora signs. A longer one is refused unread, so that neither the cache's
+// hash nor the HMAC runs over the up to 16 KiB a header may carry.
 const MAX_TOKEN_LENGTH = 1024
 
-/**
- * The token of an `Authorization: Bearer <token>` header; undefined without the header,
- * and '' for any other Authorization header or an overlong token, which no verification accepts.
- */
+/** undefined without an Authorization header; '' (which nothing verifies) for another scheme or an overlong token. */
 export function bearerToken (request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (header === undefined) return undefined
@@ -73,30 +66,18 @@ export interface AuthOptions {
   findUser: (id: number) => Promise<UserRow | undefined>
 }
 
-/**
- * How far in the future a token's `iat` may be: the clock skew allowed between the
- * instances that sign and verify access tokens. `exp` gets none: an expired token is out.
- */
+// The clock skew allowed for `iat` between the instances that sign and verify; `exp` gets none.
 const CLOCK_SKEW_SECONDS = 30
 
-/**
- * How many verified access tokens fast-jwt remembers. A client sends the same token with
- * every request for its whole life, and checking its HMAC again was about a seventh of an
- * authenticated read's CPU. A remembered verdict lasts until the token's `exp` at most;
- * what can change before then (the user, `is_active`, `tokens_valid_after`) is still
- * read on every request. fast-jwt keys it by a SHA-256 of the token. Keying by the token
- * itself saved twice as much, but fast-jwt warns of any key builder of one's own at
- * every start, and an operator should not learn to ignore a security warning.
- */
+// A client sends one token all its life. A remembered verdict lasts until `exp` at most, and the
+// user row (`is_active`, `tokens_valid_after`) is still read on every request. fast-jwt's own cache
+// key: it warns of any other at every start, and an operator should not learn to ignore a security warning.
 const VERIFIED_TOKENS_KEPT = 1000
 
-/**
- * Access tokens: the configured HMAC only, `exp`, `iat` and `sub` required; the key is the
- * secret alone, so `jwk`, `jku` and `kid` choose nothing. Each request reloads the user.
- * @see https://github.com/fastify/fastify-jwt
- */
+/** @see https://github.com/fastify/fastify-jwt */
 export default fp<AuthOptions>(async function auth (fastify, { config, findUser }) {
   await fastify.register(jwt, {
+    // The secret alone: a token's `jwk`, `jku` and `kid` choose nothing.
     secret: config.JWT_SECRET,
     sign: { algorithm: config.JWT_ALGORITHM, expiresIn: `${config.ACCESS_TOKEN_EXPIRE_MINUTES}m` },
     verify: {

@@ -2,16 +2,11 @@ import cors from '@fastify/cors'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 
-/** CORS_ORIGINS as a list. */
 export function corsOrigins (value: string): string[] {
   return value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '')
 }
 
-/**
- * CORS for the browser origins in CORS_ORIGINS, credentials included; preflights are
- * answered before authentication and rate limits. Any other origin gets no CORS header.
- * @see https://github.com/fastify/fastify-cors
- */
+/** @see https://github.com/fastify/fastify-cors */
 export default fp<{ config: Config }>(async function corsPlugin (fastify, { config }) {
   const allowed = new Set(corsOrigins(config.CORS_ORIGINS))
   await fastify.register(cors, {

@@ -29,27 +29,21 @@ const REDOC_CSP = [
   "default-src 'self'", "img-src 'self' data:", "style-src 'self' 'unsafe-inline'", "font-src 'self' data:",
   "worker-src 'self' blob:", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"
 ].join('; ')
-// The bundle's sidebar footer ("API docs by Redocly") shows a logo from Redocly's CDN. The
-// docs make no request beyond this server, so it gets an empty image instead.
+// The docs make no request beyond this server: the sidebar's logo from Redocly's CDN becomes an empty image.
 const REDOC_CDN_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg'
 const EMPTY_IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E"
 
-// Swagger UI loads its scripts from /docs/static and calls the API from the page; its
-// components set inline styles.
+// Swagger UI's page calls the API, and its components set inline styles.
 const SWAGGER_UI_CSP = [
   "default-src 'self'", "script-src 'self'", "script-src-attr 'none'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
   "font-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"
 ].join('; ')
 
-/**
- * Swagger UI at /docs, ReDoc at /redoc and the favicon, every asset served by Agora itself.
- * @see https://github.com/fastify/fastify-swagger-ui
- */
+/** @see https://github.com/fastify/fastify-swagger-ui */
 export default fp(async function docsPages (fastify) {
   await fastify.register(swaggerUi, {
     routePrefix: '/docs',
-    // BaseLayout: the operations alone, without the standalone layout's top bar (a
-    // Swagger logo and a box to explore another document's URL).
+    // BaseLayout: without the top bar's Swagger logo and box to explore another document.
     uiConfig: { layout: 'BaseLayout', persistAuthorization: false },
     theme: {
       title: `${TITLE} – Swagger UI`,

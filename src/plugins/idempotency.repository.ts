@@ -19,15 +19,11 @@ export interface StoredResponse {
 
 export type ClaimResult = { claimed: true } | { claimed: false, row: IdempotencyKeyRow }
 
-/** The filter for `scope`'s row (the primary key). */
 function inScope ({ caller, route, key }: IdempotencyScope) {
   return (eb: ExpressionBuilder<Database, 'idempotency_keys'>) => eb.and({ caller, route, idempotency_key: key })
 }
 
-/**
- * Claims `scope` with an `in_progress` row, or takes over an expired one; returns the row
- * of a live claim instead. Each step is one statement, so two claimers never both win.
- */
+/** Claims `scope` (taking over an expired claim) or returns the live one; each step is atomic: two never both win. */
 export async function claimIdempotencyKey (
   db: Db, scope: IdempotencyScope, requestHash: string, claimId: string, leaseMs: number, ttlMs: number
 ): Promise<ClaimResult> {
@@ -84,7 +80,6 @@ export async function releaseIdempotencyKey (db: Db, scope: IdempotencyScope, cl
   await db.deleteFrom('idempotency_keys').where(inScope(scope)).where('claim_id', '=', claimId).execute()
 }
 
-/** Deletes expired keys; returns how many. */
 export async function purgeExpiredIdempotencyKeys (db: Db): Promise<number> {
   const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', nowPlus(db)).executeTakeFirst()
   return Number(result.numDeletedRows)

@@ -21,23 +21,19 @@ declare module 'fastify' {
     idempotencyRoute?: string
   }
   interface FastifyInstance {
-    /**
-     * Claims the key of a multipart request once its handler has read the form (`form`:
-     * what it said, not its boundary); returns an earlier answer to send instead.
-     */
+    /** Claims a multipart request's key once its handler has read `form` (no boundary); returns an earlier answer. */
     claimIdempotencyKeyForForm: (request: FastifyRequest, form: string) => Promise<StoredAnswer | undefined>
   }
 }
 
 const HEADER = 'idempotency-key'
 const MAX_KEY_LENGTH = 255
-/** The response headers a replay repeats; the rest are the replaying response's own. */
+// The response headers a replay repeats; the rest are the replaying response's own.
 const KEPT_HEADERS = ['content-type', 'location', 'etag']
 const PURGE_INTERVAL_MS = 3_600_000
 
 interface Pending {
   key: string
-  /** The keyed hash of the body, fed as the body is read. */
   digest: Hmac
   /** False for a multipart body, which its handler reads and describes. */
   hashed: boolean
@@ -50,11 +46,7 @@ const KeyHeaderSchema = Type.String({
     'to a retry with the byte-identical body, which creates nothing. Another body: 422; while the first still runs: 409.'
 })
 
-/**
- * `Idempotency-Key` on routes with `config: { idempotent: true }` (README, "Safe retries"
- * and "Design notes"): claimed before the handler, a 2xx answer kept, anything else released.
- * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
- */
+/** Safe retries (README, "Safe retries" and "Design notes"). @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/ */
 export default fp<{ config: Config }>(async function idempotency (fastify, { config }) {
   // Keyed, so that a copy of the table cannot be used to test guesses of a sign-up's password.
   // A new JWT_SECRET makes retries of kept keys a 422 until those keys expire.
@@ -80,11 +72,9 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
     if (route.method !== 'POST' && route.method !== 'PUT' && route.method !== 'PATCH') {
       throw new Error(`${String(route.method)} ${route.url}: only POST, PUT and PATCH routes can be idempotent`)
     }
-    // A kept key names its route by the path within its version (`POST /users`): the name
-    // keys were stored under while each v1 route was registered twice, and still read.
+    // The path within its version (`POST /users`): the name under which keys are already stored.
     route.config = { ...route.config, idempotencyRoute: `${route.method} ${route.routePath}` }
     const headers = (route.schema?.headers ?? Type.Object({})) as ReturnType<typeof Type.Object>
-    // Documents the header and its errors on the route; the checks themselves are below.
     route.schema = {
       ...route.schema,
       headers: { ...headers, properties: { ...headers.properties, [HEADER]: Type.Optional(KeyHeaderSchema) } },
@@ -137,7 +127,6 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
     return await claimKey(request, state, state.digest.update(form).digest('hex'))
   })
 
-  /** Claims the key for this request, or finds the stored answer of the first; a 422 or a 409 otherwise. */
   async function claimKey (
     request: FastifyRequest, state: Pending, requestHash: string
   ): Promise<StoredAnswer | undefined> {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 
-/** Longest wait on close for handlers still running; the process's own grace period is longer. */
+// The process's own grace period is longer.
 const DRAIN_DEADLINE_MS = 5000
 const POLL_MS = 20
 
@@ -12,11 +12,7 @@ declare module 'fastify' {
   }
 }
 
-/**
- * Keeps the database open on close until every running handler is done: closing the
- * server waits for connections only, and a handler whose client hung up runs on. A
- * handler runs from the preHandler hooks to the onSend hooks before this plugin's.
- */
+/** Keeps the database open on close until handlers end: a handler whose client hung up outlives its connection. */
 export default fp(async function inFlight (fastify) {
   const handlers = { running: 0 }
   fastify.decorateRequest('handlerRunning', false)

@@ -18,7 +18,6 @@ function stringIssue (text: string): Found | undefined {
   return undefined
 }
 
-/** Depth-first, in document order, over one shared `path` of keys; recursion is bounded by MAX_DEPTH. */
 function scan (value: unknown, depth: number, path: Array<string | number>): Found | undefined {
   if (typeof value === 'string') return stringIssue(value)
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : ISSUES.notFinite
@@ -47,22 +46,18 @@ function scan (value: unknown, depth: number, path: Array<string | number>): Fou
   return undefined
 }
 
-/**
- * The first value no column should hold: a string with NUL (PostgreSQL refuses it) or a
- * lone surrogate (not UTF-8), a number that is not finite, or nesting past MAX_DEPTH.
- */
+/** The first value no column should hold: NUL (PostgreSQL refuses it), a lone surrogate, Infinity, deep nesting. */
 export function findHostileValue (root: unknown, part: Part): ValidationIssue | undefined {
   const path: Array<string | number> = []
   const found = scan(root, 1, path)
   return found === undefined ? undefined : { loc: [part, ...path], ...found }
 }
 
-/** Requests whose JSON body was parsed by strictJsonParser and needs no walk. */
+// Requests whose JSON body strictJsonParser found to need no walk.
 const cleanBodies = new WeakSet<FastifyRequest>()
 
 type JsonParser = (request: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void) => void
 
-/** Fastify's JSON parser over `readJsonText`: the bytes are checked before they are parsed. */
 function strictJsonParser (parse: JsonParser) {
   return function (request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void): void {
     let read: ReturnType<typeof readJsonText>
@@ -83,7 +78,6 @@ const checkParts: preValidationAsyncHookHandler = async function (request: Fasti
   if (issue !== undefined) throw new RequestValidationError([issue])
 }
 
-/** Puts the check first among a route's preValidation hooks, on routes that take any input. */
 const attachCheck: onRouteHookHandler = (route) => {
   const schema = route.schema
   if (schema?.params === undefined && schema?.querystring === undefined && schema?.body === undefined) return
@@ -96,8 +90,7 @@ export default fp(async function inputSafety (fastify) {
   // would hand routes a string, a 422 where the contract wants a 415.
   fastify.removeContentTypeParser(['text/plain', 'application/json'])
   const jsonParser = strictJsonParser(fastify.getDefaultJsonParser('error', 'error') as JsonParser)
-  // As FastAPI: a body with no Content-Type is read as JSON, and so is any `+json` type
-  // (application/merge-patch+json, application/vnd.api+json, …).
+  // As FastAPI: a body with no Content-Type, or of any `+json` type, is read as JSON.
   for (const type of ['application/json', /^application\/[\w.-]+\+json$/i]) {
     fastify.addContentTypeParser(type, { parseAs: 'buffer' }, jsonParser)
   }

@@ -10,11 +10,7 @@ declare module 'fastify' {
   }
 }
 
-/**
- * The mailer and a job worker over the app's database, running the handlers that app.ts
- * hands over. Building an app starts no background work: the server (or a test) calls
- * `app.jobs.start()`.
- */
+/** Building an app starts no background work: the server (or a test) calls `app.jobs.start()`. */
 export default fp<{ config: Config, handlers: HandlerFactory }>(async function jobs (fastify, { config, handlers }) {
   const runner = createJobRunner(fastify.db, config, fastify.log, handlers)
   fastify.decorate('mailer', runner.mailer)

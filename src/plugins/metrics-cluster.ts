@@ -10,11 +10,7 @@ interface MetricsResponse { type: typeof RESPONSE, id: number, text?: string, er
 
 let workerAggregation: Registry | undefined
 
-/**
- * In a worker of `agora serve --workers N`: offers `registry` to the primary's
- * aggregation, and returns what fetches the whole group's metrics from the primary, so
- * that one scrape, whichever worker takes it, counts every worker's requests.
- */
+/** In a cluster worker: fetches the group's metrics from the primary, so that one scrape counts every worker. */
 export function clusterMetrics (registry: Registry): () => Promise<string> {
   // Constructing one installs prom-client's listener for the primary's requests.
   workerAggregation ??= new AggregatorRegistry()

@@ -14,9 +14,8 @@ const UNMATCHED_ROUTE = 'unmatched'
 
 let processRegistry: Registry | undefined
 
-// The process figures are one set per process: their collectors (a GC observer, an event
-// loop delay monitor) cannot be stopped, so every app of a process (tests build hundreds)
-// shares them instead of adding its own.
+// The process figures' collectors (a GC observer, an event loop monitor) cannot be stopped,
+// so every app of a process (tests build hundreds) shares one set.
 function processMetrics (): Registry {
   if (processRegistry === undefined) {
     processRegistry = new Registry()
@@ -25,10 +24,6 @@ function processMetrics (): Registry {
   return processRegistry
 }
 
-/**
- * The registry of one app: HTTP request counts and durations, the job queue's depth read
- * from the database at each scrape, and the process figures.
- */
 export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
   const own = new Registry()
   const requests = new RequestSeries()
@@ -59,7 +54,6 @@ export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
 
   return {
     registry,
-    /** The exposition text: this process's, or in a cluster worker the whole group's. */
     async text (): Promise<string> {
       return groupText !== undefined ? await groupText() : await registry.metrics()
     },
@@ -72,16 +66,11 @@ export function createMetrics (db: Kysely<Database>, log: FastifyBaseLogger) {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The app's metrics, served at `/metrics`; null when METRICS_ENABLED is false. */
     metrics: ReturnType<typeof createMetrics> | null
   }
 }
 
-/**
- * Prometheus metrics in a registry of the app's own; requests are timed in the request
- * log's hook (plugins/request-log.ts), one hook doing both.
- * @see https://github.com/siimon/prom-client
- */
+/** @see https://github.com/siimon/prom-client */
 export default fp<{ config: Config }>(async function metrics (fastify, { config }) {
   if (!config.METRICS_ENABLED) {
     fastify.decorate('metrics', null)

@@ -16,10 +16,8 @@ interface Operation {
   responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>
 }
 
-/**
- * Keywords only Agora's validator reads; not restated as `multipleOf: 0.01` either, which
- * a client's floating-point validator would apply to 19.99 and refuse.
- */
+// Keywords only Agora's validator reads; not restated as `multipleOf: 0.01` either, which a
+// client's floating-point validator would apply to 19.99 and refuse.
 const VALIDATOR_ONLY = new Set(['transform', 'x-error', 'maxDecimalPlaces'])
 
 // JSON Schema keywords whose value is a schema, a list of schemas or a map of them; every
@@ -32,7 +30,6 @@ function isObject (value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** `schema` with `map` applied to each of its direct subschemas. */
 function mapSubschemas (schema: Schema, map: (subschema: Schema) => Schema): Schema {
   const mapped: Schema = {}
   const mapIfSchema = (item: Json): Json => isObject(item) ? map(item) : item
@@ -46,7 +43,7 @@ function mapSubschemas (schema: Schema, map: (subschema: Schema) => Schema): Sch
   return mapped
 }
 
-/** `{type: 'string', enum: ['name']}`: what a TypeBox literal is published as. */
+// `{type: 'string', enum: ['name']}`: what a TypeBox literal is published as.
 function literalOf (schema: Json): string | undefined {
   if (!isObject(schema) || schema.type !== 'string' || !Array.isArray(schema.enum) || schema.enum.length !== 1) return undefined
   if (Object.keys(schema).some((key) => key !== 'type' && key !== 'enum')) return undefined
@@ -56,11 +53,8 @@ function literalOf (schema: Json): string | undefined {
 // 2^63 − 1, the largest id, as near as a double gets (JSON shows it as 9223372036854776000).
 const MAX_ID = Number('9223372036854775807')
 
-/**
- * A schema as a client should read it: validator-only keywords go, a text id is the
- * integer it spells, a union of string literals is one `enum`, and a property with a
- * default is not required.
- */
+// As a client should read it: validator-only keywords go, a text id is the integer it spells,
+// a union of string literals is one `enum`, and a property with a default is not required.
 export function publishSchema (schema: Schema): Schema {
   if (schema.type === 'string' && schema.pattern === ID_PATTERN) {
     return { type: 'integer', format: 'int64', minimum: 1, maximum: MAX_ID, ...(schema.description === undefined ? {} : { description: schema.description }) }
@@ -83,21 +77,19 @@ export function publishSchema (schema: Schema): Schema {
   return published
 }
 
-/** JSON with the keys of every object sorted: equal for schemas that say the same. */
+// Keys sorted: equal for schemas that say the same.
 function canonical (value: Json): string {
   return JSON.stringify(value, (key, item: Json) => isObject(item)
     ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
     : item)
 }
 
-/** `schema`, with every subschema that is a named component replaced by a reference to it. */
 function referToComponents (schema: Schema, names: Map<string, string>): Schema {
   const name = names.get(canonical(schema))
   if (name !== undefined) return { $ref: `#/components/schemas/${name}` }
   return mapSubschemas(schema, (subschema) => referToComponents(subschema, names))
 }
 
-/** Every schema slot of an operation: parameters, request bodies and responses. */
 function operationSchemas (operation: Operation): Array<{ schema?: Schema }> {
   const contents = [
     ...Object.values(operation.requestBody?.content ?? {}),
@@ -106,7 +98,6 @@ function operationSchemas (operation: Operation): Array<{ schema?: Schema }> {
   return [...(operation.parameters ?? []), ...contents]
 }
 
-/** The operation as published; see `publishDocument`. */
 function publishOperation (original: Operation, names: Map<string, string>): Operation {
   const operation = structuredClone(original)
   for (const parameter of operation.parameters ?? []) {
@@ -123,10 +114,7 @@ const METHOD_ORDER = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options'
 const byMethodOrder = ([a]: [string, unknown], [b]: [string, unknown]): number =>
   METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b)
 
-/**
- * The document as published: every schema as `publishSchema` gives it, each named
- * component referred to wherever it occurs. Throws when two components say the same.
- */
+/** Every schema as `publishSchema` gives it, named components as `$ref`s; throws when two components say the same. */
 export function publishDocument<T extends OpenApiDocument> (document: T): T {
   const components = Object.fromEntries(
     Object.entries(document.components?.schemas ?? {}).map(([name, schema]) => [name, publishSchema(schema)])

@@ -9,11 +9,7 @@ export interface OpenApiOptions {
   components: Record<string, TSchema>
 }
 
-/**
- * The OpenAPI 3.1 document at /openapi.json, built by @fastify/swagger from the route
- * schemas and published as `publishDocument` says.
- * @see https://github.com/fastify/fastify-swagger
- */
+/** @see https://github.com/fastify/fastify-swagger */
 export default fp<OpenApiOptions>(async function openapi (fastify, { components }) {
   await fastify.register(swagger, {
     openapi: {

@@ -5,9 +5,6 @@ import type { Redis } from 'ioredis'
 import { LinkedList } from '../lib/linked-list.js'
 import type { RedisCircuit } from './redis-circuit.js'
 
-// Where the rate limits count: every counter is keyed `limit:client` (`login:203.0.113.7|ann@…`),
-// in memory, in a cluster's primary or in Redis.
-
 export type Store = Pick<FastifyRateLimitStore, 'incr'>
 type Incr = Parameters<Store['incr']>
 
@@ -18,10 +15,7 @@ const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as
 const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as
   new (continueExceeding: boolean, exponentialBackoff: boolean, redis: Redis, key: string) => Store
 
-/**
- * Counters in this process's memory: one LRU per limit, so a flood of new clients on one
- * limit cannot evict another's.
- */
+/** One LRU per limit (the key's prefix), so that a flood of new clients on one limit cannot evict another's. */
 export function localCounters (cacheSize: number): Store {
   const stores = new Map<string, Store>()
   return {
@@ -49,10 +43,7 @@ export function redisCounters (redis: Redis, circuit: RedisCircuit, keyPrefix: s
   }
 }
 
-/**
- * `counters` as @fastify/rate-limit's store: one for every limit, since the keys name the
- * limit (the package's own stores key each route's by its method and URL).
- */
+/** One store for every limit, as the keys name the limit (the package's own stores key by route method and URL). */
 export function rateLimitStore (counters: Store): new () => FastifyRateLimitStore {
   return class Counters implements FastifyRateLimitStore {
     incr (...args: Incr): void { counters.incr(...args) }
@@ -62,16 +53,13 @@ export function rateLimitStore (counters: Store): new () => FastifyRateLimitStor
 
 const REQUEST = 'agora:rate-limit:incr'
 const RESPONSE = 'agora:rate-limit:result'
-/** A primary that does not answer in this time is taken as gone: the request is not counted. */
+// A primary that does not answer in this time is taken as gone: the request is not counted.
 const ANSWER_TIMEOUT_MS = 2000
 
 interface IncrRequest { type: typeof REQUEST, id: number, key: string, timeWindow: number, max: number }
 interface IncrResponse { type: typeof RESPONSE, id: number, current?: number, ttl?: number, error?: string }
 
-/**
- * In a worker of `agora serve --workers N`: counters kept by the primary, asked over IPC,
- * so that a client gets its limit once per machine, not once per worker.
- */
+/** In a cluster worker: the primary's counters, so that a client gets its limit once per machine, not per worker. */
 export function clusterCounters (): Store {
   // Not a Map keyed by id: one entry in and out per request (lib/linked-list.ts).
   const pending = new LinkedList<{ id: number, callback: Incr[1], timer: NodeJS.Timeout }>()

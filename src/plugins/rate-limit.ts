@@ -8,15 +8,11 @@ import { clusterCounters, localCounters, rateLimitStore, redisCounters } from '.
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /**
-     * `false` keeps the route out of RATE_LIMIT_GLOBAL: probes and scrapes come from one
-     * address many times a minute, and a healthy instance must not fail them with a 429.
-     */
+    /** `false`: exempt from RATE_LIMIT_GLOBAL, so that frequent probes and scrapes from one address never get a 429. */
     globalRateLimit?: false
   }
 }
 
-/** The contract's limits, each set by its variable. */
 const VARIABLES = {
   global: 'RATE_LIMIT_GLOBAL',
   usersList: 'RATE_LIMIT_USERS_LIST',
@@ -35,35 +31,31 @@ export interface Rate {
   timeWindow: number
 }
 
-/** Parses `N/second`, `N/minute` or `N/hour`; the error names `variable`. */
 export function parseRate (value: string, variable: string): Rate {
   const match = /^([1-9]\d{0,8})\/(second|minute|hour)$/.exec(value)
   if (match === null) throw new ConfigError(`${variable} must be N/second, N/minute or N/hour (e.g. 10/minute), not "${value}"`)
   return { max: Number(match[1]), timeWindow: UNIT_MS[match[2] as keyof typeof UNIT_MS] }
 }
 
-/** A client is its address (IPv6 by /64 network), which Fastify takes from X-Forwarded-For only under TRUST_PROXY. */
+// A client is its address (IPv6 by /64 network), which Fastify takes from X-Forwarded-For only under TRUST_PROXY.
 function clientOf (request: FastifyRequest): string {
   return normalizeIP(request.ip)
 }
 
-/** Login attempts count per client and e-mail (JSON `email` or the form's `username`). */
+// Login attempts count per client and e-mail (JSON `email` or the form's `username`).
 function clientAndEmailOf (request: FastifyRequest): string {
   const body = request.body as { email?: unknown, username?: unknown } | null | undefined
   const email = body?.email ?? body?.username
   return `${clientOf(request)}|${typeof email === 'string' ? email.trim().toLowerCase() : ''}`
 }
 
-/** `name:client`: the limit's name comes first, so that one store serves them all (rate-limit-counters.ts). */
+// `name:client`: the limit's name comes first, so that one store serves them all (rate-limit-counters.ts).
 function keyFor (name: LimitName): (request: FastifyRequest) => string {
   const client = name === 'login' ? clientAndEmailOf : clientOf
   return (request) => `${name}:${client(request)}`
 }
 
-/**
- * The `config.rateLimit` of a route the contract limits (on top of the global limit): the
- * rate from its variable. Ignored when RATE_LIMIT_ENABLED is false.
- */
+/** A contract-limited route's `config.rateLimit`, on top of the global one; ignored unless RATE_LIMIT_ENABLED. */
 export function routeRateLimit (config: Config, name: Exclude<LimitName, 'global'>): RateLimitOptions {
   return {
     ...parseRate(config[VARIABLES[name]], VARIABLES[name]),
@@ -73,17 +65,11 @@ export function routeRateLimit (config: Config, name: Exclude<LimitName, 'global
   }
 }
 
-/** The 429 for a window that ends in `ttlMs`, rounded up to whole seconds. */
 function limitExceeded (ttlMs: number): Error {
   return rateLimited(Math.max(1, Math.ceil(ttlMs / 1000)))
 }
 
-/**
- * RATE_LIMIT_GLOBAL on every request, unknown routes included, but routes with
- * `globalRateLimit: false`; a route's own limit from `routeRateLimit`. Where the counters
- * live: rate-limit-counters.ts. A 429 is thrown, for the error handler to write.
- * @see https://github.com/fastify/fastify-rate-limit
- */
+/** A 429 is thrown, for the error handler to write. @see https://github.com/fastify/fastify-rate-limit */
 export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, { config }) {
   if (!config.RATE_LIMIT_ENABLED) return
   const { redis, redisCircuit } = fastify
@@ -96,8 +82,7 @@ export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, {
   await fastify.register(rateLimit, {
     global: false, // the global limit is the hook below, which also counts routes that have their own
     store: rateLimitStore(counters),
-    // The counters cannot be reached at all (in a cluster, the primary is gone): serve
-    // rather than fail every request.
+    // When the counters cannot be reached at all (in a cluster, the primary is gone), serve rather than fail.
     skipOnError: true,
     errorResponseBuilder: (request, context) => limitExceeded(context.ttl),
     onExceeded: (request, key) => request.log.warn({ limit: key.slice(0, key.indexOf(':')) }, 'rate limit exceeded')

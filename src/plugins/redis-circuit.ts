@@ -2,13 +2,9 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import { serviceUnavailable } from '../errors/coded-errors.js'
 
-/** How often a background ping looks whether Redis is back. */
 const PROBE_INTERVAL_MS = 1000
 
-/**
- * A circuit breaker around Redis: after a failure, callers are told at once that Redis is
- * away until a background ping answers; the outage is logged when it starts and ends.
- */
+/** After a failure, calls fail at once until a background ping answers; an outage is logged as it starts and ends. */
 export function createRedisCircuit (client: Redis, log: FastifyBaseLogger) {
   let open = false
   let probe: NodeJS.Timeout | undefined
@@ -33,14 +29,12 @@ export function createRedisCircuit (client: Redis, log: FastifyBaseLogger) {
   }
 
   return {
-    /** True while Redis is considered away. */
     get open (): boolean { return open },
     /** Records the outcome of a command run outside `run` (a callback API). */
     record (error: unknown): void {
       if (error === null || error === undefined) return
       trip(error)
     },
-    /** Runs `command` unless Redis is known to be away; a failure opens the circuit. */
     async run<T> (command: () => Promise<T>): Promise<T> {
       if (open) throw serviceUnavailable('Redis does not answer')
       try {

@@ -3,11 +3,8 @@ import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import { createRedisCircuit, type RedisCircuit } from './redis-circuit.js'
 
-/**
- * A client for REDIS_URL. Commands fail at once while the server is away (no offline
- * queue), rather than hold every request; the client keeps reconnecting meanwhile.
- * ioredis is loaded only then: it is a tenth of the start-up of a server without Redis.
- */
+// No offline queue: while Redis is away, commands fail at once rather than hold every request.
+// ioredis is imported only when REDIS_URL is set, as loading it slows the start-up.
 async function createRedis (url: string, timeoutMs: number): Promise<Redis> {
   const { Redis } = await import('ioredis')
   return new Redis(url, {
@@ -17,18 +14,12 @@ async function createRedis (url: string, timeoutMs: number): Promise<Redis> {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The Redis client when REDIS_URL is set, else null. */
     redis: Redis | null
-    /** Whether Redis is away, and commands that give up at once while it is; null without Redis. */
     redisCircuit: RedisCircuit | null
   }
 }
 
-/**
- * Connects to REDIS_URL when it is set; closes the connection with the app. Losing Redis
- * is logged, not fatal: the client reconnects, and `/ready` answers 503 meanwhile.
- * @see https://github.com/redis/ioredis
- */
+/** @see https://github.com/redis/ioredis */
 export default fp<{ config: Config }>(async function redis (fastify, { config }) {
   if (config.REDIS_URL === undefined) {
     fastify.decorate('redis', null)
@@ -37,7 +28,7 @@ export default fp<{ config: Config }>(async function redis (fastify, { config })
   }
   const client = await createRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS)
   const circuit = createRedisCircuit(client, fastify.log)
-  // Wait for the first connection (or the first failure: Redis being away does not stop the boot).
+  // Redis being away does not stop the boot: the client reconnects, and `/ready` answers 503 meanwhile.
   await new Promise<void>((resolve) => {
     client.once('ready', resolve)
     client.once('error', () => resolve())

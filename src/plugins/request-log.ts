@@ -7,10 +7,7 @@ export function acceptedRequestId (header: string | string[] | undefined): strin
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : undefined
 }
 
-/**
- * Echoes the request id; once a request is answered, one log line and its timing in the
- * metrics. Fastify's own request log is off (app.ts): the URL can carry secrets.
- */
+/** Logs and times each answer by route template: Fastify's request log is off (app.ts), as URLs can carry secrets. */
 export default fp(async function requestLog (fastify) {
   const { metrics } = fastify
   fastify.addHook('onRequest', function (request, reply, done) {

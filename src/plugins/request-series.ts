@@ -1,6 +1,6 @@
 import type { Metric } from 'prom-client'
 
-/** prom-client's default buckets, in seconds. */
+// prom-client's default buckets, in seconds.
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 type Labels = { method: string, route: string, status_code: number }
@@ -15,17 +15,13 @@ interface Series {
 }
 
 /**
- * `http_request_duration_seconds` (a histogram) and `http_requests_total` (a counter) kept
- * in one table of series, each found by one Map lookup per request. prom-client's own
- * Histogram and Counter validate, sort and hash the labels again on every observation,
- * bound or not: a microsecond of every request. The two metrics give prom-client's
- * registry the values its own would (`get()`), so the exposition text, the cluster's
- * aggregation and the names stay prom-client's.
+ * The request histogram and counter as one table of series, one Map lookup per request, where
+ * prom-client's own validate, sort and hash the labels on every observation. Its registry still
+ * reads them (`get()`), so the exposition text, the cluster's aggregation and the names stay prom-client's.
  */
 export class RequestSeries {
   readonly #series = new Map<string, Series>()
 
-  /** Records one answered request; `route` is the route template. */
   observe (method: string, route: string, statusCode: number, seconds: number): void {
     const key = `${method} ${statusCode} ${route}`
     let series = this.#series.get(key)
@@ -62,7 +58,7 @@ export class RequestSeries {
     return this.metric(name, help, 'counter', (series) => [{ labels: series.labels, value: series.count }])
   }
 
-  /** What prom-client's registry reads of a metric: its name, type and `get()`. */
+  // What prom-client's registry reads of a metric: its name, type and `get()`.
   private metric (name: string, help: string, type: 'histogram' | 'counter', valuesOf: (series: Series) => Value[]): Metric {
     const get = async (): Promise<object> =>
       ({ name, help, type, aggregator: 'sum', values: [...this.#series.values()].flatMap(valuesOf) })

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 
-/** The CSP of every response but the docs pages (which set their own): nothing may load, run or frame. */
+// The CSP of every response but the docs pages (which set their own): nothing may load, run or frame.
 export const API_CSP_DIRECTIVES = {
   defaultSrc: ["'none'"],
   frameAncestors: ["'none'"],
@@ -10,7 +10,6 @@ export const API_CSP_DIRECTIVES = {
   formAction: ["'none'"]
 }
 
-/** helmet's configuration: the source of every security header's value. */
 export const HELMET_OPTIONS: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: API_CSP_DIRECTIVES },
   // same-site rather than helmet's same-origin: a front end on another port of the
@@ -18,7 +17,7 @@ export const HELMET_OPTIONS: HelmetOptions = {
   crossOriginResourcePolicy: { policy: 'same-site' }
 }
 
-/** The headers helmet sets with `options`, recorded by running its middleware once: none depends on the request. */
+// Recorded by running helmet's middleware once: none of its headers depends on the request.
 export function helmetHeaders (options: HelmetOptions): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {}
   const recorder = {
@@ -39,11 +38,7 @@ export function helmetHeaders (options: HelmetOptions): Readonly<Record<string, 
 /** helmet's headers, computed once: set per request here, and by errors/raw-answers.ts. */
 export const SECURITY_HEADERS = helmetHeaders(HELMET_OPTIONS)
 
-/**
- * helmet's headers on every response, in onRequest so that a handler (the docs pages)
- * can still replace the CSP.
- * @see https://helmetjs.github.io/
- */
+/** In onRequest, so that a handler (the docs pages) can still replace the CSP. @see https://helmetjs.github.io/ */
 export default fp(async function securityHeaders (fastify) {
   fastify.addHook('onRequest', function (request, reply, done) {
     reply.headers(SECURITY_HEADERS)

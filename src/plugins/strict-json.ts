@@ -1,17 +1,12 @@
 import { RequestValidationError, UnsupportedCharset } from '../errors/coded-errors.js'
 import { ISSUES, tooDeep } from '../errors/validation-issues.js'
 
-// The checks a JSON body's bytes get before they are parsed (plugins/input-safety.ts).
-
 /** Levels of objects and arrays a request part may nest (the body itself is level 1). */
 export const MAX_DEPTH = 32
 
 export const TOO_DEEP = tooDeep(MAX_DEPTH)
 
-/**
- * True when the JSON text in `bytes` nests deeper than `limit`: one pass over the bytes,
- * before any decoding or parsing. UTF-8 continuation bytes are never ASCII brackets.
- */
+/** Works on the raw bytes, before decoding: UTF-8 continuation bytes are never ASCII brackets. */
 export function nestsDeeperThan (bytes: Uint8Array, limit: number): boolean {
   let depth = 0
   for (let i = 0; i < bytes.length; i++) {
@@ -29,24 +24,18 @@ export function nestsDeeperThan (bytes: Uint8Array, limit: number): boolean {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-/** The `charset` parameter of a Content-Type, lower-cased, or undefined. */
 function charsetOf (contentType: string | undefined): string | undefined {
   const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType ?? '')
   return match === null ? undefined : (match[1] ?? match[2] ?? '').toLowerCase()
 }
 
-/**
- * True unless JSON text certainly holds no hostile value: NUL and lone surrogates only come
- * from `\u` escapes, and only 100+ digits or a 3-digit exponent overflow to Infinity.
- */
+// NUL and lone surrogates only come from `\u` escapes, and only 100+ digits or a 3-digit
+// exponent overflow to Infinity: text with none of these holds no hostile value.
 export function mayHoldHostileValue (text: string): boolean {
   return /\\u(?:0000|[dD][89a-fA-F])|[eE][+-]?\d{3}|\d{100}/.test(text)
 }
 
-/**
- * The text of a JSON body, decoded strictly (never with U+FFFD for bad bytes), refused
- * when nested past MAX_DEPTH; `clean`: the parsed value needs no walk for hostile values.
- */
+/** Decoded strictly (never with U+FFFD for bad bytes); `clean`: the parsed value needs no walk for hostile values. */
 export function readJsonText (body: Buffer, contentType: string | undefined): { text: string, clean: boolean } {
   const charset = charsetOf(contentType)
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new UnsupportedCharset(charset)

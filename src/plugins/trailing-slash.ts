@@ -3,16 +3,13 @@ import fp from 'fastify-plugin'
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import { NotFound } from '../errors/coded-errors.js'
 
-/** Where `rewrite` sends a request whose path needs its trailing slash taken off. */
 const REDIRECT_ROUTE = '/trailing-slash-redirect'
 
-/** Where the path of `url` ends: at its query, if any. */
 function pathEnd (url: string): number {
   const queryAt = url.indexOf('?')
   return queryAt === -1 ? url.length : queryAt
 }
 
-/** `url` without the trailing slashes of its path, query kept; undefined when it has none. */
 function withoutTrailingSlash (url: string): string | undefined {
   const end = pathEnd(url)
   if (end < 2 || url.charCodeAt(end - 1) !== 47 /* / */) return undefined
@@ -20,14 +17,12 @@ function withoutTrailingSlash (url: string): string | undefined {
 }
 
 /**
- * FastAPI's 307 from `/users/` to `/users`, query kept, when a route serves the path
- * (README, "Design notes": why it is decided in `rewrite`, before routing). `learn` is an
- * onRoute hook added before the first route; `plugin` adds the hidden redirect route.
+ * FastAPI's 307 from `/users/` to `/users` when a route serves the path, decided in `rewrite`
+ * before routing (README, "Design notes"). `learn` is an onRoute hook added before the first route.
  * @param routedPath the path that a request's path is routed by (an unprefixed v1 alias gets /api/v1).
  */
 export function trailingSlashRedirects (routedPath: (path: string) => string) {
-  // The routes by method and pattern, to match paths against, catch-alls left out: they
-  // serve any path, where only a path that a resource lives at is worth a redirect.
+  // Catch-alls are left out: they serve any path, and only a path a resource lives at is worth a redirect.
   const routes = FindMyWay()
   const methods = new Set<HTTPMethod>()
 

@@ -27,20 +27,17 @@ function createAjv (options: Options): Ajv {
   return ajv
 }
 
-// Bodies are JSON: a string is never a number ("price": "9.99" is a 422) and unknown
-// fields are dropped so they can never take effect. Query strings and paths are text, so
-// they are converted. Each is made when first needed: building one costs milliseconds.
+// Bodies are JSON: a string is never a number ("price": "9.99" is a 422), and unknown fields are
+// dropped so they never take effect. Query strings and paths are text, so they are converted.
+// Each Ajv is built when first needed, as building one is slow.
 let bodyAjv: Ajv | undefined
 let textAjv: Ajv | undefined
 const ajvFor = (httpPart: string | undefined): Ajv => httpPart === 'body'
   ? (bodyAjv ??= createAjv({ coerceTypes: false, removeAdditional: 'all' }))
   : (textAjv ??= createAjv({ coerceTypes: 'array', removeAdditional: true }))
 
-/**
- * A validator compiled on its first request rather than at boot, where compiling every
- * route's schemas took 0.2 s of the start-up. It forwards Ajv's `errors` and asks
- * Fastify for the parent of the value (`schemaEnv`), as an Ajv function does.
- */
+// Compiled on first use rather than at boot, to keep the start-up short. `schemaEnv` makes
+// Fastify pass the value's parent, as it does to an Ajv function.
 function compiledOnFirstUse (compile: () => ValidateFunction): ValidateFunction {
   let compiled: ValidateFunction | undefined
   const validate = ((data, context) => (compiled ??= compile())(data, context)) as ValidateFunction
@@ -51,16 +48,12 @@ function compiledOnFirstUse (compile: () => ValidateFunction): ValidateFunction 
   return validate
 }
 
-/** Likewise for a response serializer (Fastify's own compiler, fast-json-stringify, with no shared schemas). */
 function serializedOnFirstUse (schema: object): (data: unknown) => string {
   let serialize: ((data: unknown) => string) | undefined
   return (data) => (serialize ??= fastJsonStringify(schema))(data)
 }
 
-/**
- * A query string as FastAPI reads one into scalar parameters: a repeated parameter keeps
- * its last value (`?page=1&page=2` is page 2); `+` is a space; broken escapes stay as written.
- */
+/** As FastAPI reads scalar parameters: a repeated one keeps its last value, `+` is a space, broken escapes stay. */
 export function parseQueryString (query: string): Record<string, string> {
   const params: Record<string, string> = Object.create(null)
   for (const [name, value] of new URLSearchParams(query)) params[name] = value
@@ -71,7 +64,6 @@ export function parseQueryString (query: string): Record<string, string> {
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'y', 'on', 't'])
 const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'off', 'f'])
 
-/** The query parameters of a route's schema that are booleans. */
 function booleanQueryNames (schema: unknown): string[] {
   const properties = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties ?? {}
   return Object.entries(properties).filter(([, property]) => property.type === 'boolean').map(([name]) => name)
