@@ -10,9 +10,8 @@ import { revokeUserRefreshTokens } from './refresh-tokens.repository.js'
 type Db = Kysely<Database>
 
 /**
- * Sets a new password and ends everything the old one opened: every refresh token, every
- * outstanding reset token, and every access token issued up to this second. Pass the
- * transaction of the caller when there is one.
+ * Sets a new password and ends everything the old one opened: every refresh and reset token,
+ * and every access token issued up to this second. Pass the caller's transaction if any.
  */
 export async function replacePassword (db: Db, userId: number, hashed: string): Promise<void> {
   await updateUser(db, userId, { hashed_password: hashed, tokens_valid_after: Math.floor(Date.now() / 1000) })

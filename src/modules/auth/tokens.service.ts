@@ -18,7 +18,6 @@ export interface TokenPair {
   refresh_token: string
 }
 
-/** What issuing tokens needs: the database, the lifetimes, and the JWT signer. */
 export interface TokenIssuer {
   db: Db
   config: Config

@@ -13,10 +13,8 @@ export interface PostFilters {
   text?: string
 }
 
-/**
- * `query` narrowed to the posts `filters.viewer` may see (`canSeePost`, as SQL) and the
- * rest of `filters`. Shared by the v1 pages, their `total` and the v2 keyset pages.
- */
+// The posts the viewer may see (`canSeePost`, as SQL) narrowed by the rest of `filters`:
+// one rule for every page and total.
 function applyPostFilters<O> (
   db: Db, query: SelectQueryBuilder<Database, 'posts', O>, { viewer, authorId, text }: PostFilters
 ): SelectQueryBuilder<Database, 'posts', O> {
@@ -29,15 +27,12 @@ function applyPostFilters<O> (
   return query
 }
 
-/** An empty `q` searches for nothing. */
+// An empty `q` searches for nothing.
 function searches (text: string | undefined): text is string {
   return text !== undefined && text !== ''
 }
 
-/**
- * What decides the text of a list's queries but a search: who looks, and whether one
- * author is asked for. The viewer's and the author's ids are the prepared queries' arguments.
- */
+// What decides the text of a list's queries but a search; the ids are the prepared queries' arguments.
 interface ListShape {
   viewer: 'anonymous' | UserRow['role']
   byAuthor: boolean
@@ -51,12 +46,12 @@ function shapeKey ({ viewer, byAuthor }: ListShape): string {
   return `${viewer} ${String(byAuthor)}`
 }
 
-/** The filters of `shape` holding these ids (placeholders, while a query is built). */
+// The filters of `shape` holding these ids (placeholders, while a query is built).
 function filtersOf ({ viewer, byAuthor }: ListShape, viewerId: number, authorId: number): PostFilters {
   return { viewer: viewer === 'anonymous' ? null : { id: viewerId, role: viewer }, authorId: byAuthor ? authorId : undefined }
 }
 
-/** The arguments of a shape's prepared queries: an id the shape does not use is ignored. */
+// The arguments of a shape's prepared queries: an id the shape does not use is ignored.
 function filterIds ({ viewer, authorId }: PostFilters): [number, number] {
   return [viewer?.id ?? 0, authorId ?? 0]
 }

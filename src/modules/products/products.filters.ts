@@ -21,11 +21,7 @@ export interface ProductOrder {
   direction: 'asc' | 'desc'
 }
 
-/**
- * The conditions of `filters` but the tag, as expressions over `products`; prices are
- * read from `priceColumn`, which is the tag row's copy when the list goes through a tag.
- * `walkOrder`: see `containsTextIndexed`.
- */
+/** The conditions of `filters` but the tag, prices read from `priceColumn`; `walkOrder`: see `containsTextIndexed`. */
 export function productConditions (
   db: Db, filters: ProductFilters, priceColumn: string, walkOrder = false
 ): Array<Expression<SqlBool>> {
@@ -39,10 +35,9 @@ export function productConditions (
 }
 
 /**
- * The products `filters` let through, unordered. Shared by the v1 pages, their `total` and
- * the v2 keyset pages, so every list applies the same rules. A tag filter goes through the
- * tag's rows, which carry the price (migration 0009): the index (tag, price_cents,
- * product_id) answers a tag with a price range, and its order by price, on its own.
+ * The products `filters` let through, unordered: one rule for every page and total. A tag
+ * is read through its rows, which carry the price (migration 0009), so that their index
+ * answers a tag with a price range, and its order by price, on its own.
  */
 export function filteredProducts (db: Db, filters: ProductFilters, walkOrder = false) {
   if (filters.tag === undefined) {
@@ -54,25 +49,21 @@ export function filteredProducts (db: Db, filters: ProductFilters, walkOrder = f
     .where((eb) => eb.and(productConditions(db, filters, 'product_tags.price_cents', walkOrder)))
 }
 
-/** The index that gives each order of `products` (migrations 0004 and 0009). */
 const SORT_INDEXES: Record<ProductOrder['column'], string> = {
   name: 'products_name_idx',
   price_cents: 'products_price_idx',
   created_at: 'products_created_at_idx'
 }
 
-/** The index of a tag's rows that gives each order (migrations 0009 and 0018). */
 const TAG_SORT_INDEXES: Record<ProductOrder['column'], string> = {
   name: 'product_tags_tag_name_idx',
   price_cents: 'product_tags_tag_price_idx',
   created_at: 'product_tags_tag_created_at_idx'
 }
 
-/** Where a walk reads its order: a tag's own rows, else the products. */
+// Where a walk reads its order: a tag's own rows, else the products (by id, in rowid order without an index).
 type WalkPath = {
-  /** The index that gives the order; none for the products by id (their rowid). */
   index: string | undefined
-  /** The column the walk's order starts with. */
   column: string
 } & ({ table: 'product_tags', tag: string } | { table: 'products' })
 
@@ -88,11 +79,9 @@ function walkPath ({ tag }: ProductFilters, order: ProductOrder | undefined): Wa
 }
 
 /**
- * The products `filters` let through among the first `window` rows of `order` (by id when
- * none), read from the index that gives it, each row checked against the filters, with
- * the id column that breaks its ties: a tag's own rows when there is a tag, else the
- * products, and a text tested row by row (`containsTextIndexed`'s walk). Undefined where
- * the database takes no such hint (`readThrough`).
+ * The matches of `filters` among the first `window` rows of `order` (by id when none), read
+ * through the index that gives it and checked row by row, with the id that breaks ties.
+ * Undefined where the database takes no index hint (`readThrough`).
  */
 export function walkedProducts (db: Db, filters: ProductFilters, order: ProductOrder | undefined, window: number) {
   const path = walkPath(filters, order)
@@ -110,14 +99,9 @@ export function walkedProducts (db: Db, filters: ProductFilters, order: ProductO
   return { rows, id: sql.ref<number>('products.id') }
 }
 
-/**
- * Where a walk stops: before the value its order's first column has at row `window` of
- * `source`, the index it walks (read once per query: an index skips rows without reading
- * them, 1–4 µs for a few hundred). Matches bunched further on (the newest products all of
- * one kind, sorted newest first) would otherwise have it read most of the table for one
- * page. With fewer rows than that, no bound: a blob sorts after every number and text in
- * SQLite, and minus infinity before them.
- */
+// Where a walk stops: before the value of its order's first column at row `window` of the
+// index, so that matches bunched far along it cannot make one page read most of the table.
+// With fewer rows, no bound: in SQLite a blob sorts after every number and text, -9e999 before.
 function walkBound (db: Db, source: string, path: WalkPath, order: ProductOrder | undefined, window: number) {
   const column = sql.ref(`${path.table}.${path.column}`)
   // Typed as the products: the tag rows' source takes the same clauses.
@@ -129,15 +113,12 @@ function walkBound (db: Db, source: string, path: WalkPath, order: ProductOrder 
     : sql<SqlBool>`${column} < coalesce((${boundary}), x'')`
 }
 
-/** The column a sort reads: the tag row's copy when the list goes through a tag, whose index gives the order. */
+/** The column a sort reads: the tag row's copy when the list goes through a tag, so that its index gives the order. */
 export function sortColumn (filters: ProductFilters, order: ProductOrder): string {
   return `${filters.tag === undefined ? 'products' : 'product_tags'}.${order.column}`
 }
 
-/**
- * The id column a list is ordered by last; the tag row's when it goes through a tag, so
- * that its index gives the order.
- */
+/** The id column a list is ordered by last; the tag row's through a tag, as in `sortColumn`. */
 export function idColumn (filters: ProductFilters) {
   return sql.ref<number>(filters.tag === undefined ? 'products.id' : 'product_tags.product_id')
 }
@@ -148,10 +129,7 @@ export function textOnly (filters: ProductFilters): string | undefined {
   return hasText(filters) && Object.values(others).every((value) => value === undefined) ? filters.text : undefined
 }
 
-/**
- * What decides the text of a list's queries but a search: which filters are set, the
- * value of `in_stock`, and the order. Their values are the prepared queries' arguments.
- */
+/** What decides the text of a list's queries but a search; the filters' values are the prepared queries' arguments. */
 export interface ListShape {
   tag: boolean
   min: boolean

@@ -11,19 +11,14 @@ import { countProducts } from './products.totals.js'
 
 type Db = Kysely<Database>
 
-/**
- * The query behind `listProducts`, unexecuted (the query-plan tests explain it): with a
- * `window`, walked through at most that many rows of its order (`walkedProducts`),
- * else planned.
- */
+/** The query behind `listProducts`, unexecuted (the query-plan tests explain it); `window`: see `walkedProducts`. */
 export function productPageQuery (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, window?: number
 ) {
   const text = textOnly(filters)
   const pageIds = text === undefined || order !== undefined ? undefined : textMatchPageIds(db, 'products', SEARCHED_COLUMNS, text, offset, limit)
   if (pageIds !== undefined) return db.selectFrom('products').selectAll('products').where(pageIds).orderBy('id').limit(limit)
-  // Ties go by id in the order's direction: a descending page is the ascending one
-  // reversed, which each index gives read backwards, with no sort of equal keys.
+  // Ties go by id in the order's direction, so that an index read backwards gives a descending page unsorted.
   const direction = order?.direction ?? 'asc'
   const walked = window === undefined ? undefined : walkedProducts(db, filters, order, window)
   if (walked !== undefined) {
@@ -36,8 +31,7 @@ export function productPageQuery (
   return query.orderBy(idColumn(filters), direction).offset(offset).limit(limit)
 }
 
-// Filtered pages are built and compiled by Kysely once per shape (a search is built per
-// request: its text decides the query's shape).
+// Compiled once per shape; a search is built per request, as its text decides the query's shape.
 const filteredPage = shapedQuery(({ shape, walk }: { shape: ListShape, walk: boolean }) => `${shapeKey(shape)} ${String(walk)}`,
   ({ shape, walk }) =>
     (db: Db, tag: string, minCents: number, maxCents: number, window: number, offset: number, limit: number) => {
@@ -45,10 +39,7 @@ const filteredPage = shapedQuery(({ shape, walk }: { shape: ListShape, walk: boo
       return productPageQuery(db, filters, shape.order, offset, limit, walk ? window : undefined)
     })
 
-/**
- * One v1 page: sorted by `order` when given, ties by id in its direction, else by id
- * ascending; `window`: see `productPageQuery`.
- */
+/** One v1 page: by `order` and then id when given, else by id ascending; `window`: see `walkedProducts`. */
 export async function listProducts (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, window?: number
 ): Promise<ProductWithTags[]> {
@@ -62,13 +53,10 @@ export async function listProducts (
   return rows.map(withTags)
 }
 
-/**
- * How many rows of its order a page walks, when walking finds it faster than collecting
- * and sorting every match; undefined when it does not. Walking reads about
- * `(offset + limit) × products / matches` rows where matches are spread evenly; sorting
- * fetches each match, several times dearer than an index entry. The walk may read twice
- * that, and a few rows more.
- */
+// How many rows of its order a page walks, or undefined where collecting and sorting every
+// match is cheaper. Walking reads about (offset + limit) × products / matches rows when
+// matches are spread evenly, while sorting fetches each match, several times dearer than an
+// index entry; the window allows twice that, and a few rows more.
 function walkWindow (matches: number, products: number, offset: number, limit: number): number | undefined {
   if (matches === 0) return undefined
   const expected = (offset + limit) * products / matches
@@ -76,13 +64,10 @@ function walkWindow (matches: number, products: number, offset: number, limit: n
   return Math.ceil(2 * expected) + 64
 }
 
-/**
- * Whether how a page is found depends on how many products match: a sorted search, and
- * on SQLite any filtered page whose order may come from an index the filters do not use.
- * Not a search alone in id order (the search index answers in that order), nor a page
- * of a tag alone in any order, or by price narrowed by a tag or a price range (the index
- * that narrows it gives its order).
- */
+// Whether, on SQLite, the best way to a page depends on how many products match: a sorted
+// search, or a filtered page whose order may come from an index its filters do not use. Not
+// when the index that narrows it gives its order: a search alone by id, a tag alone, or by
+// price within a tag or a price range.
 function choosesWalk (db: Db, filters: ProductFilters, order: ProductOrder | undefined): boolean {
   if (!takesIndexHints(db)) return false
   if (hasText(filters)) return order !== undefined || textOnly(filters) === undefined
@@ -117,7 +102,6 @@ export async function productPage (
 const plainPage = preparedQuery((db: Db, offset: number, limit: number) =>
   db.selectFrom('products').selectAll().orderBy('id').offset(offset).limit(limit))
 
-// The keyset page after an id, by id ascending (cursor pagination): compiled once.
 const pageAfter = preparedQuery((db: Db, afterId: number, limit: number) =>
   db.selectFrom('products').selectAll().where('id', '>', afterId).orderBy('id').limit(limit))
 

@@ -2,7 +2,6 @@ import { extname } from 'node:path'
 
 /** What the bytes of a received file showed. */
 export interface FileSample {
-  /** The first bytes of the file: enough for every signature file-type knows. */
   head: Buffer
   /** Every byte is UTF-8 with no control character but tab, line breaks and form feed. */
   isText: boolean
@@ -11,10 +10,7 @@ export interface FileSample {
 // The WHATWG sniffing algorithm's HTML openers: a browser told nothing else renders these as a page.
 const HTML_START = /^(<!doctype html|<html|<head|<script|<iframe|<h1|<div|<font|<table|<a|<style|<title|<b|<body|<br|<p|<!--)[\s>]/i
 
-/**
- * The content type of a file from its bytes (README, "Uploads"): signatures for binary
- * formats, markup a browser would run named as such, CSV or JSON by the name or type given.
- */
+/** A file's content type from its bytes; markup a browser would run is named as such (README, "Uploads"). */
 export async function detectContentType (sample: FileSample, filename: string, declaredType: string): Promise<string> {
   // Loaded on the first upload, not at start-up (README, "Boot").
   const { fileTypeFromBuffer } = await import('file-type')
@@ -32,7 +28,7 @@ export async function detectContentType (sample: FileSample, filename: string, d
   return 'text/plain'
 }
 
-/** Types a browser shows without running anything; every other type is served as a download. */
+// Types a browser shows without running anything; every other type is served as a download.
 const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain', 'text/csv', 'application/json'])
 
 export function dispositionOf (contentType: string): 'inline' | 'attachment' {
@@ -41,10 +37,7 @@ export function dispositionOf (contentType: string): 'inline' | 'attachment' {
 
 const MAX_FILENAME_LENGTH = 255
 
-/**
- * The client's file name as metadata: its last path segment, without control characters,
- * at most 255 characters. It is never used as a path.
- */
+/** The client's file name as metadata, never used as a path: its last segment, without control characters. */
 export function safeFilename (name: string | undefined): string {
   const lastSegment = (name ?? '').split(/[/\\]/).pop() ?? ''
   // eslint-disable-next-line no-control-regex

@@ -6,15 +6,12 @@ import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FileSample } from './content-type.js'
 
-/**
- * The folder, inside UPLOAD_DIR, of files still arriving: a crash can leave them behind,
- * and apart from the kept files they can be swept without listing those.
- */
+/** Files still arriving, kept apart so that those a crash leaves can be swept without listing the kept ones. */
 export function incomingDir (dir: string): string {
   return join(dir, '.incoming')
 }
 
-/** Bytes kept from the start of a file for type detection (file-type reads at most 4100). */
+// Bytes kept for type detection: file-type reads at most 4100.
 const HEAD_BYTES = 4100
 
 /** A file written under a temporary name, with what was learnt while writing it. */
@@ -37,11 +34,7 @@ export function storedPath (dir: string, id: string): string {
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/
 
-/**
- * Streams `source` into a new file in `dir` under a temporary name, hashing it, keeping
- * its first bytes and checking whether it is text as it passes, and syncs it to disk.
- * On failure the partial file is removed.
- */
+/** Streams `source` to a temporary file in `dir`, hashing and sampling it, and syncs it; removed on failure. */
 export async function receiveFile (dir: string, source: Readable): Promise<ReceivedFile> {
   await mkdir(incomingDir(dir), { recursive: true })
   const tempPath = join(incomingDir(dir), randomBytes(12).toString('hex'))
@@ -103,10 +96,7 @@ export async function removeFiles (paths: string[]): Promise<void> {
   await Promise.all(paths.map(async (path) => await rm(path, { force: true })))
 }
 
-/**
- * Removes files left half-received by a process that died, once they are older than any
- * upload could still be running. Returns how many went.
- */
+/** Removes files left half-received by a dead process, once too old for any upload still running; returns how many. */
 export async function removeAbandonedFiles (dir: string, olderThanMs: number): Promise<number> {
   const names = await readdir(incomingDir(dir)).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return []

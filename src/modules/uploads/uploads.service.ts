@@ -95,7 +95,7 @@ function discard (): Writable {
   return new Writable({ write (_chunk, _encoding, callback) { callback() } })
 }
 
-/** Multipart's own limit errors in Agora's words; busboy's parse errors as a 400. */
+// Multipart's own limit errors in Agora's words; busboy's parse errors as a 400.
 function asClientError (error: unknown, limits: UploadLimits): unknown {
   const { code, statusCode, syscall } = error as { code?: string, statusCode?: number, syscall?: string }
   if (code === 'FST_FILES_LIMIT') return new TooManyUploadParts(`at most ${limits.maxFiles} files`)

@@ -35,7 +35,6 @@ export async function deleteUser (db: Db, id: number): Promise<boolean> {
   return result.numDeletedRows > 0n
 }
 
-// The users' pages, by id ascending: compiled once.
 const usersPage = preparedQuery((db: Db, offset: number, limit: number) =>
   db.selectFrom('users').selectAll().orderBy('id').offset(offset).limit(limit))
 const usersAfter = preparedQuery((db: Db, afterId: number, limit: number) =>
