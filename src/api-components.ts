@@ -17,10 +17,7 @@ import {
 import { PostCursorPageSchema, ProductCursorPageSchema, UserCursorPageSchema } from './modules/v2/v2.schemas.js'
 import { MessageSchema } from './schemas/common.js'
 
-/**
- * The named shapes of the API: each is a component schema of the OpenAPI document, and so
- * a type of its own in a generated client, referred to wherever a route uses it.
- */
+/** The API's named shapes: each is an OpenAPI component schema, and so a type of its own in a generated client. */
 export const apiComponents: Record<string, TSchema> = {
   User: UserSchema,
   Role: RoleSchema,

@@ -47,23 +47,19 @@ export interface BuildOptions {
 }
 
 const SECRET_KEYS = ['password', 'new_password', 'current_password', 'access_token', 'refresh_token', 'token', 'authorization', 'cookie']
-/** The logged fields that hold objects Agora does not build itself (errors, mails, job payloads). */
+// The logged fields that hold objects Agora does not build itself (errors, mails, job payloads).
 const FOREIGN_OBJECTS = ['err', 'mail', 'payload']
-/** Redacted at the top of every line and two levels into the foreign objects (not `*.key`: README, "Logging"). */
+// Redacted at the top of every line and two levels into the foreign objects (not `*.key`: README, "Logging").
 const SECRET_PATHS = [
   ...SECRET_KEYS,
   ...FOREIGN_OBJECTS.flatMap((object) => SECRET_KEYS.flatMap((key) => [`${object}.${key}`, `${object}.*.${key}`]))
 ]
 
-/** The v1 resource routes. */
 const v1Modules: FastifyPluginAsync[] = [
   usersRoutes, searchRoutes, authRoutes, passwordRoutes, productsRoutes, postsRoutes, uploadsRoutes
 ]
 
-/**
- * The v1 routes, registered once under /api/v1; the guide's unprefixed paths are rewritten
- * to them before routing (`aliasToV1`): one route, whichever path the client used.
- */
+// Registered once under /api/v1; the guide's unprefixed paths are rewritten to it before routing (`aliasToV1`).
 async function registerV1 (app: FastifyInstance, v1Roots: Set<string>): Promise<void> {
   await app.register(async function v1 (v1) {
     v1.addHook('onRoute', (route) => { v1Roots.add(firstSegment(route.url.slice(V1_PREFIX.length))) })
@@ -73,12 +69,10 @@ async function registerV1 (app: FastifyInstance, v1Roots: Set<string>): Promise<
 
 const V1_PREFIX = '/api/v1'
 
-/** `users` for `/users/me?x=1`. */
 function firstSegment (url: string): string {
   return /^\/([^/?#]*)/.exec(url)?.[1] ?? ''
 }
 
-/** The URL a request is routed by: an unprefixed v1 path gets its /api/v1 prefix. */
 function aliasToV1 (v1Roots: Set<string>) {
   return (url: string): string => v1Roots.has(firstSegment(url)) ? `${V1_PREFIX}${url}` : url
 }
@@ -102,10 +96,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     // Our own line per request (plugins/request-log.ts) replaces Fastify's, which logs the URL.
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT,
-    // request.ip, and so the rate limits' client, comes from X-Forwarded-For only for these proxies.
     trustProxy: trustProxySetting(config.TRUST_PROXY),
-    // Fastify's requestTimeout of 0 would let a slow body hold a connection forever, and
-    // Node only looks for expired requests every 30 s unless told otherwise.
+    // Fastify's default (0) lets a slow body hold a connection forever; Node looks for expired ones every 30 s.
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     http: { connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS) },
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
@@ -115,8 +107,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     frameworkErrors: rawAnswers.frameworkErrors((request, response) => app.routing(request, response)),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    // Long enough for any path a client sends (Node caps the whole head at 16 KiB), so that
-    // an overlong id is a 422 from its schema rather than the router's bare 414.
+    // Any path Node lets in (16 KiB heads), so that an overlong id is its schema's 422, not the router's bare 414.
     routerOptions: { maxParamLength: 8192, querystringParser: parseQueryString }
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.server.headersTimeout = Math.min(10_000, config.REQUEST_TIMEOUT_MS)

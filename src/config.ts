@@ -7,19 +7,13 @@ import { parseEnv } from 'node:util'
 import { Type, type Static } from '@sinclair/typebox'
 import { Ajv } from 'ajv'
 
-/** A rate limit: `N/second`, `N/minute` or `N/hour`. */
 const RATE = '^[1-9]\\d{0,8}/(second|minute|hour)$'
-/** One trusted proxy: an IPv4/IPv6 address or CIDR, or one of proxy-addr's names. */
+// One trusted proxy: an IPv4/IPv6 address or CIDR, or one of proxy-addr's names.
 const PROXY_ADDRESS = '(loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(/\\d{1,3})?)'
-/** A browser origin: scheme, host and optional port, no path. */
 const ORIGIN = 'https?://[^\\s,/]+'
-/** A media type without parameters: `image/png`. */
 const MEDIA_TYPE = '[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*'
 
-/**
- * Every setting of Agora, keyed by the environment variable that sets it.
- * Each description says what the variable does; the README's configuration table follows them.
- */
+/** Every setting, keyed by its environment variable; the README's configuration table follows the descriptions. */
 export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
     default: 'development', description: '`production` makes a strong JWT_SECRET mandatory'
@@ -144,15 +138,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-// Not checked against Ajv's meta-schema at every boot: compiling that meta-schema took
-// 33 ms of a cold start of about 830. ConfigSchema is a constant; test/config.test.ts checks it.
+// Compiling Ajv's meta-schema would slow every start; test/config.test.ts checks the constant ConfigSchema instead.
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, validateSchema: false })
 const validateConfig = ajv.compile(ConfigSchema)
 
-/**
- * Reads the known variables from `env` (blank values count as unset), converts and
- * defaults them, and returns a frozen Config. Unknown variables are ignored.
- */
+/** The known variables of `env` (blank counts as unset), converted, defaulted and frozen; unknown ones are ignored. */
 export function loadConfig (env: Record<string, string | undefined>): EnvConfig {
   const raw: Record<string, unknown> = {}
   for (const key of Object.keys(ConfigSchema.properties)) {
@@ -187,10 +177,7 @@ function hasJwtSecret (config: EnvConfig): config is Config {
   return config.JWT_SECRET !== undefined
 }
 
-/**
- * Fills in JWT_SECRET outside production: a random key kept in DATA_DIR, so that a
- * restart does not sign everyone out.
- */
+/** Fills in JWT_SECRET outside production: a random key kept in DATA_DIR, so a restart does not sign everyone out. */
 export function withJwtSecret (config: EnvConfig): Config {
   if (hasJwtSecret(config)) return config
   const dir = resolve(config.DATA_DIR)
@@ -207,25 +194,19 @@ export function withJwtSecret (config: EnvConfig): Config {
   return Object.freeze({ ...config, JWT_SECRET: readFileSync(file, 'utf8').trim() })
 }
 
-/**
- * A key for one purpose (`agora/<what>/<version>`), derived from JWT_SECRET: a MAC made
- * with it can pass neither for a token nor for another purpose's MAC.
- */
+/** A key for one purpose (`agora/<what>/<version>`): its MACs pass neither for a token nor for another purpose's. */
 export function derivedKey (secret: string, purpose: string): Buffer {
   return createHmac('sha256', secret).update(purpose).digest()
 }
 
-/** Where uploaded files are kept. */
 export function uploadDirOf (config: EnvConfig): string {
   return resolve(config.UPLOAD_DIR ?? join(config.DATA_DIR, 'uploads'))
 }
 
-/** WORKERS as a number of processes: `auto` is one per core. */
 export function workerCount (config: EnvConfig, cores = availableParallelism()): number {
   return config.WORKERS === 'auto' ? cores : Number(config.WORKERS)
 }
 
-/** UPLOAD_ALLOWED_TYPES as a set. */
 export function allowedUploadTypes (config: EnvConfig): Set<string> {
   return new Set(config.UPLOAD_ALLOWED_TYPES.split(',').map((type) => type.trim()))
 }

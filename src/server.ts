@@ -4,10 +4,7 @@ import { uploadDirOf, type Config } from './config.js'
 import { shutDownOnSignals } from './lifecycle/shutdown.js'
 import { removeAbandonedFiles } from './modules/uploads/upload-storage.js'
 
-/**
- * Builds the app, listens, starts the job worker (unless JOBS_WORKER_IN_SERVE=false), and
- * drains and closes it all on SIGINT/SIGTERM (lifecycle/shutdown.ts).
- */
+/** Builds the app, listens, starts the job worker unless JOBS_WORKER_IN_SERVE=false, and drains on SIGINT/SIGTERM. */
 export async function startServer (config: Config): Promise<FastifyInstance> {
   const app = await buildApp(config)
   shutDownOnSignals(app, config)

@@ -1,9 +1,6 @@
 import { loadConfig, readEnvironment, withJwtSecret, type Config } from '../config.js'
 
-/**
- * The configuration every command runs with: environment over `.env`, secret filled in;
- * `overrides` (command-line options) over both.
- */
+/** Every command's configuration: `overrides` (command-line options) over the environment over `.env`. */
 export function loadCliConfig (overrides: Record<string, string> = {}): Config {
   return withJwtSecret(loadConfig({ ...readEnvironment(), ...overrides }))
 }

@@ -1,11 +1,7 @@
-/**
- * Asks for a secret on the terminal without echoing it. Only for a TTY: the caller
- * checks `process.stdin.isTTY` first.
- */
+/** Asks for a secret without echoing it. Only for a TTY: the caller checks `process.stdin.isTTY` first. */
 export async function promptSecret (question: string): Promise<string> {
   const { stdin, stderr } = process
-  // Echo goes off before the question shows: an answer typed (or pasted) the moment it
-  // appears must not be echoed by the terminal.
+  // Echo goes off before the question shows, so an answer typed or pasted at once is not echoed.
   stdin.setRawMode(true)
   stderr.write(question)
   stdin.resume()

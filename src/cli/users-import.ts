@@ -2,9 +2,8 @@ import type { Kysely } from 'kysely'
 import type { Database, NewUserRow } from '../db/tables.js'
 import { BCRYPT_HASH } from '../lib/passwords.js'
 
-// `agora users import`: one JSON object per line, as exported from the guide's Python
-// service. The hash may be under `hashed_password` or (the guide's column) `password`; a
-// plain-text password is refused, never hashed on the way in.
+// `agora users import`: JSON lines from the guide's Python service, the hash under `hashed_password` or
+// `password` (its column); a plain-text password is refused, never hashed on the way in.
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 const ARGON2ID_HASH = /^\$argon2id\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/
@@ -44,10 +43,7 @@ export function parseUserLine (text: string): ParsedLine {
   return { row: { name, email, hashed_password: hash, age: age as number | null, role, is_active: active ? 1 : 0 } }
 }
 
-/**
- * Inserts a batch in one statement; e-mails that are taken (or repeated in the batch) are
- * skipped rather than failing it. Returns the e-mails that were inserted.
- */
+/** Inserts a batch in one statement, skipping e-mails taken or repeated rather than failing; returns those inserted. */
 export async function insertUsersSkippingTaken (db: Kysely<Database>, rows: NewUserRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set()
   const inserted = await db.insertInto('users').values(rows)

@@ -7,14 +7,13 @@ import { SHUTDOWN_MESSAGE } from '../lifecycle/shutdown.js'
 import { serveClusterMetrics } from '../plugins/metrics-cluster.js'
 import { serveClusterCounters } from '../plugins/rate-limit-counters.js'
 
-/** A worker that dies sooner than this after its start is restarted after a pause, not at once. */
+// A worker that dies sooner than this after its start is restarted after a pause, not at once.
 const CRASH_LOOP_MS = 5000
 const RESTART_PAUSE_MS = 1000
 
 /**
- * The primary of `agora serve --workers N`: migrates once, forks N workers (which share
- * the listening port), keeps the rate-limit counters and aggregates the metrics for them,
- * restarts any that dies, and on SIGTERM/SIGINT has them all drain, then exits.
+ * The primary of `agora serve --workers N`: migrates once, forks the workers, keeps their rate-limit
+ * counters and metrics, restarts any that dies, and on SIGTERM/SIGINT has them all drain.
  */
 export async function runPrimary (config: Config, count: number): Promise<void> {
   const log = pino({ level: config.LOG_LEVEL, name: 'agora-primary' })

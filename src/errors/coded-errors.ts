@@ -1,8 +1,7 @@
 import createError from '@fastify/error'
 import type { ValidationIssue } from './responses.js'
 
-// Every error Agora answers with on purpose, with its message. Code throws these;
-// error-handler.ts turns them (and Fastify's own) into the contract's bodies.
+// Every error Agora answers with on purpose; error-handler.ts turns them (and Fastify's) into the contract's bodies.
 
 export const UserNotFound = createError<[string | number]>('AGORA_USER_NOT_FOUND', 'User %s not found', 404)
 export const EmailTaken = createError('AGORA_EMAIL_TAKEN', 'Email already registered', 409)
@@ -60,12 +59,11 @@ export const DatabaseUnavailable = createError(
 /** The answer to any error that is not the client's: its cause goes to the log only. */
 export const INTERNAL_ERROR_DETAIL = 'Internal server error'
 
-/** `error` with response headers, which the error handler sends with its answer. */
+// `error` with response headers, which the error handler sends with its answer.
 function withHeaders (error: Error, headers: Record<string, string>): Error {
   return Object.assign(error, { headers })
 }
 
-/** A ServiceUnavailable that tells the client when to come back. */
 export function serviceUnavailable (reason: string, retryAfterSeconds = 1): Error {
   return withHeaders(new ServiceUnavailable(reason), { 'retry-after': String(retryAfterSeconds) })
 }
@@ -75,12 +73,10 @@ export function databaseUnavailable (): Error {
   return withHeaders(new DatabaseUnavailable(), { 'retry-after': '1' })
 }
 
-/** A MethodNotAllowed with the `Allow` header listing what the path takes. */
 export function methodNotAllowed (allowed: string[]): Error {
   return withHeaders(new MethodNotAllowed(), { allow: allowed.join(', ') })
 }
 
-/** A RateLimited whose window ends in `seconds`. */
 export function rateLimited (seconds: number): Error {
   return withHeaders(new RateLimited(seconds === 1 ? '1 second' : `${seconds} seconds`), { 'retry-after': String(seconds) })
 }

@@ -1,7 +1,5 @@
-/**
- * PostgreSQL SQLSTATEs that mean the server or the connection went away, not the query:
- * admin or crash shutdown, "starting up", too many connections, and class 08.
- */
+// SQLSTATEs of a server or connection gone, not a bad query: admin or crash shutdown, "starting up",
+// too many connections, and class 08.
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300'])
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'SQLITE_BUSY'])
 // node-postgres raises these as plain Errors, without a code.
@@ -12,11 +10,7 @@ const PG_MESSAGES = [
   'Query read timeout'
 ]
 
-/**
- * True when `error` says the database could not be reached (a restart, a killed
- * connection, a full pool) rather than that the request was wrong: the request may well
- * succeed if retried, so the client gets a 503 with Retry-After, not a 500.
- */
+/** The database was out of reach (a restart, a killed connection, a full pool): a retry may work, so 503, not 500. */
 export function isConnectionError (error: unknown): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code

@@ -9,7 +9,6 @@ import { isConnectionError } from './connection-errors.js'
 import { errorBody, PROBLEM_JSON, type ErrorFormat, type ValidationIssue } from './responses.js'
 import { BODY_ISSUES, toValidationIssues } from './validation-issues.js'
 
-/** What an error means for the client, before it is written in a scope's format. */
 export interface ClassifiedError {
   statusCode: number
   detail: string | ValidationIssue[]
@@ -41,7 +40,7 @@ export function classifyError (error: FastifyError): ClassifiedError {
   return { statusCode, detail: error.message, headers }
 }
 
-/** The methods each path has, learnt from the routes added from now on: none is a 404, some a 405. */
+// The methods each path has, learnt from the routes added from now on: none is a 404, some a 405.
 export function trackRouteMethods (fastify: FastifyInstance): (path: string) => HTTPMethod[] {
   const methodsByPath = FindMyWay()
   const knownMethods = new Set<HTTPMethod>()
@@ -62,8 +61,7 @@ function pathOf (request: FastifyRequest): string {
 }
 
 /**
- * The one error handler of a scope, in its `format`: every error, 404 and 405. Register
- * it before the scope's routes, whose methods it learns.
+ * A scope's one error handler (every error, 404 and 405) in its `format`; register it before its routes.
  * @see https://fastify.dev/docs/latest/Reference/Server/#seterrorhandler
  */
 export default fp<{ format: ErrorFormat }>(async function errorHandler (fastify, { format }) {

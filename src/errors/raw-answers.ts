@@ -4,10 +4,9 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { errorBody, errorContentType, errorFormatOf } from './responses.js'
 
-// Errors answered where Fastify's hooks do not run, in the contract's shape for their
-// target, with the security headers and a request id.
+// Errors answered where Fastify's hooks do not run: the target's contract shape, security headers, a request id.
 
-/** What every response carries; app.ts hands these over. */
+// What every response carries; app.ts hands these over.
 export interface AnswerBasics {
   headers: Readonly<Record<string, string>>
   acceptedRequestId: (header: string | string[] | undefined) => string | undefined
@@ -25,7 +24,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   HPE_HEADER_OVERFLOW: 431
 }
 
-/** The URL with each `%` that starts no decodable escape written `%25`, read as literal text as uvicorn does. */
+// The URL with each `%` that starts no decodable escape written `%25`, read as literal text as uvicorn does.
 export function lenientUrl (url: string): string {
   const queryAt = url.indexOf('?')
   const path = queryAt === -1 ? url : url.slice(0, queryAt)
@@ -55,7 +54,7 @@ export function rawErrorAnswers ({ headers: securityHeaders, acceptedRequestId }
     }
   }
 
-  /** The target and `X-Request-ID` of bytes Node could not parse, as far as they can be read. */
+  // The target and `X-Request-ID` of bytes Node could not parse, as far as they can be read.
   function readHead (rawPacket: unknown): { target: string, requestId: string | undefined } {
     if (!Buffer.isBuffer(rawPacket)) return { target: '/', requestId: undefined }
     // A head is at most 16 KiB; the rest of the packet would be a body.

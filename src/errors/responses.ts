@@ -20,7 +20,6 @@ export const ValidationErrorSchema = Type.Object(
 
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 503
 
-/** What each error status means, on whichever route answers it. */
 export const ERROR_DESCRIPTIONS: Record<ErrorStatus | 422, string> = {
   400: 'Bad Request',
   401: 'Not signed in: the bearer token is missing, invalid or expired',
@@ -35,7 +34,6 @@ export const ERROR_DESCRIPTIONS: Record<ErrorStatus | 422, string> = {
   503: 'Service Unavailable: a dependency is away; try again after Retry-After seconds'
 }
 
-/** The response schema of an error status. */
 export function errorResponse (status: ErrorStatus) {
   return described(ERROR_DESCRIPTIONS[status], ErrorSchema)
 }
@@ -67,7 +65,6 @@ export function problemResponses (...statuses: Array<401 | 403 | 404>) {
   }]))
 }
 
-/** An RFC 9457 problem detail for an error answered at `instance` (a path, no query). */
 export function toProblem (status: number, detail: string | ValidationIssue[], instance: string) {
   return {
     type: 'about:blank',
@@ -84,7 +81,6 @@ export function toProblem (status: number, detail: string | ValidationIssue[], i
 /** How a scope writes its errors: FastAPI's `{detail}`, or a problem detail. */
 export type ErrorFormat = 'detail' | 'problem'
 
-/** True for a request target under /api/v2, whose errors are problem details. */
 export function isV2Target (target: string): boolean {
   return /^\/api\/v2(?:[/?#]|$)/.test(target)
 }
@@ -94,7 +90,6 @@ export function errorFormatOf (target: string): ErrorFormat {
   return isV2Target(target) ? 'problem' : 'detail'
 }
 
-/** The media type of an error body in `format`. */
 export function errorContentType (format: ErrorFormat): string {
   return format === 'problem' ? PROBLEM_JSON : 'application/json'
 }

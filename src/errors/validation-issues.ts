@@ -1,8 +1,7 @@
 import type { ErrorObject } from 'ajv'
 import type { ValidationIssue } from './responses.js'
 
-// The wording of every 422 entry: FastAPI's (pydantic's) for what JSON Schema checks, and
-// Agora's own for what it checks itself. Each message is written here once.
+// The wording of every 422 entry, written here once: pydantic's for what JSON Schema checks, Agora's for the rest.
 
 type Wording = Omit<ValidationIssue, 'loc'>
 
@@ -102,10 +101,8 @@ function pointerToLoc (pointer: string): Array<string | number> {
   })
 }
 
-/**
- * Ajv reports a failed union (`age: integer | null`) as every branch's error plus the
- * union's own; a client wants one entry: the first that is not a type mismatch.
- */
+// Ajv reports a failed union (`age: integer | null`) as every branch's error plus the union's own;
+// a client wants one entry: the first that is not a type mismatch.
 function collapseUnions (errors: ErrorObject[]): ErrorObject[] {
   const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
   if (unions.length === 0) return errors

@@ -1,19 +1,14 @@
 import { PreconditionFailed } from '../errors/coded-errors.js'
 import type { IfMatchHeaders, IfNoneMatchHeaders } from '../schemas/etag.js'
 
-/**
- * Conditional requests (RFC 9110 §13) on a `version` column every update increments: the
- * strong ETag names id and version, and `update … where version = ?` makes If-Match hold.
- */
+// Conditional requests (RFC 9110 §13) on a `version` column every update increments: the
+// strong ETag names id and version, and `update … where version = ?` makes If-Match hold.
 export interface Versioned {
   id: number
   version: number
 }
 
-/**
- * Why a conditional update or delete changed no row: under If-Match another client changed
- * it since it was read (412); otherwise it is gone.
- */
+/** Why a conditional change hit no row: under If-Match, another client changed it (412); otherwise it is gone. */
 export function unchangedRowError (version: number | undefined, gone: () => Error): Error {
   return version === undefined ? gone() : new PreconditionFailed()
 }
@@ -22,7 +17,7 @@ export function etagOf (row: Versioned): string {
   return `"${row.id}-${row.version}"`
 }
 
-/** The entity tags of an If-Match / If-None-Match list; `*` stays as is. */
+// The entity tags of an If-Match / If-None-Match list; `*` stays as is.
 function listedTags (header: string): string[] {
   return header.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '')
 }
@@ -36,9 +31,8 @@ export function isNotModified (headers: IfNoneMatchHeaders, row: Versioned): boo
 }
 
 /**
- * The version a change must find for `If-Match` to hold, or undefined without the header.
- * Throws 412 at once when the header names no current tag (If-Match compares strongly,
- * so a weak tag never matches). Pass the result to the conditional update or delete.
+ * The version a change must find for `If-Match` to hold, or undefined without the header. A 412 at
+ * once when no listed tag is current (If-Match compares strongly: a weak tag never matches).
  */
 export function expectedVersion (headers: IfMatchHeaders, row: Versioned): number | undefined {
   const header = headers['if-match']

@@ -16,10 +16,7 @@ export interface JobRunner {
   stop: () => Promise<void>
 }
 
-/**
- * The mailer and a job worker over `db`, as `agora serve` (plugins/jobs.ts) and
- * `agora worker` both run them. Starts nothing: `worker.start()` does.
- */
+/** The mailer and a job worker, as `agora serve` and `agora worker` run them. Starts nothing: `worker.start()` does. */
 export function createJobRunner (
   db: Kysely<Database>, config: Config, log: FastifyBaseLogger, makeHandlers: HandlerFactory
 ): JobRunner {

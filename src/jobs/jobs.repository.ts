@@ -19,10 +19,7 @@ export interface EnqueueOptions {
   maxAttempts?: number
 }
 
-/**
- * Queues a job. Pass the transaction of the change that causes it, so that the job is
- * committed, or rolled back, with that change.
- */
+/** Queues a job. Pass the transaction of the change that causes it, so the job commits or rolls back with it. */
 export async function enqueueJob<T extends JobType> (
   db: Db, type: T, payload: JobPayloads[T], options: EnqueueOptions = {}
 ): Promise<JobRow> {
@@ -46,9 +43,8 @@ export interface ClaimOptions {
 }
 
 /**
- * Takes up to `limit` due jobs (queued and due, or running with an expired lease) in one
- * statement, and leases them to `workerId` for `leaseMs`. On PostgreSQL the inner select
- * skips rows locked by other claimers, so concurrent workers never take the same job.
+ * Leases up to `limit` due jobs (queued and due, or running past their lease) in one statement. On
+ * PostgreSQL the inner select skips rows other claimers locked, so two workers never take one job.
  */
 export async function claimJobs (db: Db, { workerId, limit, leaseMs, types }: ClaimOptions): Promise<JobRow[]> {
   if (limit < 1 || types.length === 0) return []
@@ -92,10 +88,7 @@ export async function completeJob (db: Db, job: HeldJob, workerId: string): Prom
   return result.numUpdatedRows > 0n
 }
 
-/**
- * Records a failed attempt and its error: the job is queued again in `retryInMs`, or,
- * when that is null, kept as failed. False when `workerId` no longer held it.
- */
+/** Records a failed attempt: queued again in `retryInMs`, or failed for good when null. False if no longer held. */
 export async function failJob (
   db: Db, job: HeldJob, workerId: string, error: string, retryInMs: number | null
 ): Promise<boolean> {
@@ -110,10 +103,7 @@ export async function failJob (
   return result.numUpdatedRows > 0n
 }
 
-/**
- * Puts jobs that `workerId` holds back in the queue, due now, without spending an
- * attempt: the worker is shutting down, the jobs did not fail.
- */
+/** Requeues jobs `workerId` holds, due now, without spending an attempt: the worker stops, the jobs did not fail. */
 export async function releaseJobs (db: Db, ids: readonly number[], workerId: string): Promise<number> {
   if (ids.length === 0) return 0
   const now = nowPlus(db)
@@ -162,7 +152,6 @@ export async function countJobsByStatus<S extends JobStatus> (
   return counts
 }
 
-/** Deletes done jobs that finished more than `olderThanMs` ago; returns how many. */
 export async function deleteFinishedJobs (db: Db, olderThanMs: number): Promise<number> {
   const result = await db.deleteFrom('jobs')
     .where('status', '=', 'done')

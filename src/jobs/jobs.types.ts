@@ -14,11 +14,7 @@ export interface PasswordResetEmailPayload {
   valid_minutes: number
 }
 
-/**
- * The payload of each job type, as stored in the `jobs` table. A new job type adds a
- * line here and a handler to a feature (modules/emails/ for the mails); tests add their
- * own types by declaration merging.
- */
+/** Each job type's stored payload. A new type adds a line here and a handler to a feature; tests merge in their own. */
 export interface JobPayloads {
   'send-welcome-email': WelcomeEmailPayload
   'send-password-reset-email': PasswordResetEmailPayload
@@ -33,15 +29,11 @@ export interface JobContext {
   log: FastifyBaseLogger
 }
 
-/**
- * Does one job. Throwing records a failed attempt, retried with backoff unless the error
- * carries `permanent: true` (as a rejected mail does), which fails the job at once.
- */
+/** Does one job. A throw is a failed attempt, retried with backoff unless the error has `permanent: true`. */
 export type JobHandler<P> = (payload: P, context: JobContext) => Promise<void>
 
 export type JobHandlers = { [T in JobType]?: JobHandler<JobPayloads[T]> }
 
-/** What handlers work with. */
 export interface JobDeps {
   db: Kysely<Database>
   mailer: Mailer

@@ -32,11 +32,7 @@ export function workerOptions (config: Config): WorkerOptions {
   }
 }
 
-/**
- * The wait before the next attempt, after `attempt` attempts failed: base · 2^(attempt − 1),
- * capped at `maxMs`, with "equal jitter" (a random point in its upper half), so that jobs
- * that failed together do not all come back together.
- */
+/** Exponential backoff with "equal jitter" (a random point in the upper half): jobs failed together return apart. */
 export function backoffDelay (attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 40))
   return Math.round(ceiling / 2 + (random() * ceiling) / 2)
@@ -70,18 +66,14 @@ export interface Worker {
   readonly id: string
   /** Starts polling; a second call does nothing. */
   start (): void
-  /**
-   * Stops claiming, waits up to the shutdown deadline for running jobs, then aborts and
-   * releases the rest back to the queue.
-   */
+  /** Stops claiming, gives running jobs the shutdown deadline, then aborts and releases the rest to the queue. */
   stop (): Promise<void>
   readonly activeJobs: number
 }
 
 /**
- * A poll loop that claims due jobs (up to `concurrency` at a time) and runs each with
- * `handlers[job.type]`. A job gets 90 % of the visibility timeout, so its lease outlives
- * it; if the process dies, the lease runs out and another worker takes the job again.
+ * Runs due jobs, `concurrency` at a time. A job gets 90 % of the visibility timeout, so its lease
+ * outlives it; if the process dies, the lease runs out and another worker takes the job again.
  */
 export function createWorker (
   db: Kysely<Database>, handlers: JobHandlers, options: WorkerOptions, log: FastifyBaseLogger
@@ -94,8 +86,7 @@ export function createWorker (
   let loop: Promise<void> | undefined
   let stopping: Promise<void> | undefined
   let pruning: NodeJS.Timeout | undefined
-  // A wake-up that comes while the loop is busy (a job ended during a claim) is kept for
-  // the next pause, so a freed slot is filled at once.
+  // A wake-up while the loop is busy (a job ended during a claim) is kept, so a freed slot is filled at once.
   let woken = false
   let wakeUp: (() => void) | undefined
 

@@ -6,12 +6,9 @@ export interface Link<T> {
 }
 
 /**
- * A list for what turns over with every request (requests in flight, answers awaited from
- * a thread), instead of a Set or a Map. V8 makes each new table of a Set or Map that has
- * lived long in its old generation, and a table it replaces keeps every entry it held
- * until the next full collection: each request it held, and all that request refers to,
- * then survives the young collections and is promoted to the old generation as garbage
- * (README, "How it stays fast"). A link taken out here holds nothing.
+ * For what turns over with every request, instead of a Set or Map: V8 puts a long-lived Set's new tables
+ * in the old generation, and a replaced table keeps its entries until the next full collection, so each
+ * request it held is promoted as garbage (README, "How it stays fast"). A removed link holds nothing.
  */
 export class LinkedList<T> {
   #first: Link<T> | undefined
@@ -20,7 +17,6 @@ export class LinkedList<T> {
 
   get size (): number { return this.#size }
 
-  /** Adds `value` at the end. */
   add (value: T): Link<T> {
     const link: Link<T> = { value, previous: this.#last, next: undefined }
     if (this.#last === undefined) this.#first = link

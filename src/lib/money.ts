@@ -2,11 +2,8 @@ export const MAX_PRICE = 1_000_000_000
 /** The highest price, in cents. */
 export const MAX_CENTS = MAX_PRICE * 100
 
-/**
- * A non-negative finite number as an exact decimal, `digits × 10^-scale`, read from its
- * shortest round-trip form ("19.99", "1e-7", "1.5e+21"). Float arithmetic is never used:
- * 19.99 * 100 is 1998.9999999999998.
- */
+// An exact decimal, `digits × 10^-scale`, read from the number's shortest round-trip form
+// ("19.99", "1e-7", "1.5e+21"); never float arithmetic: 19.99 * 100 is 1998.9999999999998.
 function toDecimal (value: number): { digits: bigint, scale: number } {
   const match = /^(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(String(value))
   if (match === null) throw new RangeError(`${value} is not a finite non-negative number`)
@@ -31,9 +28,8 @@ export function fromCents (cents: number): number {
 }
 
 /**
- * The cents bound of a price filter with any number of decimals: `price >= 19.995` is
- * `cents >= 2000` (round up), `price <= 19.995` is `cents <= 1999` (round down). Bounds
- * past every storable price are clamped, so the database never sees an out-of-range value.
+ * A price filter's bound in cents: `price >= 19.995` is `cents >= 2000` (up), `price <= 19.995` is
+ * `cents <= 1999` (down). Bounds past every storable price are clamped: the database sees none out of range.
  */
 export function priceBoundToCents (price: number, round: 'up' | 'down'): number {
   if (!(price <= MAX_PRICE)) return MAX_CENTS + 1

@@ -8,11 +8,7 @@ const ARGON2ID = 2
 // Both libraries run on libuv's thread pool: hashing never blocks the event loop.
 // argon2's defaults (19 MiB, 2 passes, 1 lane) are OWASP's argon2id recommendation.
 
-/**
- * Hashes that run at once: one core fewer than the machine has (at least one). The pool
- * has four threads; a burst of sign-ups filling them all on two cores left the event loop
- * a fraction of one, and every other request waited. Beyond this, hashes queue.
- */
+/** Hashes at once: one fewer than the cores (at least one), so a burst of sign-ups leaves the event loop a core. */
 export const hashingSlots = pLimit(Math.max(1, availableParallelism() - 1))
 
 export async function hashPassword (password: string): Promise<string> {
@@ -32,9 +28,8 @@ export function needsRehash (hashed: string): boolean {
 const dummyHash = hashPassword('agora-timing-equaliser')
 
 export async function verifyPassword (hashed: string | undefined, password: string): Promise<boolean> {
-  // Loaded on the first imported hash: most servers never meet one, and loading it cost
-  // every cold start about 15 ms. Outside the try: a package that fails to load is an
-  // error in the log, not a failed login.
+  // Loaded on the first imported hash, which most servers never meet. Outside the try: a
+  // package that fails to load is an error in the log, not a failed login.
   const bcrypt = hashed !== undefined && BCRYPT_HASH.test(hashed) ? await import('@node-rs/bcrypt') : undefined
   try {
     if (bcrypt !== undefined && hashed !== undefined) {

@@ -9,10 +9,7 @@ export const SHUTDOWN_MESSAGE = 'agora:shutdown'
 /** Beyond the drain, the jobs' deadline and the requests' timeout: a close that hangs ends here. */
 const LAST_RESORT_MS = 10_000
 
-/**
- * The orderly stop of a serving process, in the steps the README's "Stopping without
- * losing requests" lists: drain, release the jobs, cut unfinished bodies, close.
- */
+// The steps of the README's "Stopping without losing requests": drain, release the jobs, cut unfinished bodies, close.
 export async function drainAndClose (app: FastifyInstance, config: Config): Promise<void> {
   app.drain.start()
   const jobsStopped = app.jobs.stop()
@@ -32,14 +29,9 @@ export async function drainAndClose (app: FastifyInstance, config: Config): Prom
   }
 }
 
-/**
- * Stops accepting connections, then waits (at most `limitMs`) for the open ones to end.
- * http.Server's close would also close the idle keep-alive connections at once, and a
- * proxy may be writing a request on one of them at that moment: the request is reset,
- * and a proxy does not resend a POST. From here on every response says
- * `Connection: close` (plugins/drain.ts), so the proxy ends its connections itself, after
- * a last request or when its keep-alive timeout passes.
- */
+// net.Server's close, not http.Server's, which would also drop idle keep-alive connections, where a
+// proxy may be writing a request (a POST it does not resend). Every response now says
+// `Connection: close` (plugins/drain.ts), so the proxy ends its connections itself.
 async function stopListening (app: FastifyInstance, limitMs: number): Promise<void> {
   const { server } = app
   if (!server.listening) return
@@ -55,10 +47,7 @@ async function openConnections (server: NetServer): Promise<number> {
   })
 }
 
-/**
- * Drains and exits 0 on the first SIGTERM or SIGINT (or the cluster primary's message);
- * exits at once on a second signal. An uncaught error closes the app and exits 1.
- */
+/** Drains and exits 0 on SIGTERM, SIGINT or the primary's message, at once on a second signal; exits 1 on a crash. */
 export function shutDownOnSignals (app: FastifyInstance, config: Config): void {
   let stopping = false
 

@@ -5,10 +5,7 @@ export function escapeHtml (text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c)
 }
 
-/**
- * Text on one line: CR, LF and the other line breaks become spaces. Anything that may
- * reach a mail header goes through this, so a user's input cannot start a header.
- */
+/** Line breaks become spaces. Whatever may reach a mail header goes through this, so input cannot start a header. */
 export function singleLine (text: string): string {
   return text.replace(/[\r\n\v\f\u0085\u2028\u2029]+/g, ' ').trim()
 }

@@ -17,10 +17,7 @@ export interface Mailer {
   close (): void
 }
 
-/**
- * A mail that could not be sent. `permanent` when the server refused the message itself
- * (a 5xx reply to the envelope or the data): sending it again would get the same answer.
- */
+/** A mail not sent; `permanent` when the server refused the message itself (5xx): a resend would fail too. */
 export class MailError extends Error {
   override name = 'MailError'
   readonly permanent: boolean
@@ -41,19 +38,14 @@ function toMailError (error: unknown): MailError {
 // One bare address: no display name, list, group or whitespace that a parser could split.
 const PLAIN_ADDRESS = /^[^\s@,;:<>"()[\]\\]+@[^\s@,;:<>"()[\]\\]+$/
 
-/**
- * Headers are built from the recipient and the subject only. The subject is put on one
- * line; a recipient that is not one plain address is refused rather than repaired.
- */
+// Headers come from the recipient and the subject only: the subject is put on one line, and a
+// recipient that is not one plain address is refused rather than repaired.
 function headerSafe (message: MailMessage): MailMessage {
   if (!PLAIN_ADDRESS.test(message.to)) throw new MailError('The recipient is not a single plain e-mail address', true)
   return { ...message, subject: singleLine(message.subject) }
 }
 
-/**
- * Sends mail over SMTP_URL with nodemailer, or logs it in full without one. Every wait is
- * SMTP_TIMEOUT_MS (nodemailer's own are minutes), so a silent server costs seconds.
- */
+/** Sends mail over SMTP_URL, or logs it without one. Every wait is SMTP_TIMEOUT_MS: nodemailer's own are minutes. */
 export function createMailer (config: EnvConfig, log: FastifyBaseLogger): Mailer {
   if (config.SMTP_URL === undefined) {
     if (config.NODE_ENV === 'production') log.warn('SMTP_URL is unset: mail is written to the log, not sent')

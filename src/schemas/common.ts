@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
-/** Matches the decimal integers 1 … `max` with no sign, leading zero or fraction. */
+// Matches the decimal integers 1 … `max` with no sign, leading zero or fraction.
 function positiveIntegerPattern (max: string): string {
   const shorter = `[1-9]\\d{0,${max.length - 2}}`
   const sameLength = [...max].map((digit, i) => {
@@ -27,16 +27,12 @@ export function IdParams<K extends string> (name: K) {
   } as Record<K, ReturnType<typeof Type.String>>)
 }
 
-/**
- * The row id for a validated path id. Ids above 2^53 are valid in the contract but never
- * issued (sequences start at 1); 0 matches no row, so those answer 404.
- */
+/** The row id of a validated path id: ids above 2^53 are valid but never issued, so they become 0, a 404. */
 export function rowId (pathId: string): number {
   const id = Number(pathId)
   return Number.isSafeInteger(id) ? id : 0
 }
 
-/** `schema` or JSON null. */
 export function Nullable<T extends TSchema> (schema: T) {
   return Type.Union([schema, Type.Null()])
 }
@@ -52,15 +48,11 @@ export const bearerSecurity = [{ OAuth2PasswordBearer: [] }]
 /** The OpenAPI security requirement of routes open to anyone that show a signed-in caller more. */
 export const optionalBearerSecurity: Array<Record<string, string[]>> = [{}, ...bearerSecurity]
 
-/** The OpenAPI security requirement of routes open to anyone: none. */
 export const noSecurity: Array<Record<string, string[]>> = []
 
 export const TimestampSchema = Type.String({ format: 'date-time', examples: ['2026-11-24T10:00:00.000Z'] })
 
-/**
- * The bound of a page or offset: `1e309` converts to Infinity, which passes an integer
- * check, and 10^21 and above would be written back with an exponent.
- */
+/** Bounds a page or offset: `1e309` is Infinity, which passes an integer check, and 10^21 up print with an exponent. */
 export const MAX_QUERY_INTEGER = 1e20
 
 /** The bound of a decimal query number that needs none narrower: finite. */

@@ -7,11 +7,7 @@ const MAX_ADDRESS = 254
 
 const syntax = fullFormats.email as RegExp
 
-/**
- * Ajv's `email` format with RFC 5321's lengths: local part ≤ 64, each domain label ≤ 63,
- * the whole address ≤ 254. The lengths are checked first, which also keeps the pattern
- * from ever running on a long input.
- */
+/** Ajv's `email` format within RFC 5321's lengths, checked first, which also keeps the pattern off long input. */
 export function isDeliverableAddress (address: string): boolean {
   if (address.length > MAX_ADDRESS) return false
   const at = address.lastIndexOf('@')

@@ -1,7 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
 
-// The schemas of conditional requests; http/etag.ts reads the headers and makes the tags.
-
 /** The condition a read honours: If-None-Match. */
 export const IfNoneMatchHeadersSchema = Type.Object({
   'if-none-match': Type.Optional(Type.String({ description: 'An ETag from an earlier GET: 304 when it is still current' }))

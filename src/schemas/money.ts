@@ -2,11 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { KeywordDefinition } from 'ajv'
 import { decimalPlaces, MAX_PRICE } from '../lib/money.js'
 
-/**
- * Ajv keyword `maxDecimalPlaces: n`: a number with more than n decimals is invalid. Ajv's
- * own `multipleOf: 0.01` divides floats and so refuses 19.99 (or, with a tolerance,
- * accepts 1.000000001).
- */
+/** At most n decimals. `multipleOf: 0.01` divides floats: it refuses 19.99 (with a tolerance, takes 1.000000001). */
 export const maxDecimalPlacesKeyword: KeywordDefinition = {
   keyword: 'maxDecimalPlaces',
   type: 'number',

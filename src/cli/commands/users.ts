@@ -27,10 +27,7 @@ async function withMigratedDb<T> (fn: (db: Kysely<Database>) => Promise<T>): Pro
   }
 }
 
-/**
- * AGORA_ADMIN_PASSWORD, or a prompt on a terminal; never a command-line argument (it
- * would show in `ps` and shell history).
- */
+// AGORA_ADMIN_PASSWORD, or a prompt on a terminal; never an argument, which `ps` and shell history show.
 async function adminPassword (): Promise<string> {
   const fromEnv = readEnvironment().AGORA_ADMIN_PASSWORD
   let password: string
@@ -92,8 +89,7 @@ async function importUsers (file: string): Promise<void> {
     }
     await flush()
   })
-  // Bad lines are reported, not fatal: the good ones are in, and a fixed file can be run
-  // again (users already imported are skipped as taken).
+  // Bad lines are reported, not fatal: a fixed file can be run again (imported users are skipped as taken).
   for (const { line, reason } of problems.sort((a, b) => a.line - b.line)) console.error(`line ${line}: ${reason}`)
   console.log(`Imported ${imported} users from ${lines} lines; ${problems.length} lines skipped.`)
   if (problems.length > 0) process.exitCode = 1

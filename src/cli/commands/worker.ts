@@ -9,10 +9,7 @@ import type { Worker } from '../../jobs/jobs.worker.js'
 import { createHandlers } from '../../modules/emails/index.js'
 import { loadCliConfig } from '../config.js'
 
-/**
- * Runs a worker until SIGTERM or SIGINT, then stops claiming, gives running jobs the
- * shutdown deadline, releases the rest, and exits. `makeHandlers` is for test fixtures.
- */
+/** Runs a worker until SIGTERM or SIGINT, then stops it and exits. `makeHandlers` is for test fixtures. */
 export async function runWorker (config: Config, makeHandlers: HandlerFactory = createHandlers): Promise<Worker> {
   const log = pino({ level: config.LOG_LEVEL, name: 'agora-worker' })
   const db = createDb(config, log)

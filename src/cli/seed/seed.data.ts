@@ -47,10 +47,7 @@ const SENTENCES = [
 const EPOCH = Date.parse('2026-11-01T00:00:00.000Z')
 const SPAN_MS = 2 * 365 * 24 * 3600 * 1000
 
-/**
- * The creation time of row `n` of `total`: later rows are newer, as ids are in a real
- * database (and the created_at index grows at its end, which keeps the load fast).
- */
+/** Row `n`'s creation time: later rows are newer, as with real ids, so the created_at index loads at its end. */
 export function creationTime (random: Random, n: number, total: number): string {
   const jitter = random() * 3600 * 1000
   return new Date(EPOCH - SPAN_MS + Math.floor((n / Math.max(total, 1)) * SPAN_MS + jitter)).toISOString()

@@ -6,7 +6,6 @@ type Db = Kysely<Database>
 // Multi-row inserts: one statement (and one round trip) per batch. Batches stay below
 // SQLite's 32 766 bound parameters: 1 000 products bind 8 000.
 
-/** Inserts users in one statement and returns their ids. */
 export async function insertUserBatch (db: Db, rows: NewUserRow[]): Promise<number[]> {
   if (rows.length === 0) return []
   const inserted = await db.insertInto('users').values(rows).returning('id').execute()
@@ -24,7 +23,6 @@ export async function insertPostBatch (db: Db, rows: NewPostRow[]): Promise<void
   await db.insertInto('posts').values(rows).execute()
 }
 
-/** Every user id, for picking owners and authors. */
 export async function listAllUserIds (db: Db): Promise<number[]> {
   const rows = await db.selectFrom('users').select('id').orderBy('id').execute()
   return rows.map((row) => row.id)

@@ -25,7 +25,6 @@ const BATCH_ROWS = 1000
 // rows, and each commit writes every page it changed (README, "Design notes").
 const TRANSACTION_ROWS = 200_000
 
-/** Runs `insert(trx, from, count)` over `total` rows in batches, a transaction per chunk. */
 async function inBatches (
   db: Kysely<Database>, total: number, report: (done: number) => void,
   insert: (trx: Kysely<Database>, from: number, count: number) => Promise<void>
@@ -43,10 +42,7 @@ async function inBatches (
   }
 }
 
-/**
- * Adds `counts` fake users, products (with tags) and posts. Products and posts belong to
- * users picked at random among all users, so at least one must exist or be seeded.
- */
+/** Adds fake users, products and posts; products and posts belong to random users, so one must exist or be seeded. */
 export async function seedDatabase (
   db: Kysely<Database>, counts: SeedCounts, options: SeedOptions
 ): Promise<SeedCounts> {

@@ -6,10 +6,7 @@ export interface RenderedMail {
   html: string
 }
 
-/**
- * The HTML frame around every mail's body. `bodyHtml` must already be escaped; the
- * title is escaped here.
- */
+/** The HTML frame around every mail's body. `bodyHtml` must already be escaped; the title is escaped here. */
 export function htmlLayout (title: string, bodyHtml: string): string {
   return [
     '<!doctype html>',

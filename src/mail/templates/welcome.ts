@@ -1,10 +1,7 @@
 import { escapeHtml, singleLine } from '../escape.js'
 import { htmlLayout, type RenderedMail } from './layout.js'
 
-/**
- * The mail sent after sign-up. The user's name goes in the bodies only, never in a
- * header: escaped for HTML, and on one line in both.
- */
+/** The mail sent after sign-up. The name goes in the bodies only, never a header: escaped for HTML, on one line. */
 export function welcomeMail ({ name }: { name: string }): RenderedMail {
   const subject = 'Welcome to Agora'
   const oneLineName = singleLine(name)
