@@ -13,6 +13,7 @@ const MAX_READS_PER_SNAPSHOT = 64
 /**
  * Reads run at once on a read connection, in a shared read transaction; writes go to the writer
  * thread one unit at a time, and a transaction holds the write lock from its BEGIN to its end.
+ * A unit's caller resumes after the commit (one fsync) that covers every unit finished meanwhile.
  */
 export class GroupCommitSqliteDriver implements Driver {
   readonly #writer: SqliteWriter

@@ -10,7 +10,7 @@ export const SHUTDOWN_MESSAGE = 'agora:shutdown'
 const LAST_RESORT_MS = 10_000
 
 // The steps of the README's "Stopping without losing requests": drain, release the jobs, cut unfinished bodies, close.
-export async function drainAndClose (app: FastifyInstance, config: Config): Promise<void> {
+async function drainAndClose (app: FastifyInstance, config: Config): Promise<void> {
   app.drain.start()
   const jobsStopped = app.jobs.stop()
   await sleep(config.SHUTDOWN_DRAIN_MS)

@@ -46,7 +46,10 @@ const KeyHeaderSchema = Type.String({
     'to a retry with the byte-identical body, which creates nothing. Another body: 422; while the first still runs: 409.'
 })
 
-/** Safe retries (README, "Safe retries" and "Design notes"). @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/ */
+/**
+ * A key is claimed before the handler; a 2xx answer is kept, anything else released (README, "Safe retries").
+ * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
+ */
 export default fp<{ config: Config }>(async function idempotency (fastify, { config }) {
   // Keyed, so that a copy of the table cannot be used to test guesses of a sign-up's password.
   // A new JWT_SECRET makes retries of kept keys a 422 until those keys expire.

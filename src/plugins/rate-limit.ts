@@ -69,7 +69,10 @@ function limitExceeded (ttlMs: number): Error {
   return rateLimited(Math.max(1, Math.ceil(ttlMs / 1000)))
 }
 
-/** A 429 is thrown, for the error handler to write. @see https://github.com/fastify/fastify-rate-limit */
+/**
+ * RATE_LIMIT_GLOBAL on every request, unknown routes included; a route's own limit on top. A 429
+ * is thrown, for the error handler to write. @see https://github.com/fastify/fastify-rate-limit
+ */
 export default fp<{ config: Config }>(async function rateLimitPlugin (fastify, { config }) {
   if (!config.RATE_LIMIT_ENABLED) return
   const { redis, redisCircuit } = fastify
