@@ -24,10 +24,7 @@ export interface SignupCounts {
   failed: Record<string, number>
 }
 
-/**
- * `clients` loops, each signing up a fresh e-mail after another (argon2id on the server),
- * until stopped. They run in the bench process beside wrk: 20 requests in flight cost it little.
- */
+/** `clients` loops signing up fresh e-mails (argon2id on the server), in the bench process: so few cost it little. */
 export function startSignups (baseUrl: string, clients: number): { stop (): Promise<SignupCounts> } {
   const counts: SignupCounts = { completed: 0, seconds: 0, failed: {} }
   const started = performance.now()

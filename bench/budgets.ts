@@ -5,9 +5,7 @@ export interface DatabaseRun {
   database: string
   /** From spawning `agora serve` (database migrated) to its first 200 on /ready. */
   startupMs: number
-  /** The server's RSS once started, before any load. */
   idleRssBytes: number | undefined
-  /** The server's peak RSS from start to stop, sampled. */
   peakRssBytes: number | undefined
   measurements: Measurement[]
 }
@@ -25,7 +23,6 @@ export interface BudgetResult {
 interface Figures {
   run: DatabaseRun
   ceiling: number
-  /** The minimal authenticated read's req/s, measured on SQLite only. */
   floorUser: number | undefined
 }
 
@@ -89,7 +86,7 @@ const FRONT_PAGE = [
   ['products-search-sorted', '`q=…&sort=-price`']
 ] as const
 
-/** Issue 8's budgets, in its order; judged on SQLite. */
+// Issue 8's budgets, in its order.
 const RULES: Rule[] = [
   share('`GET /`', 'root', 50),
   share('`GET /api/v1/users/{id}` (Bearer)', 'user', 30),
@@ -110,7 +107,7 @@ const RULES: Rule[] = [
   { budget: 'cold start to a 200 on `/ready`', target: '< 1 s', judge: ({ run }) => ({ text: `${Math.round(run.startupMs)} ms`, ok: run.startupMs < 1000 }) }
 ]
 
-/** The budget that issue 8 also sets on PostgreSQL. */
+// The budget that issue 8 also sets on PostgreSQL.
 const POSTGRES_RULES: Rule[] = [share('`POST /api/v1/products` (Bearer), 10 connections, on PostgreSQL', 'product-create', 10)]
 
 const mark = (ok: boolean): string => ok ? 'ok' : 'MISS'
@@ -124,7 +121,6 @@ export function judgeBudgets (runs: DatabaseRun[], ceiling: number, floorUser: n
     const verdict = sqlite === undefined ? undefined : rule.judge({ run: sqlite, ceiling, floorUser })
     const result: BudgetResult = { budget: rule.budget, target: rule.target, measured: verdict?.text ?? 'not run', ok: verdict?.ok }
     if (postgres !== undefined) {
-      // The floor reads the SQLite file, so a PostgreSQL figure has nothing to be compared with.
       const other = rule.judge({ run: postgres, ceiling, floorUser: undefined })
       result.postgres = other === undefined ? '—' : `${other.text} (${mark(other.ok)})`
     }

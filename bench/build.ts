@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bundle } from '../scripts/build.js'
 
-/** Where the repository lives; every path the bench uses hangs off it. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 /** Runs a command to completion, its output on our stderr, and fails on a non-zero exit. */
@@ -20,11 +19,8 @@ export async function runToEnd (
 }
 
 /**
- * Bundles src/ as `npm run build` does, but into `workDir` instead of the shared dist/:
- * the bench measures the sources as they are now, and never swaps dist/ under someone
- * else's running server. The bundle finds the packages it leaves out (native addons and
- * the docs pages') in the repository's node_modules through a link, and `"type": "module"`
- * tells Node that it is an ES module. Returns the path of the bundled CLI.
+ * Bundles src/ into `workDir`, not dist/: the bench measures the sources as they are now, and never swaps dist/
+ * under someone's running server. The packages the bundle leaves out resolve through a link to node_modules.
  */
 export async function buildServer (workDir: string): Promise<string> {
   const cli = join(workDir, 'dist/agora.js')

@@ -5,11 +5,10 @@ import pg from 'pg'
 import { runToEnd } from './build.js'
 
 export interface BenchDatabase {
-  /** `sqlite` or `postgres`, for the report. */
   label: string
   /** What the server and the seed command need on top of the shared settings. */
   env: NodeJS.ProcessEnv
-  /** The SQLite file, which the minimal-read floor opens too; undefined on PostgreSQL. */
+  /** The SQLite file, which the floors open too. */
   file?: string
   /** Brings the freshly seeded database to the state a live one is in (planner statistics). */
   settle (): Promise<void>
@@ -37,10 +36,7 @@ export async function sqliteDatabase (workDir: string): Promise<BenchDatabase> {
   }
 }
 
-/**
- * A throwaway schema in the given PostgreSQL database: the migrations create it, and it is
- * dropped at the end, so the bench never touches tables it did not make.
- */
+/** A throwaway schema, made by the migrations and dropped at the end: the bench touches no tables it did not make. */
 export async function postgresDatabase (url: string, workDir: string): Promise<BenchDatabase> {
   const schema = `agora_bench_${randomBytes(4).toString('hex')}`
   const dataDir = join(workDir, 'postgres')
@@ -53,10 +49,8 @@ export async function postgresDatabase (url: string, workDir: string): Promise<B
   return {
     label: 'postgres',
     env: { DATA_DIR: dataDir, DATABASE_URL: url, DATABASE_SCHEMA: schema },
-    // Autovacuum keeps a live database vacuumed and analyzed, and plans change with that:
-    // right after a bulk load there are no statistics and no visibility map, and autovacuum
-    // may be off (test servers). ANALYZE alone is no better: on 100 000 products it turned
-    // the search's count into a sequential ILIKE scan, 89 ms instead of 11 ms.
+    // Autovacuum keeps a live database vacuumed and analyzed, and plans change with that; a bulk load leaves
+    // neither, and autovacuum may be off. ANALYZE alone can turn the search's count into a sequential scan.
     // Only our schema's tables: a database-wide VACUUM would touch other people's.
     settle: async () => {
       await withClient(async (client) => {

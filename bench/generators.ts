@@ -20,7 +20,6 @@ export interface LoadResult {
 
 export type LoadGenerator = (scenario: Scenario, baseUrl: string, seconds: number) => Promise<LoadResult>
 
-/** wrk's version line when it is installed, else undefined. */
 export function wrkVersion (): string | undefined {
   const result = spawnSync('wrk', ['-v'], { encoding: 'utf8' })
   if (result.error !== undefined) return undefined
@@ -40,11 +39,7 @@ interface WrkLine {
   timeout: number
 }
 
-/**
- * wrk as a process of its own, one thread (its event loop keeps up with 50 connections and
- * leaves the other core to the server), with bench/wrk.lua for random ids, bodies and the
- * count of non-2xx answers. A request that takes over 2 s counts as a timeout.
- */
+/** wrk in its own process, on one thread: that keeps up with 50 connections and leaves the other core to the server. */
 export const runWrk: LoadGenerator = async (scenario, baseUrl, seconds) => {
   const headers = Object.entries(scenario.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
   const args = ['-t1', `-c${scenario.connections}`, `-d${seconds}s`, '--latency', '--timeout', '2s', '-s', join(ROOT, 'bench/wrk.lua'), ...headers, `${baseUrl}/`]
@@ -77,10 +72,7 @@ export const runWrk: LoadGenerator = async (scenario, baseUrl, seconds) => {
   }
 }
 
-/**
- * The fallback without wrk: autocannon in the bench's own process, which shares the
- * machine's cores with the server.
- */
+/** The fallback: autocannon in the bench's own process, which shares the machine's cores with the server. */
 export const runAutocannon: LoadGenerator = async (scenario, baseUrl, seconds) => {
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     autocannon({

@@ -13,20 +13,14 @@ export interface Measurement extends LoadResult {
   passes: number[]
   /** Peak resident memory of the loaded process while this scenario ran, over every pass. */
   peakRssBytes: number | undefined
-  /** The sign-ups that ran beside the load, if any. */
   signups?: SignupCounts
 }
 
-/** The req/s of scenario `name` among `measurements`; undefined when it did not run. */
 export function rpsOf (measurements: Measurement[], name: string): number | undefined {
   return measurements.find((m) => m.name === name)?.requestsPerSecond
 }
 
-/**
- * One scenario's passes as one measurement: the pass with the most req/s, since a busy
- * neighbour on the machine only ever slows a pass down; every pass's req/s beside it, and
- * the highest RSS of any.
- */
+/** The pass with the most req/s stands for all: a busy neighbour on the machine only ever slows a pass down. */
 export function bestPass (passes: Measurement[]): Measurement {
   const best = passes.reduce((a, b) => b.requestsPerSecond > a.requestsPerSecond ? b : a)
   const rss = passes.map((m) => m.peakRssBytes).filter((bytes) => bytes !== undefined)
@@ -37,7 +31,6 @@ export function bestPass (passes: Measurement[]): Measurement {
   }
 }
 
-/** A page must hold items: a filter or cursor that matches nothing would measure an empty answer. */
 async function probe (scenario: Scenario, baseUrl: string): Promise<void> {
   const response = await fetch(`${baseUrl}${concretePath(scenario)}`, { method: scenario.method, headers: scenario.headers, body: scenario.body })
   const text = await response.text()
@@ -48,11 +41,7 @@ async function probe (scenario: Scenario, baseUrl: string): Promise<void> {
   }
 }
 
-/**
- * One request first, so that a broken route fails with its answer in the message rather
- * than as a count of non-2xx; then `warmup` unmeasured seconds; then the measured run.
- * Sign-ups, when the scenario has them, start before the warm-up and stop after the run.
- */
+/** Probes first, so that a broken route fails with its answer in the message rather than as a count of non-2xx. */
 export async function measure (
   scenario: Scenario, baseUrl: string, pid: number, run: { seconds: number, warmup: number, generator: LoadGenerator }
 ): Promise<Measurement> {

@@ -5,25 +5,21 @@ export type Generator = 'wrk' | 'autocannon'
 export interface BenchOptions {
   /** Seconds each scenario is measured for. */
   duration: number
-  /**
-   * Times each scenario is measured, the passes taking turns through the scenarios; the
-   * pass with the most req/s counts, as the higher ceiling does.
-   */
+  /** Times each scenario is measured; the best pass counts. */
   passes: number
   /** Seconds of unmeasured load before each scenario: JIT, caches and pools warm up first. */
   warmup: number
-  /** Connections of every scenario but the few that issue 8 sets apart (10 connections). */
+  /** Connections of every scenario but the few that issue 8 sets apart. */
   connections: number
   users: number
   products: number
   posts: number
-  /** The word `GET /products?q=` looks for; `walnut` is in about one seeded product in twelve. */
+  /** The word `GET /products?q=` looks for; the seed puts `walnut` in many products. */
   query: string
   /** wrk when it is installed, else autocannon; set to force one. */
   generator: Generator | undefined
   /** Scenario names to run (all when empty); the ceiling always runs. */
   only: string[]
-  /** Where to write the results as JSON, besides the tables on stdout. */
   out: string | undefined
   /** Also run every scenario against this PostgreSQL database (in a throwaway schema). */
   postgresUrl: string | undefined

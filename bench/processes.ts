@@ -40,10 +40,8 @@ async function waitForHealth (url: string, child: ChildProcess, timeoutMs: numbe
 }
 
 /**
- * Starts `node args…` as its own process (so that its CPU and memory are its own, as in
- * production) and resolves once `healthPath` answers 2xx. Its stderr goes to ours; its
- * stdout, where pino writes one line per request, goes to /dev/null, the same for every
- * server, so that logging costs what a cheap log sink costs.
+ * Starts `node args…` in its own process, so that its CPU and memory are its own as in production. Its stdout, where
+ * pino writes a line per request, goes to /dev/null for every server, so that logging costs what a cheap sink costs.
  */
 export async function startProcess (
   name: string, args: string[], options: { cwd: string, env: NodeJS.ProcessEnv, port: number, healthPath: string }

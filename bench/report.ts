@@ -6,13 +6,11 @@ import type { BenchOptions } from './options.js'
 export interface BenchReport {
   date: string
   machine: { cpus: number, cpuModel: string, memoryGiB: number, node: string, platform: string }
-  /** `wrk 4.1.0 (own process)` or `autocannon (in the bench process)`. */
   generator: string
   options: BenchOptions
-  /** The higher of the ceilings measured at the start and at the end of the run: every share is of it. */
+  /** The higher of the two ceilings: every share is of it. */
   ceiling: Measurement
   ceilings: Measurement[]
-  /** Fastify alone and the minimal read, each in its own process, on the SQLite file. */
   floors: Measurement[]
   runs: DatabaseRun[]
   budgets: BudgetResult[]
@@ -60,14 +58,13 @@ const HEADER = [
   '|---|--:|--:|--:|--:|--:|--:|--:|--:|'
 ]
 
-/** Agora's route and the floor written minimally on its stack, in the order of `FLOORS`. */
 const FLOORS = [
   ['root', 'floor-root', '`GET /`', 'Fastify + duties'],
   ['user', 'floor-user', 'the users read', 'the minimal read'],
   ['product-create', 'floor-create', '`POST`', 'the minimal create']
 ] as const
 
-/** What share of each floor's req/s Agora's same route reached on SQLite, where both ran. */
+// The share of each floor's req/s that Agora's same route reached on SQLite, where both ran.
 function floorShares ({ runs, floors }: BenchReport): string[] {
   const sqlite = runs.find((run) => run.database === 'sqlite')
   return FLOORS.flatMap(([agora, floor, route, floorTitle]) => {

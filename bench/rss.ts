@@ -17,11 +17,7 @@ export function readRss (pid: number): number | undefined {
   }
 }
 
-/**
- * Samples a process's RSS every `intervalMs` until stopped, and returns the peak. The
- * kernel's own high-water mark (VmHWM) covers the whole life of the process, so a
- * per-scenario peak has to be sampled.
- */
+/** The peak RSS until stopped, sampled: the kernel's VmHWM covers the process's whole life, not one scenario. */
 export function sampleRss (pid: number, intervalMs = 50): { stop (): number | undefined } {
   let peak: number | undefined
   const sample = (): void => {

@@ -1,9 +1,7 @@
-// `npm run bench`: the real server, built and started as in production, under wrk (or
-// autocannon without it), beside the reference servers measured in the same run: the bare
-// node:http ceiling, Fastify alone, and the minimal authenticated read with its production
-// duties. Prints the tables and issue 8's budgets to stdout as markdown (and to --out as
-// JSON); progress goes to stderr. Exits 1 if any request failed, so that a fast number can
-// never hide broken answers; a missed budget is reported, not fatal.
+// `npm run bench`: the real server, built and started as in production, under wrk (else autocannon), beside
+// reference servers measured in the same run: the bare node:http ceiling, Fastify alone, and the floors, Agora's
+// routes written minimally on its own stack with its production duties. Exits 1 if any request failed, so that a
+// fast number never hides broken answers; a missed budget is reported, not fatal.
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -22,7 +20,7 @@ import { addsRows, agoraScenarios, referenceScenarios, selected, type Scenario }
 
 const log = (message: string): void => { process.stderr.write(`${message}\n`) }
 
-/** Everything to undo, newest first, whether the run ends well, badly or on Ctrl-C. */
+// Undone newest first, whether the run ends well, badly or on Ctrl-C.
 const cleanups: Array<() => Promise<void>> = []
 async function cleanUp (): Promise<void> {
   for (const cleanup of cleanups.splice(0).reverse()) {
@@ -30,7 +28,6 @@ async function cleanUp (): Promise<void> {
   }
 }
 
-/** What every measurement of the run shares. */
 interface Bench {
   options: BenchOptions
   generator: LoadGenerator
@@ -38,12 +35,8 @@ interface Bench {
   failures: string[]
 }
 
-/**
- * Measures each scenario against one process, `passes` times, the passes taking turns
- * through the scenarios so that a busy spell on the machine spoils one pass of a scenario
- * rather than all of them. Those that add rows run after every pass of those that only
- * read, which all see the seeded data. A broken scenario is a failure, not the end of the run.
- */
+// The passes take turns through the scenarios, so that a busy spell on the machine spoils one pass of a scenario,
+// not all. Scenarios that add rows run after those that only read, which all see the seeded data.
 async function measureAll (
   bench: Bench, label: string, scenarios: Scenario[], target: RunningProcess
 ): Promise<Measurement[]> {
@@ -71,7 +64,6 @@ async function measureAll (
   })
 }
 
-/** A reference server from bench/floors/, on a free port, with only the environment it reads. */
 async function startFloor (bench: Bench, file: string, env: NodeJS.ProcessEnv = {}): Promise<RunningProcess> {
   const port = await freePort()
   const floor = await startProcess(file, [join(ROOT, 'bench/floors', file)], {
@@ -81,7 +73,6 @@ async function startFloor (bench: Bench, file: string, env: NodeJS.ProcessEnv = 
   return floor
 }
 
-/** `scenarios` against the floor `file` (none started when there are none), on the SQLite file of `env`. */
 async function measureFloors (
   bench: Bench, file: string, scenarios: Scenario[], env: NodeJS.ProcessEnv
 ): Promise<Measurement[]> {
@@ -92,7 +83,6 @@ async function measureFloors (
   return measurements
 }
 
-/** The bare node:http ceiling, in a process started for this measurement alone. */
 async function measureCeiling (bench: Bench, scenario: Scenario): Promise<Measurement> {
   const ceilingProcess = await startFloor(bench, 'ceiling.mjs')
   const [ceiling] = await measureAll(bench, 'reference', [scenario], ceilingProcess)
@@ -101,12 +91,8 @@ async function measureCeiling (bench: Bench, scenario: Scenario): Promise<Measur
   return ceiling
 }
 
-/**
- * Only what the server needs, not our whole environment: a DATABASE_URL or LOG_LEVEL
- * exported in the shell (or a .env, hence the work directory as cwd) must not change
- * what is measured. Production defaults: the request log at info, metrics on; only the
- * rate limits are off, or the load would measure 429s.
- */
+// Only what the server needs: a DATABASE_URL or LOG_LEVEL in our shell (or a .env, hence the work directory as cwd)
+// must not change what is measured. Production defaults, but rate limits off, or the load would measure 429s.
 function serverEnvironment (database: BenchDatabase, jwtSecret: string, port?: number): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
@@ -124,10 +110,6 @@ function serverEnvironment (database: BenchDatabase, jwtSecret: string, port?: n
   }
 }
 
-/**
- * Seeds one database, starts Agora on it (its cold start measured), and runs the floors
- * (SQLite) and Agora's scenarios.
- */
 async function benchDatabase (
   bench: Bench, database: BenchDatabase, cli: string
 ): Promise<{ run: DatabaseRun, floors: Measurement[] }> {
@@ -143,7 +125,7 @@ async function benchDatabase (
   const server = await startProcess('agora serve', [cli, 'serve'], { cwd: workDir, env: serverEnvironment(database, jwtSecret, port), port, healthPath: '/ready' })
   cleanups.push(server.stop)
   const wholeRun = sampleRss(server.pid)
-  // Before any load: what the process holds just to be up, against the peaks under load.
+  // Before any load: what the process holds just to be up.
   const idleRssBytes = readRss(server.pid)
   const context = { options, accessToken: await createBenchUser(server.url), jwtSecret }
 

@@ -1,16 +1,11 @@
 import { createCursorCodec } from '../src/modules/v2/cursor.js'
 import type { BenchOptions } from './options.js'
 
-/**
- * Which process a scenario loads: the reference servers or Agora. A `write-floor` runs
- * once Agora's scenarios are done, so that the rows it adds change nothing they measure.
- */
+/** A `write-floor` runs after Agora's scenarios, so that the rows it adds change nothing they measure. */
 export type Target = 'ceiling' | 'fastify' | 'floor' | 'write-floor' | 'agora'
 
 export interface Scenario {
-  /** Short name for `--only`, the JSON and the budgets. */
   name: string
-  /** What the tables show. */
   title: string
   target: Target
   method: 'GET' | 'POST'
@@ -20,7 +15,7 @@ export interface Scenario {
   headers?: Record<string, string>
   body?: string
   connections: number
-  /** Sign-ups kept running beside the load, each of these clients one after another. */
+  /** Clients signing up one after another beside the load. */
   signups?: number
   /** A floor runs when the Agora scenario it is compared with runs. */
   floorOf?: string
@@ -30,22 +25,20 @@ export interface Scenario {
 
 export interface ScenarioContext {
   options: BenchOptions
-  /** Bearer token of the user the bench signed up. */
   accessToken: string
   /** The server's JWT_SECRET: v2 cursors are signed with a key derived from it. */
   jwtSecret: string
 }
 
-/** Issue 8 sets these apart: the search and the writes at 10 connections, 20 sign-ups. */
+// Issue 8's own figures for the search and the writes, and for the sign-ups beside a read.
 const FEW_CONNECTIONS = 10
 const SIGNUPS = 20
 
 const list = (query: string): string => `/api/v1/products?${query}`
 
-/** The product that `POST` scenarios create, Agora's and its floor's alike. */
 const NEW_PRODUCT = JSON.stringify({ name: 'Bench Walnut Lamp', description: 'A lamp the benchmark made.', price: 49.99, quantity: 3, tags: ['decor', 'home'] })
 
-/** The reference servers: the machine's ceiling and the two floors of the stack. */
+/** The ceiling, Fastify alone and the floors. */
 export function referenceScenarios ({ options, accessToken }: ScenarioContext): Scenario[] {
   const { connections, users } = options
   const bearer = { authorization: `Bearer ${accessToken}` }
@@ -94,13 +87,11 @@ export function agoraScenarios ({ options, accessToken, jwtSecret }: ScenarioCon
     get('user', '/api/v1/users/{id}', { title: 'GET /api/v1/users/{id} (Bearer)', ids: users, headers: bearer }),
     get('product', '/api/v1/products/{id}', { ids: products }),
     page('products-page', 'page=1&page_size=10'),
-    // `kitchen` is one kind of product in seven; 10–500 holds about two thirds of the
-    // seeded prices (5 to 2 000, log-uniform): hundreds of pages of 20 at 100 000 products.
+    // `kitchen` and 10–500 each keep a good share of the seeded products: page 3 is far from the last.
     page('products-filtered', 'tag=kitchen&min_price=10&max_price=500&sort=-price&page=3&page_size=20'),
     page('products-in-stock', 'in_stock=true&sort=-created_at&page_size=20'),
     page('products-tag-price', 'tag=furniture&sort=price&page_size=20'),
-    // A category by name, and what of it is in stock, newest first: orders the tag's own
-    // index does not give, so each page walks the order's index.
+    // Orders the tag's own index does not give, so each page walks the order's index.
     page('products-tag-name', 'tag=furniture&sort=name&page_size=20'),
     page('products-tag-in-stock', 'tag=furniture&in_stock=true&sort=-created_at&page_size=20'),
     page('products-price-range', 'min_price=20&max_price=100&sort=price&page=2&page_size=20'),
@@ -128,12 +119,11 @@ export function selected (scenario: Scenario, only: string[]): boolean {
     (scenario.floorOf !== undefined && only.includes(scenario.floorOf))
 }
 
-/** Whether a scenario adds rows (products, users): it runs after every pass of those that only read. */
+/** Whether a scenario adds rows (products, users). */
 export function addsRows (scenario: Scenario): boolean {
   return scenario.method !== 'GET' || scenario.signups !== undefined
 }
 
-/** The path of one request: `{id}` replaced by a random id in range. */
 export function concretePath (scenario: Scenario): string {
   const ids = scenario.ids ?? 1
   return scenario.path.replace('{id}', String(1 + Math.floor(Math.random() * ids)))

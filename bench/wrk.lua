@@ -1,7 +1,7 @@
--- wrk script of `npm run bench` (bench/load.ts sets these variables):
+-- wrk script of `npm run bench` (bench/generators.ts sets these variables):
 --   BENCH_METHOD, BENCH_BODY  method and body of every request (headers come as -H)
 --   BENCH_PATH, BENCH_IDS     the path; with BENCH_IDS, its "{id}" becomes a random id in 1..BENCH_IDS
--- done() prints one line, "BENCH_RESULT {json}", that load.ts reads.
+-- done() prints one line, "BENCH_RESULT {json}", that generators.ts reads.
 wrk.method = os.getenv('BENCH_METHOD') or 'GET'
 wrk.body = os.getenv('BENCH_BODY')
 wrk.path = os.getenv('BENCH_PATH') or wrk.path

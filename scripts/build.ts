@@ -1,17 +1,12 @@
-// `npm run build`: src/ bundled into one file, dist/agora.js, which `agora` and
-// `npm start` run. Node loads one module instead of some 900 files, each resolved, read
-// and compiled on its own: the bundle starts in about two thirds of the time (README,
-// "How it stays fast"). Type checking is `npm run typecheck`'s, not the bundler's.
+// `npm run build`: src/ bundled into dist/agora.js, which `agora` and `npm start` run, so that Node starts on one
+// module instead of hundreds, each resolved, read and compiled. Type checking is `npm run typecheck`'s.
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-/**
- * Left to Node: native addons (with their platform packages), and packages that read
- * files next to their own code (Swagger UI's assets, pino's worker threads).
- */
+// Left to Node: native addons, and packages that read files beside their code (Swagger UI's assets, pino's workers).
 const EXTERNAL = [
   'better-sqlite3', '@node-rs/*', 'pg-native',
   '@fastify/swagger', '@fastify/swagger-ui', 'pino', 'thread-stream'
@@ -27,10 +22,7 @@ const COMMONJS_GLOBALS = [
   'const __dirname = agoraDirname(__filename)'
 ].join(';\n')
 
-/**
- * Bundles the CLI (and so the server) into `outfile`, and beside it the modules the SQLite
- * reader and writer threads run (src/db/db-thread.ts looks for them there).
- */
+/** Bundles the CLI into `outfile`, and beside it the SQLite threads' modules, where src/db/db-thread.ts looks. */
 export async function bundle (outfile = `${ROOT}dist/agora.js`): Promise<void> {
   await bundleEntry(`${ROOT}src/cli/index.ts`, outfile)
   for (const thread of ['sqlite-reader-thread', 'sqlite-writer-thread']) {

@@ -1,7 +1,5 @@
-// The cheap duties every production answer carries, shared by the floors that Agora's
-// routes are compared with: a request id, the security headers from one precomputed
-// object, a pino line at `info` and a prom-client histogram, all in one hook each way.
-// `GET /` answers with the duties alone; it is also the floors' health check.
+// The cheap duties every production answer carries, shared by the floors: a request id, the security headers,
+// a pino line at `info` and a prom-client histogram, in one hook each way. `GET /` is also the health check.
 import { randomUUID } from 'node:crypto'
 import jwt from '@fastify/jwt'
 import Fastify, { LogController } from 'fastify'
@@ -26,7 +24,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/
 /** Agora's 401 body. */
 export const UNAUTHORIZED = { detail: 'Could not validate credentials' }
 
-/** Fastify with the duties, `GET /`, and @fastify/jwt verifying Agora's own tokens (HS256 only). */
+/** Fastify with the duties, `GET /`, and @fastify/jwt verifying Agora's own tokens. */
 export async function floorApp () {
   const registry = new Registry()
   const duration = new Histogram({
@@ -64,9 +62,8 @@ export async function floorApp () {
 }
 
 /**
- * The caller of a request's Bearer token, with the same checks as Agora's: an active user
- * whose password did not change after the token was issued. Undefined (a 401) otherwise.
- * `userById` reads `id, role, is_active, tokens_valid_after` and more by primary key.
+ * The caller of a request's Bearer token, with Agora's checks: an active user whose password did not change after
+ * the token was issued. `userById` reads `id, role, is_active, tokens_valid_after` by primary key.
  */
 export async function callerOf (request, userById) {
   let payload
@@ -80,7 +77,7 @@ export async function callerOf (request, userById) {
   return caller === undefined || caller.is_active !== 1 || revoked ? undefined : caller
 }
 
-/** Listens on PORT and closes on SIGTERM, then `close` (the floor's database). */
+/** Listens on PORT; on SIGTERM closes the app, then `close` (the floor's database). */
 export function listen (app, close = () => {}) {
   process.on('SIGTERM', () => { app.close().then(() => { close(); process.exit(0) }, () => process.exit(1)) })
   return app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) })

@@ -1,11 +1,6 @@
-// The floor of Agora's write: `POST /api/v1/products` written minimally on Agora's own
-// stack (Fastify, @fastify/jwt, a body schema with the contract's limits, one prepared
-// better-sqlite3 insert into Agora's seeded database file, a response schema), plus the
-// cheap duties of duties.mjs. Each insert is durable before its 201 (`synchronous=FULL`),
-// and concurrent inserts share a commit, as Agora's group commit does: each one is a
-// savepoint in a transaction that commits on the next turn of the event loop. Its rows go
-// through Agora's own triggers (tag rows, counts, the search index), so it writes what
-// Agora writes. What Agora's POST is measured against; issue 8 sets no ratio for it.
+// The floor of `POST /api/v1/products`: schemas with the contract's limits and one prepared insert into Agora's
+// seeded file, whose triggers write what Agora writes. Each insert is durable before its 201, and concurrent inserts
+// share a commit as in Agora's group commit: each is a savepoint in a transaction committed on the next turn.
 import Database from 'better-sqlite3'
 import { callerOf, floorApp, listen, UNAUTHORIZED } from './duties.mjs'
 
@@ -30,7 +25,7 @@ const commit = writer.prepare('commit')
 
 let groupOpen = false
 let waiting = []
-/** Inserts one product as a unit of the open group; resolves once the group's commit is on disk. */
+// Resolves once the group's commit is on disk.
 function insertProduct (values) {
   if (!groupOpen) {
     begin.run()
