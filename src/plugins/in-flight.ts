@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 
-// The process's own grace period is longer.
+// The longest wait on close for running handlers; the process's own grace period is longer.
 const DRAIN_DEADLINE_MS = 5000
 const POLL_MS = 20
 
