@@ -1,4 +1,5 @@
 import { startSignups, type SignupCounts } from './api-user.js'
+import { readCpuSeconds } from './cpu.js'
 import type { LoadGenerator, LoadResult } from './generators.js'
 import { sampleRss } from './rss.js'
 import { concretePath, type Scenario, type Target } from './scenarios.js'
@@ -13,6 +14,8 @@ export interface Measurement extends LoadResult {
   passes: number[]
   /** Peak resident memory of the loaded process while this scenario ran, over every pass. */
   peakRssBytes: number | undefined
+  /** The loaded process's CPU time (all its threads) over the best pass, per request answered. */
+  cpuMicrosPerRequest: number | undefined
   signups?: SignupCounts
 }
 
@@ -55,8 +58,13 @@ export async function measure (
   try {
     if (run.warmup > 0) await run.generator(scenario, baseUrl, run.warmup)
     const rss = sampleRss(pid)
+    const cpuBefore = readCpuSeconds(pid)
     const result = await run.generator(scenario, baseUrl, run.seconds)
+    const cpuAfter = readCpuSeconds(pid)
     const peakRssBytes = rss.stop()
+    const cpuMicrosPerRequest = cpuBefore === undefined || cpuAfter === undefined || result.requests === 0
+      ? undefined
+      : (cpuAfter - cpuBefore) * 1e6 / result.requests
     return {
       name: scenario.name,
       title: scenario.title,
@@ -66,6 +74,7 @@ export async function measure (
       requestsPerSecond: result.requests / result.durationSeconds,
       passes: [result.requests / result.durationSeconds],
       peakRssBytes,
+      cpuMicrosPerRequest,
       ...(signups === undefined ? {} : { signups: await signups.stop() })
     }
   } finally {

@@ -1,6 +1,6 @@
 import { cpus, totalmem } from 'node:os'
 import { budgetMark, type BudgetResult, type DatabaseRun } from './budgets.js'
-import { rpsOf, type Measurement } from './load.js'
+import type { Measurement } from './load.js'
 import type { BenchOptions } from './options.js'
 
 export interface BenchReport {
@@ -45,17 +45,18 @@ export function failuresOf (measurement: Measurement, label: string): string[] {
 const mib = (bytes: number | undefined): string => bytes === undefined ? '?' : (bytes / 2 ** 20).toFixed(0)
 const number = (value: number): string => Math.round(value).toLocaleString('en-US')
 const ms = (value: number): string => value.toFixed(1)
+const micros = (value: number | undefined): string => value === undefined ? '?' : value.toFixed(0)
 
 function row (m: Measurement, ceiling: Measurement): string {
   const share = `${((m.requestsPerSecond / ceiling.requestsPerSecond) * 100).toFixed(1)} %`
   const signups = m.signups === undefined ? '' : ` (${number(m.signups.completed / m.signups.seconds)} sign-ups/s)`
   return `| ${m.title}${signups} | ${m.connections} | ${number(m.requestsPerSecond)} | ${share} | ${m.passes.map(number).join(' · ')} | ` +
-    `${ms(m.latencyP50Ms)} | ${ms(m.latencyP99Ms)} | ${m.non2xx} / ${m.errors} | ${mib(m.peakRssBytes)} |`
+    `${ms(m.latencyP50Ms)} | ${ms(m.latencyP99Ms)} | ${micros(m.cpuMicrosPerRequest)} | ${m.non2xx} / ${m.errors} | ${mib(m.peakRssBytes)} |`
 }
 
 const HEADER = [
-  '| scenario | conns | req/s | of ceiling | req/s of each pass | p50 ms | p99 ms | non-2xx / errors | peak RSS MiB |',
-  '|---|--:|--:|--:|--:|--:|--:|--:|--:|'
+  '| scenario | conns | req/s | of ceiling | req/s of each pass | p50 ms | p99 ms | CPU µs a request | non-2xx / errors | peak RSS MiB |',
+  '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|'
 ]
 
 const FLOORS = [
@@ -64,13 +65,16 @@ const FLOORS = [
   ['product-create', 'floor-create', '`POST`', 'the minimal create']
 ] as const
 
-// The share of each floor's req/s that Agora's same route reached on SQLite, where both ran.
+// The share of each floor's req/s that Agora's same route reached on SQLite, where both ran, and the CPU each
+// spent on a request: a figure that a slow spell of the machine moves less than req/s.
 function floorShares ({ runs, floors }: BenchReport): string[] {
   const sqlite = runs.find((run) => run.database === 'sqlite')
   return FLOORS.flatMap(([agora, floor, route, floorTitle]) => {
-    const ours = sqlite === undefined ? undefined : rpsOf(sqlite.measurements, agora)
-    const theirs = rpsOf(floors, floor)
-    return ours === undefined || theirs === undefined ? [] : [`${route} ${((ours / theirs) * 100).toFixed(1)} % of ${floorTitle}`]
+    const ours = sqlite?.measurements.find((m) => m.name === agora)
+    const theirs = floors.find((m) => m.name === floor)
+    if (ours === undefined || theirs === undefined) return []
+    const cpu = ` (CPU a request: ${micros(ours.cpuMicrosPerRequest)} µs against ${micros(theirs.cpuMicrosPerRequest)})`
+    return [`${route} ${((ours.requestsPerSecond / theirs.requestsPerSecond) * 100).toFixed(1)} % of ${floorTitle}${cpu}`]
   })
 }
 

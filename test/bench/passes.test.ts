@@ -19,7 +19,8 @@ function pass (requestsPerSecond: number, latencyP99Ms: number, peakRssBytes: nu
     timeouts: 0,
     requestsPerSecond,
     passes: [requestsPerSecond],
-    peakRssBytes
+    peakRssBytes,
+    cpuMicrosPerRequest: 1e6 / requestsPerSecond
   }
 }
 
@@ -30,6 +31,7 @@ describe('bench passes', () => {
     t.assert.strictEqual(best.latencyP99Ms, 5)
     t.assert.deepStrictEqual(best.passes, [9000, 20000, 15000])
     t.assert.strictEqual(best.peakRssBytes, 120 * 2 ** 20)
+    t.assert.strictEqual(best.cpuMicrosPerRequest, 50)
   })
 
   it('runs two passes unless told otherwise, and refuses a count that is not a positive whole number', (t: TestContext) => {
