@@ -66,7 +66,7 @@ const FLOORS = [
 ] as const
 
 // The share of each floor's req/s that Agora's same route reached on SQLite, where both ran, and the CPU each
-// spent on a request: a figure that a slow spell of the machine moves less than req/s.
+// spent on a request, which tells work from waiting.
 function floorShares ({ runs, floors }: BenchReport): string[] {
   const sqlite = runs.find((run) => run.database === 'sqlite')
   return FLOORS.flatMap(([agora, floor, route, floorTitle]) => {
