@@ -138,6 +138,28 @@ export function nowPlus (db: Kysely<any>, ms = 0): RawBuilder<string> {
     : sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`${ms < 0 ? '' : '+'}${ms / 1000} seconds`})`
 }
 
+/** A column of `rowsOfArrays`: its values, their PostgreSQL type, and what stands in for a null. */
+export interface ArrayColumn {
+  values: unknown
+  type: string
+  orElse?: RawBuilder<unknown>
+}
+
+/**
+ * PostgreSQL only: the rows of `INSERT … SELECT` made from one array a column, in the arrays' order.
+ * Each array is one parameter, so the statement is the same for any number of rows and is prepared once.
+ */
+export function rowsOfArrays (columns: Record<string, ArrayColumn>): RawBuilder<unknown> {
+  const names = Object.keys(columns)
+  const selected = names.map((name) => {
+    const { orElse } = columns[name]!
+    return orElse === undefined ? sql.ref(name) : sql`coalesce(${sql.ref(name)}, ${orElse})`
+  })
+  const arrays = Object.values(columns).map(({ values, type }) => sql`${values}::${sql.raw(type)}[]`)
+  return sql`select ${sql.join(selected)} from unnest(${sql.join(arrays)})
+    with ordinality as given_rows(${sql.join(names.map((name) => sql.ref(name)))}, position) order by position`
+}
+
 /** FOR UPDATE SKIP LOCKED: concurrent claimers never wait for or take the same row. SQLite has one writer. */
 export function forUpdateSkipLocked<DB, TB extends keyof DB, O> (
   db: Kysely<any>, query: SelectQueryBuilder<DB, TB, O>

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely'
-import { nowPlus } from '../../db/dialect-sql.js'
+import { nowPlus, rowsOfArrays } from '../../db/dialect-sql.js'
+import { groupedInsert } from '../../db/grouped-insert.js'
 import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewProduct, ProductRow, ProductRowUpdate } from '../../db/tables.js'
 
@@ -34,16 +35,37 @@ const insertedProduct = preparedQuery((
   created_at: sql<string>`coalesce(${createdAt}, ${nowPlus(db)})`
 }).returningAll())
 
+const insertedProducts = preparedQuery((
+  db: Db, names: string[], descriptions: Array<string | null>, pricesCents: number[], quantities: number[],
+  ownerIds: number[], tagsJsons: string[], createdAts: Array<string | null>
+) => db.insertInto('products')
+  .columns(['name', 'description', 'price_cents', 'quantity', 'owner_id', 'tags_json', 'created_at'])
+  .expression(rowsOfArrays({
+    name: { values: names, type: 'varchar' },
+    description: { values: descriptions, type: 'varchar' },
+    price_cents: { values: pricesCents, type: 'bigint' },
+    quantity: { values: quantities, type: 'integer' },
+    owner_id: { values: ownerIds, type: 'bigint' },
+    tags_json: { values: tagsJsons, type: 'text' },
+    created_at: { values: createdAts, type: 'timestamptz', orElse: nowPlus(db) }
+  }))
+  .returningAll())
+
+const productInsert = groupedInsert(insertedProduct, insertedProducts)
+
 // What a new product is made of; the database gives it the rest.
 type NewProductFields = Pick<NewProduct, 'name' | 'description' | 'price_cents' | 'quantity' | 'owner_id' | 'created_at'>
 
-/** Inserts a product in one statement: the database writes its tag rows from its list (migration 0019). */
+/**
+ * Inserts a product in one statement, which concurrent requests share on PostgreSQL (grouped-insert.ts):
+ * the database writes its tag rows from its list (migration 0019).
+ */
 export async function insertProduct (db: Db, row: NewProductFields, tags: string[]): Promise<ProductWithTags> {
   const { name, description = null, quantity, created_at: createdAt = null } = row
-  const [product] = await insertedProduct.execute(
+  const product = await productInsert(
     db, name, description, row.price_cents, quantity, row.owner_id, JSON.stringify(tags), createdAt
   )
-  return { ...product!, tags }
+  return { ...product, tags }
 }
 
 /**

@@ -1,0 +1,104 @@
+import { describe, it, type TestContext } from 'node:test'
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../../src/db/tables.js'
+import { findProductById, insertProduct } from '../../src/modules/products/products.repository.js'
+import { countProducts } from '../../src/modules/products/products.totals.js'
+import { insertUser } from '../../src/modules/users/users.repository.js'
+import { testDialects } from '../helpers/build-app.js'
+import { testDb } from '../jobs/helpers.js'
+
+// Values that PostgreSQL's array syntax must escape, and SQLite's text must keep as they are.
+const NAMES = ['Plain', 'A "quoted", {braced} name', 'Back\\slash', 'NULL', 'Ünïcödé 🌰', '  inner  spaces  ']
+const TAGS = ['red', 'green, blue', '{x}']
+
+function productFor (ownerId: number, i: number) {
+  return {
+    row: {
+      name: `${NAMES[i % NAMES.length]!} ${i}`,
+      description: i % 3 === 0 ? null : `About "${i}", {really}`,
+      price_cents: 1 + i * 137,
+      quantity: i % 4,
+      owner_id: ownerId,
+      ...(i % 5 === 0 ? { created_at: `2020-01-0${1 + (i % 9)}T10:00:00.000Z` } : {})
+    },
+    tags: TAGS.slice(0, i % 4)
+  }
+}
+
+/** Transactions that inserted the products: PostgreSQL's `xmin`, one per statement outside a transaction. */
+async function transactionsOf (db: Kysely<Database>, ids: number[]): Promise<number> {
+  const { rows } = await sql<{ count: number }>`select count(distinct xmin::text)::int as count from products where id in (${sql.join(ids)})`.execute(db)
+  return rows[0]!.count
+}
+
+for (const dialect of testDialects()) {
+  describe(`insertProduct outside a transaction (${dialect})`, () => {
+    it('gives each of many concurrent callers its own product, stored as sent', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
+      const sent = Array.from({ length: 40 }, (_, i) => productFor(owner.id, i))
+      const created = await Promise.all(sent.map(async ({ row, tags }) => await insertProduct(db, row, tags)))
+
+      t.assert.strictEqual(new Set(created.map((product) => product.id)).size, sent.length)
+      for (const [i, product] of created.entries()) {
+        const { row, tags } = sent[i]!
+        const expected = { ...row, description: row.description, tags }
+        for (const [field, value] of Object.entries(expected)) t.assert.deepStrictEqual(product[field as keyof typeof product], value, `${i}: ${field}`)
+        t.assert.deepStrictEqual(await findProductById(db, product.id), product)
+        const tagRows = await db.selectFrom('product_tags').select('tag').where('product_id', '=', product.id).orderBy('position').execute()
+        t.assert.deepStrictEqual(tagRows.map(({ tag }) => tag), tags)
+      }
+      // Callers that came while a statement ran shared the next one.
+      if (dialect === 'postgres') t.assert.ok(await transactionsOf(db, created.map(({ id }) => id)) < sent.length / 2)
+    })
+
+    it('keeps every count exact', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
+      await Promise.all(Array.from({ length: 60 }, async (_, i) => {
+        const { row, tags } = productFor(owner.id, i)
+        return await insertProduct(db, row, tags)
+      }))
+      const real = async (where: ReturnType<typeof sql<boolean>>, tag?: string) => {
+        const rows = tag === undefined ? sql`products where true` : sql`product_tags join products on products.id = product_tags.product_id where tag = ${tag}`
+        const { rows: [counted] } = await sql<{ count: number }>`select count(*) as count from ${rows} and ${where}`.execute(db)
+        return Number(counted!.count)
+      }
+      for (const tag of [undefined, ...TAGS, 'absent']) {
+        t.assert.strictEqual(await countProducts(db, { tag }), await real(sql`true`, tag), `${tag ?? 'all'}`)
+        t.assert.strictEqual(await countProducts(db, { tag, inStock: true }), await real(sql`products.quantity > 0`, tag), `${tag ?? 'all'} in stock`)
+        t.assert.strictEqual(await countProducts(db, { tag, minCents: 1000, maxCents: 5000 }),
+          await real(sql`products.price_cents between 1000 and 5000`, tag), `${tag ?? 'all'} 10–50`)
+      }
+    })
+
+    it('fails only the product that breaks a rule, not those sent beside it', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
+      const missingOwner = owner.id + 1000
+      const outcomes = await Promise.allSettled(Array.from({ length: 20 }, async (_, i) => {
+        const { row, tags } = productFor(i === 10 ? missingOwner : owner.id, i)
+        return await insertProduct(db, row, tags)
+      }))
+
+      t.assert.strictEqual(outcomes[10]!.status, 'rejected')
+      const created = outcomes.flatMap((outcome) => outcome.status === 'fulfilled' ? [outcome.value] : [])
+      t.assert.strictEqual(created.length, 19)
+      const stored = await db.selectFrom('products').select(['id', 'name']).orderBy('id').execute()
+      t.assert.deepStrictEqual(stored, created.map(({ id, name }) => ({ id, name })).sort((a, b) => a.id - b.id))
+      t.assert.strictEqual(await countProducts(db, {}), 19)
+    })
+
+    it('inserts as part of a transaction when given one', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
+      const rolledBack = db.transaction().execute(async (trx) => {
+        await Promise.all([1, 2, 3].map(async (i) => await insertProduct(trx, productFor(owner.id, i).row, [])))
+        throw new Error('rolled back')
+      })
+      await t.assert.rejects(rolledBack, /rolled back/)
+      t.assert.strictEqual(await countProducts(db, {}), 0)
+      t.assert.deepStrictEqual(await db.selectFrom('products').select('id').execute(), [])
+    })
+  })
+}
