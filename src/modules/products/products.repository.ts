@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import { nowPlus, rowsOfArrays } from '../../db/dialect-sql.js'
-import { groupedInsert } from '../../db/grouped-insert.js'
+import { groupedInsert, groupedLookup } from '../../db/grouped-statements.js'
 import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewProduct, ProductRow, ProductRowUpdate } from '../../db/tables.js'
 
@@ -15,10 +15,13 @@ export function withTags (row: ProductRow): ProductWithTags {
   return product
 }
 
-const productById = preparedQuery((db: Db, id: number) => db.selectFrom('products').selectAll().where('id', '=', id))
+const productById = groupedLookup(
+  preparedQuery((db: Db, id: number) => db.selectFrom('products').selectAll().where('id', '=', id)),
+  preparedQuery((db: Db, ids: number[]) => db.selectFrom('products').selectAll().where((eb) => eb('id', '=', eb.fn.any(eb.val(ids)))))
+)
 
 export async function findProductById (db: Db, id: number): Promise<ProductWithTags | undefined> {
-  const row = await productById.executeTakeFirst(db, id)
+  const row = await productById(db, id)
   return row === undefined ? undefined : withTags(row)
 }
 
@@ -57,7 +60,7 @@ const productInsert = groupedInsert(insertedProduct, insertedProducts)
 type NewProductFields = Pick<NewProduct, 'name' | 'description' | 'price_cents' | 'quantity' | 'owner_id' | 'created_at'>
 
 /**
- * Inserts a product in one statement, which concurrent requests share on PostgreSQL (grouped-insert.ts):
+ * Inserts a product in one statement, which concurrent requests share on PostgreSQL (grouped-statements.ts):
  * the database writes its tag rows from its list (migration 0019).
  */
 export async function insertProduct (db: Db, row: NewProductFields, tags: string[]): Promise<ProductWithTags> {

@@ -1,15 +1,19 @@
 import type { Kysely } from 'kysely'
 import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
+import { groupedLookup } from '../../db/grouped-statements.js'
 import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewUserRow, UserRow, UserRowUpdate } from '../../db/tables.js'
 
 type Db = Kysely<Database>
 
 // Every authenticated request runs this one.
-const userById = preparedQuery((db: Db, id: number) => db.selectFrom('users').selectAll().where('id', '=', id))
+const userById = groupedLookup(
+  preparedQuery((db: Db, id: number) => db.selectFrom('users').selectAll().where('id', '=', id)),
+  preparedQuery((db: Db, ids: number[]) => db.selectFrom('users').selectAll().where((eb) => eb('id', '=', eb.fn.any(eb.val(ids)))))
+)
 
 export async function findUserById (db: Db, id: number): Promise<UserRow | undefined> {
-  return await userById.executeTakeFirst(db, id)
+  return await userById(db, id)
 }
 
 export async function findUserByEmail (db: Db, email: string): Promise<UserRow | undefined> {

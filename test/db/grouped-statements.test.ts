@@ -1,9 +1,9 @@
 import { describe, it, type TestContext } from 'node:test'
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely'
 import type { Database } from '../../src/db/tables.js'
 import { findProductById, insertProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
-import { insertUser } from '../../src/modules/users/users.repository.js'
+import { findUserById, insertUser, updateUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { testDb } from '../jobs/helpers.js'
 
@@ -29,6 +29,18 @@ function productFor (ownerId: number, i: number) {
 async function transactionsOf (db: Kysely<Database>, ids: number[]): Promise<number> {
   const { rows } = await sql<{ count: number }>`select count(distinct xmin::text)::int as count from products where id in (${sql.join(ids)})`.execute(db)
   return rows[0]!.count
+}
+
+/** Counts the statements run through the Kysely instance it is added to. */
+class StatementCounter implements KyselyPlugin {
+  statements = 0
+
+  transformQuery ({ node }: PluginTransformQueryArgs): RootOperationNode { return node }
+
+  async transformResult ({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.statements++
+    return result
+  }
 }
 
 for (const dialect of testDialects()) {
@@ -99,6 +111,46 @@ for (const dialect of testDialects()) {
       await t.assert.rejects(rolledBack, /rolled back/)
       t.assert.strictEqual(await countProducts(db, {}), 0)
       t.assert.deepStrictEqual(await db.selectFrom('products').select('id').execute(), [])
+    })
+  })
+}
+
+for (const dialect of testDialects()) {
+  describe(`reads by id outside a transaction (${dialect})`, () => {
+    it('give each of many concurrent callers the row of its id, or none, a row of its own', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const users = await Promise.all([1, 2, 3, 4, 5].map(async (n) =>
+        await insertUser(db, { name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user' })))
+      const product = await insertProduct(db, productFor(users[0]!.id, 1).row, ['red'])
+      const counter = new StatementCounter()
+      const counted = db.withPlugin(counter)
+      const ids = Array.from({ length: 40 }, (_, i) => i % 8 === 7 ? 10_000 + i : users[i % 5]!.id)
+      const [found, products] = await Promise.all([
+        Promise.all(ids.map(async (id) => await findUserById(counted, id))),
+        Promise.all([product.id, product.id, product.id, product.id + 1].map(async (id) =>
+          await findProductById(counted, id)))
+      ])
+
+      for (const [i, id] of ids.entries()) t.assert.deepStrictEqual(found[i], await findUserById(db, id), `user ${id}`)
+      t.assert.strictEqual(found.filter((user) => user === undefined).length, 5)
+      // The first call goes alone, the others together: ask the same id twice among them.
+      t.assert.notStrictEqual(found[5], found[10])
+      t.assert.deepStrictEqual(products, [product, product, product, undefined])
+      t.assert.notStrictEqual(products[1], products[2])
+      if (dialect === 'postgres') t.assert.ok(counter.statements < (ids.length + 4) / 2, `${counter.statements} statements`)
+    })
+
+    it('see every commit made before they were called, while other reads are running', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const user = await insertUser(db, { name: 'Before', email: 'user@example.com', hashed_password: 'x', role: 'user' })
+      const running: Array<Promise<unknown>> = []
+      for (let round = 0; round < 20; round++) {
+        // Reads already on their way when the change commits.
+        running.push(...Array.from({ length: 5 }, async () => await findUserById(db, user.id)))
+        await updateUser(db, user.id, { name: `After ${round}` })
+        t.assert.strictEqual((await findUserById(db, user.id))?.name, `After ${round}`)
+      }
+      await Promise.all(running)
     })
   })
 }
