@@ -101,6 +101,34 @@ for (const dialect of testDialects()) {
       t.assert.strictEqual(await countProducts(db, {}), 19)
     })
 
+    it('sends the inserts that piled up behind a waiting statement as one statement', async (t: TestContext) => {
+      if (dialect !== 'postgres') return t.skip('SQLite runs each insert alone')
+      const { db } = await testDb(t, dialect)
+      const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
+      const counter = new StatementCounter()
+      const counted = db.withPlugin(counter)
+      let release!: () => void
+      const held = new Promise<void>((resolve) => { release = resolve })
+      let locked!: () => void
+      const ownerLocked = new Promise<void>((resolve) => { locked = resolve })
+      // The owner's row locked: the first insert waits on its foreign key check.
+      const locking = db.transaction().execute(async (trx) => {
+        await trx.selectFrom('users').select('id').where('id', '=', owner.id).forUpdate().execute()
+        locked()
+        await held
+      })
+      await ownerLocked
+      const first = insertProduct(counted, productFor(owner.id, 0).row, [])
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const piled = Array.from({ length: 250 }, async (_, i) =>
+        await insertProduct(counted, productFor(owner.id, i + 1).row, []))
+      release()
+      await locking
+      await Promise.all([first, ...piled])
+      t.assert.strictEqual(counter.statements, 2)
+      t.assert.strictEqual(await countProducts(db, {}), 251)
+    })
+
     it('inserts as part of a transaction when given one', async (t: TestContext) => {
       const { db } = await testDb(t, dialect)
       const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
