@@ -40,7 +40,7 @@ const insertedProduct = preparedQuery((
 
 const insertedProducts = preparedQuery((
   db: Db, names: string[], descriptions: Array<string | null>, pricesCents: number[], quantities: number[],
-  ownerIds: number[], tagsJsons: string[], createdAts: Array<string | null>
+  ownerIds: number[], tagLists: string[], createdAts: Array<string | null>
 ) => db.insertInto('products')
   .columns(['name', 'description', 'price_cents', 'quantity', 'owner_id', 'tags_json', 'created_at'])
   .expression(rowsOfArrays({
@@ -49,7 +49,7 @@ const insertedProducts = preparedQuery((
     price_cents: { values: pricesCents, type: 'bigint' },
     quantity: { values: quantities, type: 'integer' },
     owner_id: { values: ownerIds, type: 'bigint' },
-    tags_json: { values: tagsJsons, type: 'text' },
+    tags_json: { values: tagLists, type: 'text' },
     created_at: { values: createdAts, type: 'timestamptz', orElse: nowPlus(db) }
   }))
   .returningAll())
