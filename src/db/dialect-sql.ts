@@ -139,7 +139,7 @@ export function nowPlus (db: Kysely<any>, ms = 0): RawBuilder<string> {
 }
 
 /** A column of `rowsOfArrays`: its values, their PostgreSQL type, and what stands in for a null. */
-export interface ArrayColumn {
+interface ArrayColumn {
   values: unknown
   type: string
   orElse?: RawBuilder<unknown>

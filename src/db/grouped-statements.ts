@@ -49,7 +49,7 @@ function groupedCalls<A, R> (
 }
 
 /** One array per argument of a row: the columns of the rows a group inserts. */
-export type ColumnArrays<A extends unknown[]> = { [K in keyof A]: Array<A[K]> }
+type ColumnArrays<A extends unknown[]> = { [K in keyof A]: Array<A[K]> }
 
 /**
  * An insert of one row (`one`) whose concurrent calls share a statement on PostgreSQL (`many`, which
