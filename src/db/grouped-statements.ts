@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely'
+import type { Compilable, Kysely } from 'kysely'
 import { isPostgres } from './dialect-sql.js'
-import type { PreparedQuery } from './prepared-query.js'
+import { preparedQuery, type PreparedQuery } from './prepared-query.js'
+import type { Database, PostRow, ProductRow, UserRow } from './tables.js'
 
 // Statements that concurrent requests share on PostgreSQL. While one group of calls runs its
 // statement, the calls that arrive wait, then run together as the next: one round trip, one
@@ -86,7 +87,7 @@ export function groupedInsert<A extends unknown[], R extends { id: number }> (
  * which takes the ids as an array). Reading the caller of every authenticated request, and a row by
  * id, pay one round trip for a group.
  */
-export function groupedLookup<R extends { id: number }> (
+function groupedLookup<R extends { id: number }> (
   one: PreparedQuery<[number], R>, many: PreparedQuery<[number[]], R>
 ): (db: Kysely<any>, id: number) => Promise<R | undefined> {
   return groupedCalls<number, R | undefined>((db, id) => one.executeTakeFirst(db, id), async (db, calls) => {
@@ -103,6 +104,22 @@ export function groupedLookup<R extends { id: number }> (
       taken[index] = true
     }
   })
+}
+
+// The rows read by id on hot routes, by table.
+interface RowsById { users: UserRow, products: ProductRow, posts: PostRow }
+
+/** A row of `table` by its id, through `groupedLookup`. */
+export function groupedLookupById<T extends keyof RowsById> (
+  table: T
+): (db: Kysely<Database>, id: number) => Promise<RowsById[T] | undefined> {
+  // Kysely cannot type a select from a table named by a type parameter: its rows are typed here, once.
+  return groupedLookup<RowsById[T]>(
+    preparedQuery((db: Kysely<any>, id: number) =>
+      db.selectFrom(table).selectAll().where('id', '=', id) as Compilable<RowsById[T]>),
+    preparedQuery((db: Kysely<any>, ids: number[]) =>
+      db.selectFrom(table).selectAll().where((eb) => eb('id', '=', eb.fn.any(eb.val(ids)))) as Compilable<RowsById[T]>)
+  )
 }
 
 function columnsOf<A extends unknown[]> (rows: A[]): ColumnArrays<A> {

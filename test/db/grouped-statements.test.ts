@@ -1,6 +1,7 @@
 import { describe, it, type TestContext } from 'node:test'
 import { sql, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely'
 import type { Database } from '../../src/db/tables.js'
+import { findPostById, insertPost } from '../../src/modules/posts/posts.repository.js'
 import { findProductById, insertProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { findUserById, insertUser, updateUser } from '../../src/modules/users/users.repository.js'
@@ -150,13 +151,15 @@ for (const dialect of testDialects()) {
       const users = await Promise.all([1, 2, 3, 4, 5].map(async (n) =>
         await insertUser(db, { name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user' })))
       const product = await insertProduct(db, productFor(users[0]!.id, 1).row, ['red'])
+      const post = await insertPost(db, { title: 'A post', content: 'Its text', user_id: users[1]!.id })
       const counter = new StatementCounter()
       const counted = db.withPlugin(counter)
       const ids = Array.from({ length: 40 }, (_, i) => i % 8 === 7 ? 10_000 + i : users[i % 5]!.id)
-      const [found, products] = await Promise.all([
+      const [found, products, posts] = await Promise.all([
         Promise.all(ids.map(async (id) => await findUserById(counted, id))),
         Promise.all([product.id, product.id, product.id, product.id + 1].map(async (id) =>
-          await findProductById(counted, id)))
+          await findProductById(counted, id))),
+        Promise.all([post.id, post.id + 1, post.id].map(async (id) => await findPostById(counted, id)))
       ])
 
       for (const [i, id] of ids.entries()) t.assert.deepStrictEqual(found[i], await findUserById(db, id), `user ${id}`)
@@ -165,7 +168,9 @@ for (const dialect of testDialects()) {
       t.assert.notStrictEqual(found[5], found[10])
       t.assert.deepStrictEqual(products, [product, product, product, undefined])
       t.assert.notStrictEqual(products[1], products[2])
-      if (dialect === 'postgres') t.assert.ok(counter.statements < (ids.length + 4) / 2, `${counter.statements} statements`)
+      t.assert.deepStrictEqual(posts, [post, undefined, post])
+      t.assert.notStrictEqual(posts[0], posts[2])
+      if (dialect === 'postgres') t.assert.ok(counter.statements < (ids.length + 4 + 3) / 2, `${counter.statements} statements`)
     })
 
     it('see every commit made before they were called, while other reads are running', async (t: TestContext) => {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { preparedQuery } from '../../db/prepared-query.js'
+import { groupedLookupById } from '../../db/grouped-statements.js'
 import type { Database, NewPostRow, PostRow, PostRowUpdate, UserRow } from '../../db/tables.js'
 import { isOwnerOrAdmin } from '../../plugins/auth.js'
 
@@ -10,10 +10,10 @@ export function canSeePost (post: Pick<PostRow, 'published' | 'user_id'>, viewer
   return post.published === 1 || isOwnerOrAdmin(viewer, post.user_id)
 }
 
-const postById = preparedQuery((db: Db, id: number) => db.selectFrom('posts').selectAll().where('id', '=', id))
+const postById = groupedLookupById('posts')
 
 export async function findPostById (db: Db, id: number): Promise<PostRow | undefined> {
-  return await postById.executeTakeFirst(db, id)
+  return await postById(db, id)
 }
 
 export async function insertPost (db: Db, row: NewPostRow): Promise<PostRow> {

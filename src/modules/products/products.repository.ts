@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import { nowPlus, rowsOfArrays } from '../../db/dialect-sql.js'
-import { groupedInsert, groupedLookup } from '../../db/grouped-statements.js'
+import { groupedInsert, groupedLookupById } from '../../db/grouped-statements.js'
 import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewProduct, ProductRow, ProductRowUpdate } from '../../db/tables.js'
 
@@ -15,10 +15,7 @@ export function withTags (row: ProductRow): ProductWithTags {
   return product
 }
 
-const productById = groupedLookup(
-  preparedQuery((db: Db, id: number) => db.selectFrom('products').selectAll().where('id', '=', id)),
-  preparedQuery((db: Db, ids: number[]) => db.selectFrom('products').selectAll().where((eb) => eb('id', '=', eb.fn.any(eb.val(ids)))))
-)
+const productById = groupedLookupById('products')
 
 export async function findProductById (db: Db, id: number): Promise<ProductWithTags | undefined> {
   const row = await productById(db, id)

@@ -1,16 +1,13 @@
 import type { Kysely } from 'kysely'
 import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
-import { groupedLookup } from '../../db/grouped-statements.js'
+import { groupedLookupById } from '../../db/grouped-statements.js'
 import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewUserRow, UserRow, UserRowUpdate } from '../../db/tables.js'
 
 type Db = Kysely<Database>
 
 // Every authenticated request runs this one.
-const userById = groupedLookup(
-  preparedQuery((db: Db, id: number) => db.selectFrom('users').selectAll().where('id', '=', id)),
-  preparedQuery((db: Db, ids: number[]) => db.selectFrom('users').selectAll().where((eb) => eb('id', '=', eb.fn.any(eb.val(ids)))))
-)
+const userById = groupedLookupById('users')
 
 export async function findUserById (db: Db, id: number): Promise<UserRow | undefined> {
   return await userById(db, id)
