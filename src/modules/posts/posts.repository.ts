@@ -10,11 +10,7 @@ export function canSeePost (post: Pick<PostRow, 'published' | 'user_id'>, viewer
   return post.published === 1 || isOwnerOrAdmin(viewer, post.user_id)
 }
 
-const postById = groupedLookupById('posts')
-
-export async function findPostById (db: Db, id: number): Promise<PostRow | undefined> {
-  return await postById(db, id)
-}
+export const findPostById = groupedLookupById('posts')
 
 export async function insertPost (db: Db, row: NewPostRow): Promise<PostRow> {
   return await db.insertInto('posts').values(row).returningAll().executeTakeFirstOrThrow()

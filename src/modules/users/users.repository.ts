@@ -7,11 +7,7 @@ import type { Database, NewUserRow, UserRow, UserRowUpdate } from '../../db/tabl
 type Db = Kysely<Database>
 
 // Every authenticated request runs this one.
-const userById = groupedLookupById('users')
-
-export async function findUserById (db: Db, id: number): Promise<UserRow | undefined> {
-  return await userById(db, id)
-}
+export const findUserById = groupedLookupById('users')
 
 export async function findUserByEmail (db: Db, email: string): Promise<UserRow | undefined> {
   return await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
