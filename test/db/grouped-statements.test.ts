@@ -1,11 +1,12 @@
 import { describe, it, type TestContext } from 'node:test'
-import { sql, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from '../../src/db/tables.js'
 import { findPostById, insertPost } from '../../src/modules/posts/posts.repository.js'
 import { findProductById, insertProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { findUserById, insertUser, updateUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
+import { StatementCounter } from '../helpers/statement-counter.js'
 import { testDb } from '../jobs/helpers.js'
 
 // Values that PostgreSQL's array syntax must escape, and SQLite's text must keep as they are.
@@ -30,18 +31,6 @@ function productFor (ownerId: number, i: number) {
 async function transactionsOf (db: Kysely<Database>, ids: number[]): Promise<number> {
   const { rows } = await sql<{ count: number }>`select count(distinct xmin::text)::int as count from products where id in (${sql.join(ids)})`.execute(db)
   return rows[0]!.count
-}
-
-/** Counts the statements run through the Kysely instance it is added to. */
-class StatementCounter implements KyselyPlugin {
-  statements = 0
-
-  transformQuery ({ node }: PluginTransformQueryArgs): RootOperationNode { return node }
-
-  async transformResult ({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    this.statements++
-    return result
-  }
 }
 
 for (const dialect of testDialects()) {

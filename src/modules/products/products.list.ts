@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely'
+import { carriedTotal } from '../../db/carried-total.js'
 import { rowOffset, takesIndexHints, textMatchPageIds } from '../../db/dialect-sql.js'
 import { preparedQuery, shapedQuery } from '../../db/prepared-query.js'
 import type { Database, ProductRow } from '../../db/tables.js'
@@ -7,7 +8,7 @@ import {
   sortColumn, textOnly, walkedProducts, type ListShape, type ProductFilters, type ProductOrder
 } from './products.filters.js'
 import { withTags, type ProductWithTags } from './products.repository.js'
-import { countProducts } from './products.totals.js'
+import { countProducts, hasKeptTotal, keptTotal } from './products.totals.js'
 
 type Db = Kysely<Database>
 
@@ -31,20 +32,24 @@ export function productPageQuery (
   return query.orderBy(idColumn(filters), direction).offset(offset).limit(limit)
 }
 
+// A page whose total is kept (`hasKeptTotal`) carries it (carried-total.ts).
+type PageRow = ProductRow & { total?: number | string }
+
 // Compiled once per shape; a search is built per request, as its text decides the query's shape.
 const filteredPage = shapedQuery(({ shape, walk }: { shape: ListShape, walk: boolean }) => `${shapeKey(shape)} ${String(walk)}`,
   ({ shape, walk }) =>
     (db: Db, tag: string, minCents: number, maxCents: number, window: number, offset: number, limit: number) => {
       const filters = filtersOf(shape, tag, minCents, maxCents)
-      return productPageQuery(db, filters, shape.order, offset, limit, walk ? window : undefined)
+      const page = productPageQuery(db, filters, shape.order, offset, limit, walk ? window : undefined)
+      return walk || !hasKeptTotal(filters) ? page : page.select(keptTotal(db, filters).as('total'))
     })
 
 /** One v1 page: by `order` and then id when given, else by id ascending; `window`: see `walkedProducts`. */
 export async function listProducts (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, window?: number
-): Promise<ProductWithTags[]> {
+): Promise<Array<ProductWithTags & Pick<PageRow, 'total'>>> {
   const from = rowOffset(offset)
-  let rows: ProductRow[]
+  let rows: PageRow[]
   if (order === undefined && isUnfiltered(filters)) rows = await plainPage.execute(db, from, limit)
   else if (!hasText(filters)) {
     const page = filteredPage({ shape: listShape(filters, order), walk: window !== undefined })
@@ -83,6 +88,10 @@ export async function productPage (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number
 ): Promise<{ rows: ProductWithTags[], total: number }> {
   if (!choosesWalk(db, filters, order)) {
+    if (hasKeptTotal(filters)) {
+      const rows = await listProducts(db, filters, order, offset, limit)
+      return { rows, total: await carriedTotal(rows, async () => await countProducts(db, filters)) }
+    }
     const [rows, total] = await Promise.all([
       listProducts(db, filters, order, offset, limit), countProducts(db, filters)
     ])
@@ -98,9 +107,9 @@ export async function productPage (
   return { rows: await listProducts(db, filters, order, offset, limit), total }
 }
 
-// The page every visitor without filters gets: compiled once.
+// The page every visitor without filters gets: compiled once, and planned once on PostgreSQL.
 const plainPage = preparedQuery((db: Db, offset: number, limit: number) =>
-  db.selectFrom('products').selectAll().orderBy('id').offset(offset).limit(limit))
+  db.selectFrom('products').selectAll().select(keptTotal(db, {}).as('total')).orderBy('id').offset(offset).limit(limit))
 
 const pageAfter = preparedQuery((db: Db, afterId: number, limit: number) =>
   db.selectFrom('products').selectAll().where('id', '>', afterId).orderBy('id').limit(limit))

@@ -1,29 +1,51 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type ExpressionBuilder, type Kysely, type RawBuilder } from 'kysely'
 import { readOffLoop } from '../../db/database.js'
 import { countTextMatches } from '../../db/dialect-sql.js'
-import { preparedQuery, shapedQuery } from '../../db/prepared-query.js'
+import { shapedQuery } from '../../db/prepared-query.js'
 import type { Database } from '../../db/tables.js'
 import { MAX_CENTS } from '../../lib/money.js'
 import { bucketBounds, priceBucket } from './price-buckets.js'
 import {
   filteredProducts, filtersOf, filterValues, hasText, listShape, productConditions, SEARCHED_COLUMNS,
-  setFilters, shapeKey, textOnly, type ListShape, type ProductFilters
+  shapeKey, textOnly, type ListShape, type ProductFilters
 } from './products.filters.js'
 
 type Db = Kysely<Database>
 
-const allProducts = preparedQuery((db: Db) =>
-  db.selectFrom('row_counts').select((eb) => eb.fn.sum<number>('count').as('count')).where('table_name', '=', 'products'))
+// A kept sum (0 without rows) as a scalar subquery. PostgreSQL sums bigints as numeric: a string.
+const countsOf = (db: Db) => ({
+  all: () => db.selectFrom('row_counts').where('table_name', '=', 'products').select(sumOfCounts),
+  inStock: () => db.selectFrom('row_counts').where('table_name', '=', 'products_in_stock').select(sumOfCounts),
+  ofTag: (tag: string) => db.selectFrom('tag_counts').where('tag', '=', tag).select(sumOfCounts),
+  // Every price bucket of the tag's rows in stock (migration 0015).
+  ofTagInStock: (tag: string) => db.selectFrom('stock_price_counts').where('tag', '=', tag).select(sumOfCounts)
+})
 
-const productsInStock = preparedQuery((db: Db) =>
-  db.selectFrom('row_counts').select((eb) => eb.fn.sum<number>('count').as('count')).where('table_name', '=', 'products_in_stock'))
+function sumOfCounts (eb: ExpressionBuilder<Database, 'row_counts' | 'tag_counts' | 'stock_price_counts'>) {
+  return eb.fn.coalesce(eb.fn.sum<number | string>('count'), sql.lit(0)).as('count')
+}
 
-const productsOfTag = preparedQuery((db: Db, tag: string) =>
-  db.selectFrom('tag_counts').select((eb) => eb.fn.sum<number>('count').as('count')).where('tag', '=', tag))
+/** Whether sums that triggers keep give the total of `filters`: a tag, `in_stock`, both or neither. */
+export function hasKeptTotal (filters: ProductFilters): boolean {
+  return filters.minCents === undefined && filters.maxCents === undefined && !hasText(filters)
+}
 
-// Every price bucket of the tag's rows in stock (migration 0015).
-const productsOfTagInStock = preparedQuery((db: Db, tag: string) =>
-  db.selectFrom('stock_price_counts').select((eb) => eb.fn.sum<number>('count').as('count')).where('tag', '=', tag))
+/**
+ * The total of `filters` (see `hasKeptTotal`) from the sums that the triggers of migrations 0008,
+ * 0011 and 0015 keep, as an expression that a page can select beside its rows.
+ */
+export function keptTotal (db: Db, { tag, inStock }: ProductFilters): RawBuilder<number | string> {
+  const counts = countsOf(db)
+  const all = tag === undefined ? counts.all() : counts.ofTag(tag)
+  if (inStock === undefined) return sql`(${all})`
+  const inStockOnes = tag === undefined ? counts.inStock() : counts.ofTagInStock(tag)
+  // Out of stock: all but what is in stock.
+  return inStock ? sql`(${inStockOnes})` : sql`(${all}) - (${inStockOnes})`
+}
+
+// The kept total alone, one statement per kind (the tag is its argument).
+const keptCounts = shapedQuery(shapeKey, (shape: ListShape) => (db: Db, tag: string) =>
+  db.selectNoFrom(keptTotal(db, filtersOf(shape, tag, 0, 0)).as('count')))
 
 /** The query behind `countProducts` when no kept count answers it, unexecuted. */
 export function productCountQuery (db: Db, filters: ProductFilters) {
@@ -107,25 +129,9 @@ function bucketedCount (
   return db.selectNoFrom(sql<number>`${ends} + ${inside}`.as('count'))
 }
 
-// A kept sum as a number: PostgreSQL returns bigint sums as strings, and no row as null.
-function sumOf (row: { count: number } | undefined): number {
-  return Number(row?.count ?? 0)
-}
-
 async function keptCount (db: Db, filters: ProductFilters): Promise<number | undefined> {
-  const set = setFilters(filters).length
-  const { tag, inStock } = filters
-  if (set === 0) return sumOf(await allProducts.executeTakeFirst(db))
-  if (set === 1 && tag !== undefined) return sumOf(await productsOfTag.executeTakeFirst(db, tag))
-  if (set === 1 && inStock !== undefined) {
-    const products = sumOf(await productsInStock.executeTakeFirst(db))
-    return inStock ? products : sumOf(await allProducts.executeTakeFirst(db)) - products
-  }
-  if (set === 2 && tag !== undefined && inStock !== undefined) {
-    const tagged = sumOf(await productsOfTagInStock.executeTakeFirst(db, tag))
-    return inStock ? tagged : sumOf(await productsOfTag.executeTakeFirst(db, tag)) - tagged
-  }
-  return undefined
+  if (!hasKeptTotal(filters)) return undefined
+  return Number((await keptCounts(listShape(filters)).executeTakeFirst(db, filters.tag ?? ''))?.count ?? 0)
 }
 
 /**

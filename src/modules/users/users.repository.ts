@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
+import { carriedTotal } from '../../db/carried-total.js'
 import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
 import { groupedLookupById } from '../../db/grouped-statements.js'
 import { preparedQuery } from '../../db/prepared-query.js'
@@ -32,13 +33,20 @@ export async function deleteUser (db: Db, id: number): Promise<boolean> {
   return result.numDeletedRows > 0n
 }
 
+// Every user, counted by the triggers of migration 0008 rather than by a scan (0 without rows).
+const allUsers = (db: Db) => db.selectFrom('row_counts').where('table_name', '=', 'users')
+  .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('count'), sql.lit(0)).as('count'))
+
 const usersPage = preparedQuery((db: Db, offset: number, limit: number) =>
-  db.selectFrom('users').selectAll().orderBy('id').offset(offset).limit(limit))
+  db.selectFrom('users').selectAll().select(sql<number | string>`(${allUsers(db)})`.as('total'))
+    .orderBy('id').offset(offset).limit(limit))
 const usersAfter = preparedQuery((db: Db, afterId: number, limit: number) =>
   db.selectFrom('users').selectAll().where('id', '>', afterId).orderBy('id').limit(limit))
 
-export async function listUsers (db: Db, offset: number, limit: number): Promise<UserRow[]> {
-  return await usersPage.execute(db, rowOffset(offset), limit)
+/** A page of users by id, and how many there are (carried-total.ts). */
+export async function listUsers (db: Db, offset: number, limit: number): Promise<{ rows: UserRow[], total: number }> {
+  const rows = await usersPage.execute(db, rowOffset(offset), limit)
+  return { rows, total: await carriedTotal(rows, async () => await countUsers(db)) }
 }
 
 /** The keyset page after `afterId` (by id ascending), for cursor pagination. */
@@ -46,12 +54,10 @@ export async function listUsersAfter (db: Db, afterId: number, limit: number): P
   return await usersAfter.execute(db, afterId, limit)
 }
 
-const allUsers = preparedQuery((db: Db) =>
-  db.selectFrom('row_counts').select((eb) => eb.fn.sum<number>('count').as('count')).where('table_name', '=', 'users'))
+const usersCount = preparedQuery(allUsers)
 
-/** Every user, counted by the triggers of migration 0008 rather than by a scan. */
 export async function countUsers (db: Db): Promise<number> {
-  return Number((await allUsers.executeTakeFirst(db))?.count ?? 0)
+  return Number((await usersCount.executeTakeFirst(db))?.count ?? 0)
 }
 
 export interface UserSearch {

@@ -67,10 +67,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
   }, async function (request) {
     const viewer = signedInUser(request)
     const { page, page_size: pageSize } = request.query
-    const [rows, total] = await Promise.all([
-      users.listUsers(db, (page - 1) * pageSize, pageSize),
-      users.countUsers(db)
-    ])
+    const { rows, total } = await users.listUsers(db, (page - 1) * pageSize, pageSize)
     return toPage(rows.map((row) => toUserResponse(row, viewer)), total, request.query)
   })
 
