@@ -168,7 +168,7 @@ export function hasText (filters: ProductFilters): filters is ProductFilters & {
 }
 
 /** The filters that narrow the list: an empty value narrows nothing. */
-export function setFilters (filters: ProductFilters): Array<[keyof ProductFilters, unknown]> {
+function setFilters (filters: ProductFilters): Array<[keyof ProductFilters, unknown]> {
   return (Object.entries(filters) as Array<[keyof ProductFilters, unknown]>).filter(([, value]) => value !== undefined && value !== '')
 }
 

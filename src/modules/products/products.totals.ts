@@ -1,4 +1,5 @@
-import { sql, type ExpressionBuilder, type Kysely, type RawBuilder } from 'kysely'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
+import { sumOfCounts } from '../../db/carried-total.js'
 import { readOffLoop } from '../../db/database.js'
 import { countTextMatches } from '../../db/dialect-sql.js'
 import { shapedQuery } from '../../db/prepared-query.js'
@@ -12,7 +13,7 @@ import {
 
 type Db = Kysely<Database>
 
-// A kept sum (0 without rows) as a scalar subquery. PostgreSQL sums bigints as numeric: a string.
+// The kept sums, as subqueries.
 const countsOf = (db: Db) => ({
   all: () => db.selectFrom('row_counts').where('table_name', '=', 'products').select(sumOfCounts),
   inStock: () => db.selectFrom('row_counts').where('table_name', '=', 'products_in_stock').select(sumOfCounts),
@@ -20,10 +21,6 @@ const countsOf = (db: Db) => ({
   // Every price bucket of the tag's rows in stock (migration 0015).
   ofTagInStock: (tag: string) => db.selectFrom('stock_price_counts').where('tag', '=', tag).select(sumOfCounts)
 })
-
-function sumOfCounts (eb: ExpressionBuilder<Database, 'row_counts' | 'tag_counts' | 'stock_price_counts'>) {
-  return eb.fn.coalesce(eb.fn.sum<number | string>('count'), sql.lit(0)).as('count')
-}
 
 /** Whether sums that triggers keep give the total of `filters`: a tag, `in_stock`, both or neither. */
 export function hasKeptTotal (filters: ProductFilters): boolean {

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { carriedTotal } from '../../db/carried-total.js'
+import { carriedTotal, sumOfCounts } from '../../db/carried-total.js'
 import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
 import { groupedLookupById } from '../../db/grouped-statements.js'
 import { preparedQuery } from '../../db/prepared-query.js'
@@ -33,9 +33,8 @@ export async function deleteUser (db: Db, id: number): Promise<boolean> {
   return result.numDeletedRows > 0n
 }
 
-// Every user, counted by the triggers of migration 0008 rather than by a scan (0 without rows).
-const allUsers = (db: Db) => db.selectFrom('row_counts').where('table_name', '=', 'users')
-  .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('count'), sql.lit(0)).as('count'))
+// Every user, counted by the triggers of migration 0008 rather than by a scan.
+const allUsers = (db: Db) => db.selectFrom('row_counts').where('table_name', '=', 'users').select(sumOfCounts)
 
 const usersPage = preparedQuery((db: Db, offset: number, limit: number) =>
   db.selectFrom('users').selectAll().select(sql<number | string>`(${allUsers(db)})`.as('total'))
