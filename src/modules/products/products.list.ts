@@ -47,7 +47,7 @@ const filteredPage = shapedQuery(({ shape, walk }: { shape: ListShape, walk: boo
 /** One v1 page: by `order` and then id when given, else by id ascending; `window`: see `walkedProducts`. */
 export async function listProducts (
   db: Db, filters: ProductFilters, order: ProductOrder | undefined, offset: number, limit: number, window?: number
-): Promise<Array<ProductWithTags & Pick<PageRow, 'total'>>> {
+): Promise<Array<ProductWithTags & PageRow>> {
   const from = rowOffset(offset)
   let rows: PageRow[]
   if (order === undefined && isUnfiltered(filters)) rows = await plainPage.execute(db, from, limit)

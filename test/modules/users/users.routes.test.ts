@@ -181,6 +181,8 @@ for (const dialect of testDialects()) {
         [body.total, body.page, body.page_size, body.pages, body.items.length], [25, 1, 10, 3, 10]
       )
       t.assert.strictEqual(body.items[0].id, viewer.user.id)
+      // Each item is a user as the contract shapes it, nothing of the row that carried the total.
+      t.assert.deepStrictEqual(Object.keys(body.items[1]).sort(), ['created_at', 'id', 'is_active', 'name', 'role'])
       const ids = body.items.map((u: { id: number }) => u.id)
       t.assert.deepStrictEqual(ids, [...ids].sort((a, b) => a - b))
     })
