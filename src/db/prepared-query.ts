@@ -40,8 +40,8 @@ export function preparedQuery<A extends unknown[], R> (
     const parameters = query.parameters.map((value) => value instanceof Placeholder ? args[value.index] : value)
     const bound = { ...query, parameters }
     // A select skips Kysely outside a transaction, unless the read connection finds that it writes.
-    const reader = SelectQueryNode.is(query.query) ? directReader(db) : undefined
-    return reader?.read<R>(bound) ?? (await db.executeQuery<R>(bound)).rows
+    const read = SelectQueryNode.is(query.query) ? directReader(db)?.readTogether<R>(bound) : undefined
+    return await (read ?? db.executeQuery<R>(bound).then(({ rows }) => rows))
   }
 
   return {

@@ -11,9 +11,10 @@ import { rowsOf, StatementCache } from './statement-cache.js'
 const MAX_READS_PER_SNAPSHOT = 64
 
 /**
- * Reads run at once on a read connection, in a shared read transaction; writes go to the writer
- * thread one unit at a time, and a transaction holds the write lock from its BEGIN to its end.
- * A unit's caller resumes after the commit (one fsync) that covers every unit finished meanwhile.
+ * Reads run on a read connection, in a shared read transaction: at once, or, for prepared reads,
+ * together with those of other requests (`readTogether`). Writes go to the writer thread one unit
+ * at a time, and a transaction holds the write lock from its BEGIN to its end. A unit's caller
+ * resumes after the commit (one fsync) that covers every unit finished meanwhile.
  */
 export class GroupCommitSqliteDriver implements Driver {
   readonly #writer: SqliteWriter
@@ -22,6 +23,7 @@ export class GroupCommitSqliteDriver implements Driver {
   #readSnapshotOpen = false
   #readsInSnapshot = 0
   #readSnapshots = 0
+  #readsTogether: Array<() => void> | undefined
 
   /** `threads`: for reads long enough that the event loop should serve others meanwhile (`readOffLoop`). */
   constructor (path: string, reader: SQLite.Database, readonly threads: SqliteReaderThreads) {
@@ -116,6 +118,35 @@ export class GroupCommitSqliteDriver implements Driver {
     if (!statement.readonly || columns === undefined) return undefined
     this.readSnapshot()
     return rowsOf<R>(statement, columns, query.parameters)
+  }
+
+  /**
+   * A prepared read, run with the others made while the event loop serves the I/O of one poll, once
+   * that is done (`setImmediate`); undefined if the statement writes. A read transaction takes and
+   * drops file locks, dearer than a read by primary key, and these reads share one: it begins after
+   * each of them was asked for, so each still sees every commit made before its request arrived.
+   */
+  readTogether<R> (query: CompiledQuery): Promise<R[]> | undefined {
+    const { statement, columns } = this.#reader.prepare(query.sql)
+    if (!statement.readonly || columns === undefined) return undefined
+    let group = this.#readsTogether
+    if (group === undefined) {
+      const reads: Array<() => void> = group = this.#readsTogether = []
+      setImmediate(() => {
+        this.#readsTogether = undefined
+        for (const read of reads) read()
+      })
+    }
+    return new Promise<R[]>((resolve, reject) => {
+      group.push(() => {
+        try {
+          this.readSnapshot()
+          resolve(rowsOf<R>(statement, columns, query.parameters))
+        } catch (error) {
+          reject(error)
+        }
+      })
+    })
   }
 
   private async startUnit (): Promise<void> {

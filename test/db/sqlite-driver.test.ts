@@ -208,6 +208,46 @@ describe('SQLite driver', () => {
     t.assert.strictEqual(snapshots, 2)
   })
 
+  it('runs the prepared reads asked for in one poll together, in one read transaction begun after them', async (t: TestContext) => {
+    const { db, driver, path } = open(t)
+    await createTable(db)
+    await db.insertInto('items').values({ name: 'a' }).execute()
+    const query = db.selectFrom('items').select('name').orderBy('id').compile()
+    const other = new SQLite(path)
+    t.after(() => other.close())
+    await new Promise((resolve) => setImmediate(resolve))
+    const before = driver.readSnapshots
+    // As concurrent requests do, each from a callback of the same turn of the event loop.
+    const reads = await new Promise<Array<Promise<Array<{ name: string }>>>>((resolve) => {
+      const asked: Array<Promise<Array<{ name: string }>>> = []
+      for (let i = 0; i < 3; i++) setTimeout(() => { asked.push(driver.readTogether<{ name: string }>(query)!) }, 0)
+      setTimeout(() => {
+        // Another process commits after the reads were asked for: they begin after it.
+        other.prepare('insert into items (name) values (?)').run('b')
+        resolve(asked)
+      }, 0)
+    })
+    const seen = await Promise.all(reads)
+    t.assert.deepStrictEqual(seen.map((rows) => rows.map(({ name }) => name)), [['a', 'b'], ['a', 'b'], ['a', 'b']])
+    t.assert.strictEqual(driver.readSnapshots, before + 1)
+    // Each read after an await is asked for in another poll, and gets a read transaction of its own.
+    for (let i = 0; i < 3; i++) await driver.readTogether(query)
+    t.assert.strictEqual(driver.readSnapshots, before + 4)
+  })
+
+  it('leaves a statement that writes to the writer, and fails a read alone', async (t: TestContext) => {
+    const { db, driver } = open(t)
+    await createTable(db)
+    const writes = db.insertInto('items').values({ name: 'a' }).returning('id').compile()
+    t.assert.strictEqual(driver.readTogether(writes), undefined)
+    // Fails as it runs, not as it is prepared.
+    const overflowing = sql`select abs(-9223372036854775808) as value`.compile(db)
+    const read = db.selectFrom('items').select('name').compile()
+    const [failed, fine] = await Promise.allSettled([driver.readTogether(overflowing), driver.readTogether(read)])
+    t.assert.strictEqual(failed.status, 'rejected')
+    t.assert.deepStrictEqual(fine, { status: 'fulfilled', value: [] })
+  })
+
   it('begins a new read transaction after 64 reads, even in a chain that never yields', async (t: TestContext) => {
     const { db, driver } = open(t)
     await createTable(db)
