@@ -39,7 +39,8 @@ export function preparedQuery<A extends unknown[], R> (
     const query = compiledFor(db)
     const parameters = query.parameters.map((value) => value instanceof Placeholder ? args[value.index] : value)
     const bound = { ...query, parameters }
-    // A select skips Kysely outside a transaction, unless the read connection finds that it writes.
+    // A select skips Kysely outside a transaction, and runs with the others of its turn of the event
+    // loop (`readTogether`), unless the read connection finds that it writes.
     const read = SelectQueryNode.is(query.query) ? directReader(db)?.readTogether<R>(bound) : undefined
     return await (read ?? db.executeQuery<R>(bound).then(({ rows }) => rows))
   }

@@ -112,7 +112,7 @@ export class GroupCommitSqliteDriver implements Driver {
     return await done
   }
 
-  /** Synchronous, for prepared queries that skip Kysely's hand-off; undefined if the statement writes. */
+  /** A read at once, in the task's read transaction (reads through Kysely); undefined if the statement writes. */
   read<R> (query: CompiledQuery): R[] | undefined {
     const { statement, columns } = this.#reader.prepare(query.sql)
     if (!statement.readonly || columns === undefined) return undefined

@@ -185,8 +185,8 @@ describe('SQLite driver', () => {
     const names = (): string[] => driver.read<{ name: string }>(query)!.map((row) => row.name)
     const other = new SQLite(path)
     t.after(() => other.close())
-    // As a request does: a prepared read in a hook, run synchronously by an I/O callback,
-    // then more reads after awaits; another process commits between two callbacks.
+    // As a request's reads at once do: one run synchronously by an I/O callback, then more
+    // after awaits; another process commits between two callbacks.
     const { seen, snapshots } = await new Promise<{ seen: string[][], snapshots: number }>((resolve, reject) => {
       setImmediate(() => {
         const before = driver.readSnapshots
