@@ -1,5 +1,6 @@
 import { describe, it, type TestContext } from 'node:test'
 import { sql, type Kysely } from 'kysely'
+import { directReader } from '../../src/db/database.js'
 import type { Database } from '../../src/db/tables.js'
 import { findPostById, insertPost } from '../../src/modules/posts/posts.repository.js'
 import { findProductById, insertProduct } from '../../src/modules/products/products.repository.js'
@@ -160,6 +161,23 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(posts, [post, undefined, post])
       t.assert.notStrictEqual(posts[0], posts[2])
       if (dialect === 'postgres') t.assert.ok(counter.statements < (ids.length + 4 + 3) / 2, `${counter.statements} statements`)
+
+      // On SQLite, reads asked for by callbacks of one turn of the event loop, as concurrent
+      // requests make them, share one read transaction.
+      const driver = directReader(db)
+      if (driver !== undefined) {
+        await new Promise((resolve) => setImmediate(resolve))
+        const before = driver.readSnapshots
+        const reads = [
+          ...ids.map((id) => async () => await findUserById(db, id)),
+          async () => await findProductById(db, product.id),
+          async () => await findPostById(db, post.id)
+        ]
+        const fromCallback = async (read: () => Promise<unknown>) =>
+          await new Promise((resolve) => { setImmediate(() => { resolve(read()) }) })
+        await Promise.all(reads.map(fromCallback))
+        t.assert.strictEqual(driver.readSnapshots, before + 1)
+      }
     })
 
     it('see every commit made before they were called, while other reads are running', async (t: TestContext) => {

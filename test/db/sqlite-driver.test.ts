@@ -220,12 +220,12 @@ describe('SQLite driver', () => {
     // As concurrent requests do, each from a callback of the same turn of the event loop.
     const reads = await new Promise<Array<Promise<Array<{ name: string }>>>>((resolve) => {
       const asked: Array<Promise<Array<{ name: string }>>> = []
-      for (let i = 0; i < 3; i++) setTimeout(() => { asked.push(driver.readTogether<{ name: string }>(query)!) }, 0)
-      setTimeout(() => {
+      for (let i = 0; i < 3; i++) setImmediate(() => { asked.push(driver.readTogether<{ name: string }>(query)!) })
+      setImmediate(() => {
         // Another process commits after the reads were asked for: they begin after it.
         other.prepare('insert into items (name) values (?)').run('b')
         resolve(asked)
-      }, 0)
+      })
     })
     const seen = await Promise.all(reads)
     t.assert.deepStrictEqual(seen.map((rows) => rows.map(({ name }) => name)), [['a', 'b'], ['a', 'b'], ['a', 'b']])
