@@ -4,7 +4,7 @@ import {
 } from 'kysely'
 import type { SqliteReaderThreads } from './sqlite-reader-threads.js'
 import { SqliteWriter } from './sqlite-writer.js'
-import { rowsOf, StatementCache } from './statement-cache.js'
+import { rowsOf, StatementCache, type PreparedStatement } from './statement-cache.js'
 
 // A chain of reads that never yields would otherwise hold one snapshot for its whole run,
 // and the WAL could not be checkpointed past it.
@@ -114,10 +114,8 @@ export class GroupCommitSqliteDriver implements Driver {
 
   /** A read at once, in the task's read transaction (reads through Kysely); undefined if the statement writes. */
   read<R> (query: CompiledQuery): R[] | undefined {
-    const { statement, columns } = this.#reader.prepare(query.sql)
-    if (!statement.readonly || columns === undefined) return undefined
-    this.readSnapshot()
-    return rowsOf<R>(statement, columns, query.parameters)
+    const readable = this.readable(query)
+    return readable === undefined ? undefined : this.readNow<R>(readable, query)
   }
 
   /**
@@ -127,8 +125,8 @@ export class GroupCommitSqliteDriver implements Driver {
    * each of them was asked for, so each still sees every commit made before its request arrived.
    */
   readTogether<R> (query: CompiledQuery): Promise<R[]> | undefined {
-    const { statement, columns } = this.#reader.prepare(query.sql)
-    if (!statement.readonly || columns === undefined) return undefined
+    const readable = this.readable(query)
+    if (readable === undefined) return undefined
     let group = this.#readsTogether
     if (group === undefined) {
       const reads: Array<() => void> = group = this.#readsTogether = []
@@ -140,13 +138,23 @@ export class GroupCommitSqliteDriver implements Driver {
     return new Promise<R[]>((resolve, reject) => {
       group.push(() => {
         try {
-          this.readSnapshot()
-          resolve(rowsOf<R>(statement, columns, query.parameters))
+          resolve(this.readNow<R>(readable, query))
         } catch (error) {
           reject(error)
         }
       })
     })
+  }
+
+  // The read connection's statement for `query`, unless it writes.
+  private readable (query: CompiledQuery): Readable | undefined {
+    const { statement, columns } = this.#reader.prepare(query.sql)
+    return statement.readonly && columns !== undefined ? { statement, columns } : undefined
+  }
+
+  private readNow<R> ({ statement, columns }: Readable, query: CompiledQuery): R[] {
+    this.readSnapshot()
+    return rowsOf<R>(statement, columns, query.parameters)
   }
 
   private async startUnit (): Promise<void> {
@@ -190,6 +198,9 @@ export class GroupCommitSqliteDriver implements Driver {
     this.#reader.run('commit')
   }
 }
+
+// A read connection's statement that only reads, with the names of its columns.
+type Readable = PreparedStatement & { columns: string[] }
 
 // What Kysely calls a connection: one caller's view, in a transaction or not.
 class Session implements DatabaseConnection {
