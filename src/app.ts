@@ -17,6 +17,7 @@ import searchRoutes from './modules/users/search.routes.js'
 import { findUserById } from './modules/users/users.repository.js'
 import usersRoutes from './modules/users/users.routes.js'
 import v2Routes from './modules/v2/v2.routes.js'
+import answersTogether from './plugins/answers-together.js'
 import auth from './plugins/auth.js'
 import cors from './plugins/cors.js'
 import db from './plugins/db.js'
@@ -134,6 +135,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(auth, { config, findUser: async (id) => await findUserById(app.db, id) })
   await app.register(idempotency, { config })
   await app.register(inFlight)
+  await app.register(answersTogether)
   await app.register(openapi, { components: apiComponents })
   await app.register(docsPages)
   await app.register(slashes.plugin)

@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3'
 import {
   SelectQueryNode, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings
 } from 'kysely'
+import { atTurnEnd } from '../lib/turn-end.js'
 import type { SqliteReaderThreads } from './sqlite-reader-threads.js'
 import { SqliteWriter } from './sqlite-writer.js'
 import { rowsOf, StatementCache, type PreparedStatement } from './statement-cache.js'
@@ -120,7 +121,7 @@ export class GroupCommitSqliteDriver implements Driver {
 
   /**
    * A prepared read, run with the others made while the event loop serves the I/O of one poll, once
-   * that is done (`setImmediate`); undefined if the statement writes. A read transaction takes and
+   * that is done (`atTurnEnd`); undefined if the statement writes. A read transaction takes and
    * drops file locks, dearer than a read by primary key, and these reads share one: it begins after
    * each of them was asked for, so each still sees every commit made before its request arrived.
    */
@@ -130,7 +131,7 @@ export class GroupCommitSqliteDriver implements Driver {
     let group = this.#readsTogether
     if (group === undefined) {
       const reads: Array<() => void> = group = this.#readsTogether = []
-      setImmediate(() => {
+      atTurnEnd(() => {
         this.#readsTogether = undefined
         for (const read of reads) read()
       })
