@@ -1,18 +1,30 @@
 /**
- * Work held until the event loop has served the I/O of its current poll (`setImmediate`), so that
- * what that I/O asked for runs together. The turns so ended are counted: work that began before the
- * last of them knows it was released by one, as the answers of a group of reads are (`answers-together`).
+ * The end of a turn of the event loop: once it has served the I/O of its current poll
+ * (`setImmediate`), so that what that I/O asked for runs together.
  */
-let turnsEnded = 0
 
-export function atTurnEnd (task: () => void): void {
-  setImmediate(() => {
-    turnsEnded++
-    task()
+// Resolved by an immediate queued behind every task of `atTurnEnd` queued so far.
+let afterTasks: Promise<void> | undefined
+
+function afterWhatIsQueued (): Promise<void> {
+  const promise: Promise<void> = new Promise((resolve) => {
+    setImmediate(() => {
+      if (afterTasks === promise) afterTasks = undefined
+      resolve()
+    })
   })
+  return promise
 }
 
-/** How many tasks of `atTurnEnd` have begun. */
-export function endedTurns (): number {
-  return turnsEnded
+/** Runs `task` at the end of this turn, before what waits for `turnEnd()`. */
+export function atTurnEnd (task: () => void): void {
+  setImmediate(task)
+  // Queued now, behind the task: what the task releases (its promises' continuations) still ends with this turn.
+  afterTasks = afterWhatIsQueued()
+}
+
+/** Resolves once this turn's tasks, and what they released, are done. */
+export function turnEnd (): Promise<void> {
+  afterTasks ??= afterWhatIsQueued()
+  return afterTasks
 }
