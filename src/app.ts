@@ -6,6 +6,7 @@ import { apiComponents } from './api-components.js'
 import { trustProxySetting, type Config } from './config.js'
 import errorHandler from './errors/error-handler.js'
 import { rawErrorAnswers } from './errors/raw-answers.js'
+import { turnBatchedStdout } from './lib/log-stream.js'
 import authRoutes from './modules/auth/auth.routes.js'
 import passwordRoutes from './modules/auth/password.routes.js'
 import { createHandlers } from './modules/emails/index.js'
@@ -92,7 +93,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     },
     ...(options.loggerInstance !== undefined
       ? { loggerInstance: options.loggerInstance }
-      : { logger: { level: config.LOG_LEVEL, redact: SECRET_PATHS } }),
+      : { logger: { level: config.LOG_LEVEL, redact: SECRET_PATHS, stream: turnBatchedStdout() } }),
     genReqId: (request) => acceptedRequestId(request.headers['x-request-id']) ?? randomUUID(),
     // Our own line per request (plugins/request-log.ts) replaces Fastify's, which logs the URL.
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
