@@ -21,6 +21,8 @@ export class GroupCommitSqliteDriver implements Driver {
   readonly #writer: SqliteWriter
   readonly #reader: StatementCache
   readonly #lock = new WriteLock()
+  // Units begun and not yet answered: waiting for the lock, being written or waiting for their commit.
+  #unitsInFlight = 0
   #readSnapshotOpen = false
   #readsInSnapshot = 0
   #readSnapshots = 0
@@ -48,11 +50,13 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   async beginTransaction (connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    this.#unitsInFlight++
     await this.startUnit()
     try {
       await this.#writer.begin()
     } catch (error) {
       this.#lock.release()
+      this.#unitsInFlight--
       throw error
     }
     ;(connection as Session).inTransaction = true
@@ -60,16 +64,24 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async commitTransaction (connection: DatabaseConnection): Promise<void> {
     (connection as Session).inTransaction = false
-    const durable = this.#writer.finish(this.#lock.contended)
+    const durable = this.#writer.finish(this.#lock.contended, this.#unitsInFlight)
     this.#lock.release()
-    await durable
+    try {
+      await durable
+    } finally {
+      this.#unitsInFlight--
+    }
   }
 
   async rollbackTransaction (connection: DatabaseConnection): Promise<void> {
     (connection as Session).inTransaction = false
     const abandoned = this.#writer.abandon(this.#lock.contended)
     this.#lock.release()
-    await abandoned
+    try {
+      await abandoned
+    } finally {
+      this.#unitsInFlight--
+    }
   }
 
   async savepoint (connection: DatabaseConnection, name: string): Promise<void> {
@@ -103,14 +115,19 @@ export class GroupCommitSqliteDriver implements Driver {
       const rows = this.read<R>(query)
       if (rows !== undefined) return { rows }
     }
-    await this.startUnit()
-    // Settings apply to the connection, and most cannot change inside a transaction.
-    const done = /^\s*pragma\b/i.test(query.sql)
-      ? this.#writer.alone<R>(query)
-      : this.#writer.unit<R>(query, this.#lock.contended)
-    // Sent: the thread runs what comes next after it, so the next unit may be sent now.
-    this.#lock.release()
-    return await done
+    this.#unitsInFlight++
+    try {
+      await this.startUnit()
+      // Settings apply to the connection, and most cannot change inside a transaction.
+      const done = /^\s*pragma\b/i.test(query.sql)
+        ? this.#writer.alone<R>(query)
+        : this.#writer.unit<R>(query, this.#lock.contended, this.#unitsInFlight)
+      // Sent: the thread runs what comes next after it, so the next unit may be sent now.
+      this.#lock.release()
+      return await done
+    } finally {
+      this.#unitsInFlight--
+    }
   }
 
   /** A read at once, in the task's read transaction (reads through Kysely); undefined if the statement writes. */

@@ -1,5 +1,6 @@
-// Each unit is a SAVEPOINT in one `BEGIN IMMEDIATE`; the group commits once no message waits and no
-// unit is open, or when full. A unit is answered only after the commit that makes it durable.
+// Each unit is a SAVEPOINT in one `BEGIN IMMEDIATE`; the group commits once it holds half the units
+// in flight, or once no message waits and no unit is open, or when full. A unit is answered only
+// after the commit that makes it durable.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { CompiledQuery, QueryResult } from 'kysely'
 import { toThreadError, type ThreadError } from './db-thread.js'
@@ -11,15 +12,18 @@ const MAX_UNITS_PER_COMMIT = 256
 
 type Query = Pick<CompiledQuery, 'sql' | 'parameters'>
 
-/** `more`: another unit is already waiting to be sent, so the group stays open for it. */
+/**
+ * `more`: another unit is already waiting to be sent, so the group stays open for it. `inFlight`: the
+ * units sent and not yet answered, this one included.
+ */
 export type WriteRequest =
   /** A statement that is a unit of its own: answered once committed. */
-  | { op: 'unit', id: number, query: Query, more: boolean }
+  | { op: 'unit', id: number, query: Query, more: boolean, inFlight: number }
   /** Opens a unit that the event loop fills statement by statement (a transaction). */
   | { op: 'begin', id: number }
   | { op: 'query', id: number, query: Query }
   /** Ends the open unit: answered once committed. */
-  | { op: 'finish', id: number, more: boolean }
+  | { op: 'finish', id: number, more: boolean, inFlight: number }
   /** Rolls the open unit back, alone: answered at once. */
   | { op: 'abandon', id: number, more: boolean }
   /** Commits the group, then runs a statement outside any transaction (a setting). */
@@ -72,7 +76,7 @@ function startUnit (): void {
   statements.run('savepoint agora_unit')
 }
 
-function finishUnit (id: number, result: QueryResult<unknown> | null, more: boolean): void {
+function finishUnit (id: number, result: QueryResult<unknown> | null, more: boolean, inFlight: number): void {
   try {
     statements.run('release agora_unit')
   } catch (error) {
@@ -81,7 +85,11 @@ function finishUnit (id: number, result: QueryResult<unknown> | null, more: bool
     return
   }
   waitingForCommit.push({ id, result })
-  handOver(more)
+  // Commits once the group holds half the units in flight: their callers are answered while the
+  // other half is written, so the event loop and this thread work at the same time. A group that
+  // waited for them all would make each wait for the other (measured: 15-20 % fewer creates a second).
+  if (waitingForCommit.length * 2 >= inFlight) commitGroup()
+  else handOver(more)
 }
 
 function abandonUnit (more: boolean): void {
@@ -145,7 +153,7 @@ function handle (request: WriteRequest): void {
         send(failure(id, error))
         return
       }
-      finishUnit(id, result, request.more)
+      finishUnit(id, result, request.more, request.inFlight)
       return
     }
     case 'begin':
@@ -158,7 +166,7 @@ function handle (request: WriteRequest): void {
       return
     case 'finish':
       unitOpen = false
-      finishUnit(id, null, request.more)
+      finishUnit(id, null, request.more, request.inFlight)
       return
     case 'abandon':
       // A thread started after its predecessor died has no unit open.

@@ -28,9 +28,9 @@ export class SqliteWriter {
 
   get statements (): number { return this.#statements }
 
-  /** A statement as a unit of its own, resolved once committed; `more` as in `WriteRequest`. */
-  async unit<R> (query: CompiledQuery, more: boolean): Promise<QueryResult<R>> {
-    return await this.#request({ op: 'unit', query: sendable(query), more }) as QueryResult<R>
+  /** A statement as a unit of its own, resolved once committed; `more` and `inFlight` as in `WriteRequest`. */
+  async unit<R> (query: CompiledQuery, more: boolean, inFlight: number): Promise<QueryResult<R>> {
+    return await this.#request({ op: 'unit', query: sendable(query), more, inFlight }) as QueryResult<R>
   }
 
   /** Opens a unit that `query` fills and `finish` or `abandon` ends. */
@@ -40,8 +40,8 @@ export class SqliteWriter {
     return await this.#request({ op: 'query', query: sendable(query) }) as QueryResult<R>
   }
 
-  /** Ends the open unit; resolves once it is committed. `more` as for `unit`. */
-  async finish (more: boolean): Promise<void> { await this.#request({ op: 'finish', more }) }
+  /** Ends the open unit; resolves once it is committed. `more` and `inFlight` as for `unit`. */
+  async finish (more: boolean, inFlight: number): Promise<void> { await this.#request({ op: 'finish', more, inFlight }) }
 
   async abandon (more: boolean): Promise<void> { await this.#request({ op: 'abandon', more }) }
 

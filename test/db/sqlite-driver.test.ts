@@ -114,6 +114,23 @@ describe('SQLite driver', () => {
     })
   })
 
+  it('commits once a group holds half the units in flight, answering them while it writes the others', async (t: TestContext) => {
+    const { db, driver, path } = open(t)
+    await createTable(db)
+    const commitsBefore = driver.commits
+    const names = Array.from({ length: 20 }, (_, i) => `item-${i}`)
+    // The last unit takes hundreds of milliseconds: the first half must not wait for it.
+    const slowInsert = async (name: string) => await sql`insert into items (name) select ${name}
+      from (with recursive n(x) as (select 1 union all select x + 1 from n where x < 2000000) select count(*) from n)`.execute(db)
+    const writes = names.map(async (name, i) =>
+      i === names.length - 1 ? await slowInsert(name) : await db.insertInto('items').values({ name }).execute())
+    await writes[0]
+    t.assert.deepStrictEqual(committedNames(path), names.slice(0, 10))
+    await Promise.all(writes)
+    t.assert.deepStrictEqual(committedNames(path), names)
+    t.assert.strictEqual(driver.commits - commitsBefore, 2)
+  })
+
   it('rolls back a failed transaction alone, keeping the others of its group', async (t: TestContext) => {
     const { db, path } = open(t)
     await createTable(db)
@@ -328,9 +345,9 @@ describe('SQLite driver', () => {
     await createTable(db)
     const writer = new SqliteWriter(path)
     const insert = (name: string) => db.insertInto('items').values({ name }).compile()
-    await writer.unit(insert('before'), false)
+    await writer.unit(insert('before'), false, 1)
     await writer.close()
-    await writer.unit(insert('after'), false)
+    await writer.unit(insert('after'), false, 1)
     await writer.close()
     t.assert.deepStrictEqual(committedNames(path), ['before', 'after'])
   })
