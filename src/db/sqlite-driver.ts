@@ -15,7 +15,8 @@ const MAX_READS_PER_SNAPSHOT = 64
  * Reads run on a read connection, in a shared read transaction: at once, or, for prepared reads,
  * together with those of other requests (`readTogether`). Writes go to the writer thread one unit
  * at a time, and a transaction holds the write lock from its BEGIN to its end. A unit's caller
- * resumes after the commit (one fsync) that covers every unit finished meanwhile.
+ * resumes after the commit (one fsync) of its group: the units finished meanwhile, up to half of
+ * those in flight (sqlite-writer-thread.ts).
  */
 export class GroupCommitSqliteDriver implements Driver {
   readonly #writer: SqliteWriter
