@@ -14,7 +14,7 @@ type Query = Pick<CompiledQuery, 'sql' | 'parameters'>
 
 /**
  * `more`: another unit is already waiting to be sent, so the group stays open for it. `inFlight`: the
- * units sent and not yet answered, this one included.
+ * units the caller has begun and not yet had answered (those waiting for its write lock too), this one included.
  */
 export type WriteRequest =
   /** A statement that is a unit of its own: answered once committed. */
@@ -87,7 +87,7 @@ function finishUnit (id: number, result: QueryResult<unknown> | null, more: bool
   waitingForCommit.push({ id, result })
   // Commits once the group holds half the units in flight: their callers are answered while the
   // other half is written, so the event loop and this thread work at the same time. A group that
-  // waited for them all would make each wait for the other (measured: 15-20 % fewer creates a second).
+  // waited for them all made each wait for the other (`POST /products` at 10 clients: 14-34 % slower).
   if (waitingForCommit.length * 2 >= inFlight) commitGroup()
   else handOver(more)
 }
