@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import { DROP_VALUE_SAMPLES } from './sqlite-connection.js'
+import { INDEXED_COLUMNS, type SearchIndexes } from './search-indexes.js'
 
 // The only place that knows SQLite from PostgreSQL at query time.
 
@@ -19,19 +20,6 @@ export function containsText (db: Kysely<any>, column: string, text: string): Ex
   return isPostgres(db)
     ? sql<SqlBool>`${sql.ref(column)} ilike ${pattern} escape '\\'`
     : sql<SqlBool>`${sql.ref(column)} like +${pattern} escape '\\'`
-}
-
-// Tables with a search index (migration 0006), and the columns it covers.
-export interface SearchIndexes {
-  products: 'name' | 'description'
-  posts: 'title' | 'content'
-  users: 'name' | 'email'
-}
-
-const INDEXED_COLUMNS: { [T in keyof SearchIndexes]: Array<SearchIndexes[T]> } = {
-  products: ['name', 'description'],
-  posts: ['title', 'content'],
-  users: ['name', 'email']
 }
 
 // Trigrams: a shorter text has none, so neither index can narrow the search.

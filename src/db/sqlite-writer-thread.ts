@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { CompiledQuery, QueryResult } from 'kysely'
 import { toThreadError, type ThreadError } from './db-thread.js'
+import { SearchIndexCatchUp } from './search-index-catch-up.js'
 import { DROP_VALUE_SAMPLES, openSqlite } from './sqlite-connection.js'
 import { StatementCache } from './statement-cache.js'
 
@@ -43,6 +44,7 @@ const database = openSqlite(path)
 // file past 64 KiB. Bulk loads go back to files (`prepareBulkLoad`).
 database.pragma('temp_store = MEMORY')
 const statements = new StatementCache(database)
+const searchIndexes = new SearchIndexCatchUp(statements)
 
 let groupOpen = false
 let unitOpen = false
@@ -121,6 +123,7 @@ function commitGroup (): void {
   waitingForCommit = []
   groupOpen = false
   try {
+    searchIndexes.run()
     statements.run('commit')
     commits++
   } catch (error) {

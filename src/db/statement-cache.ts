@@ -49,6 +49,11 @@ export class StatementCache {
     this.prepare(sql).statement.run()
   }
 
+  /** The first column of the first row. */
+  value (sql: string): unknown {
+    return (this.prepare(sql).statement.get() as unknown[] | undefined)?.[0]
+  }
+
   close (): void {
     this.#statements.clear()
     this.database.close()

@@ -1,6 +1,7 @@
 import { describe, it, type TestContext } from 'node:test'
 import { sql, type Kysely } from 'kysely'
 import { containsText } from '../../src/db/dialect-sql.js'
+import { migrateToLatest } from '../../src/db/migrate.js'
 import type { Database } from '../../src/db/tables.js'
 import { listPosts } from '../../src/modules/posts/posts.list.js'
 import { insertPost } from '../../src/modules/posts/posts.repository.js'
@@ -9,7 +10,7 @@ import { deleteProduct, insertProduct, updateProduct } from '../../src/modules/p
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
-import { testDb } from '../jobs/helpers.js'
+import { migrateDownThrough, testDb } from '../jobs/helpers.js'
 
 const NAMES = [
   'Sale 50%_off\\x', 'Proof Reader', 'Under_score', 'Back\\slash', 'Backslash', 'Oak Table', 'OAK TABLE XL',
@@ -146,6 +147,45 @@ for (const dialect of testDialects()) {
         const { rows } = await sql<{ v: number }>`select v from products_fts_config where k = 'automerge'`.execute(db)
         t.assert.strictEqual(rows[0]?.v, 8)
       }
+    })
+
+    it('indexes a transaction\'s rows as it commits, whatever it did to them before', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const { ownerId } = await seed(db)
+      const product = (name: string) => ({ name, description: null, price_cents: 100, quantity: 1, owner_id: ownerId })
+      const { gone, renamed, kept } = await db.transaction().execute(async (trx) => {
+        const gone = await insertProduct(trx, product('Walnut alpha'), [])
+        const renamed = await insertProduct(trx, product('Walnut beta'), [])
+        const kept = await insertProduct(trx, product('Walnut gamma'), [])
+        for (let i = 0; i < 20; i++) await insertProduct(trx, product(`Maple ${i}`), [])
+        // Taken out of the index by their old text before the commit indexes them.
+        await updateProduct(trx, renamed.id, { name: 'Cherry beta' }, undefined)
+        await deleteProduct(trx, gone.id)
+        return { gone, renamed, kept }
+      })
+      t.assert.deepStrictEqual(await found(db, 'walnut'), [kept.id])
+      t.assert.deepStrictEqual(await found(db, 'cherry'), [renamed.id])
+      t.assert.deepStrictEqual(await found(db, 'alpha'), [])
+      t.assert.strictEqual((await found(db, 'maple')).length, 20)
+      t.assert.ok(!(await found(db, 'maple')).includes(gone.id))
+      // Throws unless the index holds exactly the text of each row (`rank` 1: compared with the table).
+      if (dialect === 'sqlite') await sql`insert into products_fts(products_fts, rank) values ('integrity-check', 1)`.execute(db)
+    })
+
+    it('indexes rows written at once by concurrent callers, and after its migration is reverted', async (t: TestContext) => {
+      const { db, config } = await testDb(t, dialect)
+      const { ownerId } = await seed(db)
+      const product = (name: string) => ({ name, description: null, price_cents: 100, quantity: 1, owner_id: ownerId })
+      const many = await Promise.all(Array.from({ length: 30 }, async (_, i) => await insertProduct(db, product(`Walnut tray ${i}`), [])))
+      t.assert.deepStrictEqual(await found(db, 'walnut tr'), many.map((p) => p.id).sort((a, b) => a - b))
+      await Promise.all(many.slice(0, 10).map(async (p) => await deleteProduct(db, p.id)))
+      t.assert.strictEqual((await found(db, 'walnut tr')).length, 20)
+      await migrateDownThrough(db, config, '2026_12_07_0021_index_search_rows_at_commit')
+      const before = await insertProduct(db, product('Walnut bowl'), [])
+      await migrateToLatest(db, config)
+      const after = await insertProduct(db, product('Walnut bowl, deep'), [])
+      t.assert.deepStrictEqual(await found(db, 'walnut bo'), [before.id, after.id])
+      if (dialect === 'sqlite') await sql`insert into products_fts(products_fts, rank) values ('integrity-check', 1)`.execute(db)
     })
 
     it('searches post titles and contents the same way', async (t: TestContext) => {

@@ -42,7 +42,8 @@ for (const dialect of testDialects()) {
       const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', age: null, role: 'user' })
       const seen = await db.transaction().execute(async (trx) => {
         await insertProduct(trx, { name: 'Walnut desk', price_cents: 100, quantity: 1, owner_id: owner.id }, [])
-        return await countProducts(trx, { text: 'walnut' })
+        // Not a search: on SQLite the search index takes a transaction's rows as it commits.
+        return await countProducts(trx, { minCents: 100 })
       })
       t.assert.strictEqual(seen, 1)
     })

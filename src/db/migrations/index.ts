@@ -19,6 +19,7 @@ import * as plannerWithoutValueSamples from './2026_12_05_0017_planner_without_v
 import * as tagRowsCarryNameAndDate from './2026_12_05_0018_tag_rows_carry_name_and_date.js'
 import * as tagRowsFromProductLists from './2026_12_05_0019_tag_rows_from_product_lists.js'
 import * as dropTagRowsProductIndex from './2026_12_05_0020_drop_tag_rows_product_index.js'
+import * as indexSearchRowsAtCommit from './2026_12_07_0021_index_search_rows_at_commit.js'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -41,5 +42,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_0017_planner_without_value_samples': plannerWithoutValueSamples,
   '2026_12_05_0018_tag_rows_carry_name_and_date': tagRowsCarryNameAndDate,
   '2026_12_05_0019_tag_rows_from_product_lists': tagRowsFromProductLists,
-  '2026_12_05_0020_drop_tag_rows_product_index': dropTagRowsProductIndex
+  '2026_12_05_0020_drop_tag_rows_product_index': dropTagRowsProductIndex,
+  '2026_12_07_0021_index_search_rows_at_commit': indexSearchRowsAtCommit
 }

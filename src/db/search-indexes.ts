@@ -1,0 +1,12 @@
+/** Tables with a search index (migration 0006), and the columns it covers. */
+export interface SearchIndexes {
+  products: 'name' | 'description'
+  posts: 'title' | 'content'
+  users: 'name' | 'email'
+}
+
+export const INDEXED_COLUMNS: { [T in keyof SearchIndexes]: Array<SearchIndexes[T]> } = {
+  products: ['name', 'description'],
+  posts: ['title', 'content'],
+  users: ['name', 'email']
+}
