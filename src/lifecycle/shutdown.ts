@@ -29,16 +29,38 @@ async function drainAndClose (app: FastifyInstance, config: Config): Promise<voi
   }
 }
 
-// net.Server's close, not http.Server's, which would also drop idle keep-alive connections, where a
-// proxy may be writing a request (a POST it does not resend). Every response now says
-// `Connection: close` (plugins/drain.ts), so the proxy ends its connections itself.
-async function stopListening (app: FastifyInstance, limitMs: number): Promise<void> {
+/**
+ * Stops listening, then waits up to `limitMs` for the open connections to end. net.Server's close, not
+ * http.Server's, which would also drop idle keep-alive connections, where a proxy may be writing a
+ * request (a POST it does not resend). Every response now says `Connection: close` (plugins/drain.ts),
+ * so the proxy ends its connections itself.
+ */
+export async function stopListening (app: FastifyInstance, limitMs: number): Promise<void> {
   const { server } = app
   if (!server.listening) return
-  NetServer.prototype.close.call(server)
-  app.drain.closeConnections()
   const giveUpAt = Date.now() + limitMs
+  app.drain.closeConnections()
+  await takeWaitingConnections(server, giveUpAt)
+  NetServer.prototype.close.call(server)
   while (Date.now() < giveUpAt && await openConnections(server) > 0) await sleep(50)
+}
+
+// Closing the socket resets the connections the kernel has accepted and the server not yet taken,
+// a proxy's POST among them, and a busy event loop leaves many. Node takes one a turn of its loop:
+// turns go by until one takes none.
+async function takeWaitingConnections (server: NetServer, giveUpAt: number): Promise<void> {
+  let taken = 0
+  const count = (): void => { taken++ }
+  server.on('connection', count)
+  try {
+    for (let before = -1; before !== taken && Date.now() < giveUpAt;) {
+      before = taken
+      // Two: a poll of the loop comes between, whichever phase this runs in.
+      await new Promise((resolve) => { setImmediate(() => setImmediate(resolve)) })
+    }
+  } finally {
+    server.off('connection', count)
+  }
 }
 
 async function openConnections (server: NetServer): Promise<number> {

@@ -1,13 +1,48 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyError } from 'fastify'
 import pino from 'pino'
 import { loadConfig, workerCount, ConfigError } from '../../src/config.js'
 import { isConnectionError } from '../../src/errors/connection-errors.js'
+import { stopListening } from '../../src/lifecycle/shutdown.js'
 import { classifyError } from '../../src/errors/error-handler.js'
 import { createRedisCircuit } from '../../src/plugins/redis-circuit.js'
 import { buildTestApp } from '../helpers/build-app.js'
 
 const coded = (code: string, message = 'failed'): Error => Object.assign(new Error(message), { code })
+
+// Opens connections, sends a request on each, writes the marker file once every request is
+// written, and prints each connection's status and Connection header (or its error) when all end.
+const CLIENT = `
+const net = require('node:net'), fs = require('node:fs')
+const [port, marker, count] = process.argv.slice(1).map((arg, i) => i === 1 ? arg : Number(arg))
+const answers = []
+let written = 0
+for (let i = 0; i < count; i++) {
+  let text = ''
+  const socket = net.connect(port, '127.0.0.1', () => {
+    socket.write('GET /health HTTP/1.1\\r\\nHost: agora\\r\\n\\r\\n', () => { if (++written === count) fs.writeFileSync(marker, '') })
+  })
+  socket.on('data', (chunk) => { text += chunk })
+  socket.on('error', (error) => { answers[i] = error.code })
+  socket.on('close', () => {
+    answers[i] ??= (text.split(' ')[1] ?? 'no answer') + ' ' + (/^connection: (.*)$/im.exec(text)?.[1]?.trim() ?? '-')
+  })
+}
+process.on('exit', () => { console.log(JSON.stringify(answers)) })
+`
+
+/** Blocks the event loop, as a busy one would be, until `done` or `limitMs`. */
+function blockUntil (done: () => boolean, limitMs: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  const giveUpAt = Date.now() + limitMs
+  while (!done() && Date.now() < giveUpAt) Atomics.wait(pause, 0, 0, 5)
+}
 
 describe('draining', () => {
   it('answers /ready 503 with Retry-After and {detail}, and closes every connection after its response once it stops listening', async (t: TestContext) => {
@@ -23,6 +58,26 @@ describe('draining', () => {
     app.drain.closeConnections()
     const served = await app.inject({ url: '/health' })
     t.assert.deepStrictEqual([served.statusCode, served.headers.connection], [200, 'close'])
+  })
+
+  it('answers the connections waiting to be accepted when it stops listening, rather than resetting them', async (t: TestContext) => {
+    const app = await buildTestApp(t, 'sqlite')
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const dir = mkdtempSync(join(tmpdir(), 'agora-backlog-'))
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    const marker = join(dir, 'written')
+    const connections = 20
+    const { port } = app.server.address() as AddressInfo
+    const client = spawn(process.execPath, ['-e', CLIENT, String(port), marker, String(connections)], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let printed = ''
+    client.stdout.on('data', (chunk: Buffer) => { printed += chunk.toString() })
+    const exited = once(client, 'exit')
+    // The kernel accepts the client's connections and takes its requests; this server has not.
+    blockUntil(() => existsSync(marker), 10_000)
+    t.assert.ok(existsSync(marker), 'the client connected and wrote its requests')
+    await stopListening(app, 2_000)
+    await exited
+    t.assert.deepStrictEqual(JSON.parse(printed), Array.from({ length: connections }, () => '200 close'))
   })
 })
 
