@@ -47,13 +47,16 @@ export async function stopListening (app: FastifyInstance, limitMs: number): Pro
 
 // Closing the socket resets the connections the kernel has accepted and the server not yet taken,
 // a proxy's POST among them, and a busy event loop leaves many. Node takes one a turn of its loop:
-// turns go by until one takes none.
+// turns go by until one takes none, or as many as the queue can hold (Node's listen backlog, 511),
+// past which connections are arriving rather than waiting.
+const LISTEN_BACKLOG = 511
+
 async function takeWaitingConnections (server: NetServer, giveUpAt: number): Promise<void> {
   let taken = 0
   const count = (): void => { taken++ }
   server.on('connection', count)
   try {
-    for (let before = -1; before !== taken && Date.now() < giveUpAt;) {
+    for (let before = -1, turns = 0; before !== taken && turns < LISTEN_BACKLOG && Date.now() < giveUpAt; turns++) {
       before = taken
       // Two: a poll of the loop comes between, whichever phase this runs in.
       await new Promise((resolve) => { setImmediate(() => setImmediate(resolve)) })
