@@ -1,6 +1,7 @@
 // Each unit is a SAVEPOINT in one `BEGIN IMMEDIATE`; the group commits once it holds half the units
-// in flight, or once no message waits and no unit is open, or when full. A unit is answered only
-// after the commit that makes it durable.
+// in flight, or once no message waits and no unit is open, or when full. Just before it commits, the
+// search indexes take its new rows (search-index-catch-up.ts). A unit is answered only after the
+// commit that makes it durable.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { CompiledQuery, QueryResult } from 'kysely'
 import { toThreadError, type ThreadError } from './db-thread.js'
