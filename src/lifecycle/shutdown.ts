@@ -1,5 +1,5 @@
 import { Server as NetServer } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 
@@ -56,11 +56,15 @@ async function takeWaitingConnections (server: NetServer, giveUpAt: number): Pro
   const count = (): void => { taken++ }
   server.on('connection', count)
   try {
-    for (let before = -1, turns = 0; before !== taken && turns < LISTEN_BACKLOG && Date.now() < giveUpAt; turns++) {
+    let turns = 0
+    let before: number
+    do {
       before = taken
       // Two: a poll of the loop comes between, whichever phase this runs in.
-      await new Promise((resolve) => { setImmediate(() => setImmediate(resolve)) })
-    }
+      await immediate()
+      await immediate()
+      turns++
+    } while (taken !== before && turns < LISTEN_BACKLOG && Date.now() < giveUpAt)
   } finally {
     server.off('connection', count)
   }
