@@ -5,6 +5,9 @@ import SQLite from 'better-sqlite3'
 /** How long a statement waits for another connection's lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000
 
+/** WAL pages at which the writer's commit checkpoints (sqlite-writer-thread.ts). */
+export const WAL_PAGES_BEFORE_CHECKPOINT = 4000
+
 /** Run after each ANALYZE: drops the value samples that make SQLite plan on every call (migration 0017). */
 export const DROP_VALUE_SAMPLES = 'drop table if exists sqlite_stat4'
 

@@ -6,11 +6,12 @@ import { isoTimestamp } from '../../src/db/postgres-pool.js'
 import { prepareBulkLoad } from '../../src/db/dialect-sql.js'
 import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrate.js'
 import { migrations } from '../../src/db/migrations/index.js'
+import { WAL_PAGES_BEFORE_CHECKPOINT } from '../../src/db/sqlite-connection.js'
 import { testConfig, testDialects } from '../helpers/build-app.js'
 import { runCli } from '../helpers/cli.js'
 
 describe('SQLite connection settings', () => {
-  it('uses WAL with synchronous=FULL, foreign keys and a busy timeout', async (t: TestContext) => {
+  it('uses WAL with synchronous=FULL, foreign keys, a busy timeout and fewer checkpoints', async (t: TestContext) => {
     const db = createDb(testConfig(t, 'sqlite'))
     t.after(async () => await db.destroy())
     const pragma = async (name: string) => Object.values((await sql.raw(`pragma ${name}`).execute(db)).rows[0] as object)[0]
@@ -19,6 +20,7 @@ describe('SQLite connection settings', () => {
     t.assert.strictEqual(await pragma('foreign_keys'), 1)
     t.assert.strictEqual(await pragma('busy_timeout'), 5000)
     t.assert.strictEqual(await pragma('temp_store'), 2) // MEMORY: a unit's sub-journal
+    t.assert.strictEqual(await pragma('wal_autocheckpoint'), WAL_PAGES_BEFORE_CHECKPOINT)
   })
 
   it('keeps the sub-journals of a bulk load in files', async (t: TestContext) => {

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import SQLite from 'better-sqlite3'
 import { Kysely, sql, type Generated } from 'kysely'
+import { WAL_PAGES_BEFORE_CHECKPOINT } from '../../src/db/sqlite-connection.js'
 import { SqliteDialectForAgora } from '../../src/db/sqlite.js'
 import type { GroupCommitSqliteDriver } from '../../src/db/sqlite-driver.js'
 import { SqliteWriter } from '../../src/db/sqlite-writer.js'
@@ -39,6 +40,19 @@ function dialectMethods (dialect: SqliteDialectForAgora) {
 
 async function createTable (db: Kysely<TestDb>): Promise<void> {
   await db.schema.createTable('items').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text', (c) => c.notNull().unique()).execute()
+}
+
+// sqlite.org/fileformat.html: the WAL's own header, and each frame's before its page.
+const WAL_HEADER_BYTES = 32
+const WAL_FRAME_HEADER_BYTES = 24
+
+function pragmaOf (path: string, name: string): number {
+  const other = new SQLite(path, { readonly: true })
+  try {
+    return other.pragma(name, { simple: true }) as number
+  } finally {
+    other.close()
+  }
 }
 
 /** What another process would read from the file: only what is committed. */
@@ -350,6 +364,19 @@ describe('SQLite driver', () => {
     await writer.unit(insert('after'), false, 1)
     await writer.close()
     t.assert.deepStrictEqual(committedNames(path), ['before', 'after'])
+  })
+
+  it('checkpoints the WAL once a commit takes it past WAL_PAGES_BEFORE_CHECKPOINT pages, then writes it again from the start', async (t: TestContext) => {
+    const { db, path } = open(t)
+    await createTable(db)
+    const pageSize = pragmaOf(path, 'page_size')
+    // Each insert writes some 30 pages (its name overflows the row and the unique index alike);
+    // more than twice the threshold in all, one commit each.
+    const name = (i: number) => `${i}:${'x'.repeat(15 * pageSize)}`
+    for (let i = 0; i < (2 * WAL_PAGES_BEFORE_CHECKPOINT) / 30 + 50; i++) await db.insertInto('items').values({ name: name(i) }).execute()
+    // The WAL file keeps the length of its longest run between checkpoints.
+    const frames = (statSync(`${path}-wal`).size - WAL_HEADER_BYTES) / (pageSize + WAL_FRAME_HEADER_BYTES)
+    t.assert.ok(frames >= WAL_PAGES_BEFORE_CHECKPOINT && frames < WAL_PAGES_BEFORE_CHECKPOINT + 100, `the WAL grew to ${frames} pages`)
   })
 
   it('applies connection settings outside any group', async (t: TestContext) => {
