@@ -84,7 +84,9 @@ export function textMatchPageIds<T extends keyof SearchIndexes> (
 ): Expression<SqlBool> | undefined {
   if (!usesFts5(db, text)) return undefined
   const ids = fts5Matches(table, columns, text, sql`rowid`)
-  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (${ids} order by rowid limit ${limit} offset ${rowOffset(offset)})`
+  // `+?`: in this subquery SQLite reads a bare `?` of LIMIT or OFFSET while planning, and plans
+  // the statement again whenever it is bound anew (as `limit +?` in sqlite.ts).
+  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (${ids} order by rowid limit +${limit} offset +${rowOffset(offset)})`
 }
 
 /** The number of rows containing `text`, the only filter, from the FTS5 index alone. */

@@ -5,6 +5,7 @@ import { createDb, sqlitePath } from '../../src/db/database.js'
 import { analyzeIfNeverAnalyzed, finishBulkLoad } from '../../src/db/dialect-sql.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import type { Database } from '../../src/db/tables.js'
+import { productPageQuery } from '../../src/modules/products/products.list.js'
 import { insertProduct } from '../../src/modules/products/products.repository.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { migrateDownThrough, testDb } from '../jobs/helpers.js'
@@ -65,5 +66,16 @@ describe('SQLite planner statistics', () => {
     await addProducts(db, 5)
     const page = await db.selectFrom('products').select('id').orderBy('id').offset(1).limit(2).execute()
     t.assert.deepStrictEqual(page.map((row) => row.id), [2, 3])
+  })
+
+  it('leave the limit and offset of a search page\'s matches out of its plan, and page through them', async (t: TestContext) => {
+    const { db } = await testDb(t, 'sqlite')
+    // Bare, either is read while the statement is planned (nothing in its program shows it), so
+    // that binding the next call's value plans it again: 52 µs a page over the bench's seed, 38 with `+?`.
+    const { sql: text } = productPageQuery(db, { text: 'product' }, undefined, 2, 3).compile()
+    t.assert.match(text, /match \? order by rowid limit \+\? offset \+\?\)/)
+    await addProducts(db, 8)
+    const page = await productPageQuery(db, { text: 'product' }, undefined, 2, 3).execute()
+    t.assert.deepStrictEqual(page.map((row) => row.id), [3, 4, 5])
   })
 })
