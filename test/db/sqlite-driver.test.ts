@@ -46,23 +46,22 @@ async function createTable (db: Kysely<TestDb>): Promise<void> {
 const WAL_HEADER_BYTES = 32
 const WAL_FRAME_HEADER_BYTES = 24
 
-function pragmaOf (path: string, name: string): number {
+/** `read` on a connection of another process's kind, which sees only what is committed. */
+function readOther<T> (path: string, read: (other: SQLite.Database) => T): T {
   const other = new SQLite(path, { readonly: true })
   try {
-    return other.pragma(name, { simple: true }) as number
+    return read(other)
   } finally {
     other.close()
   }
 }
 
-/** What another process would read from the file: only what is committed. */
+function pragmaOf (path: string, name: string): number {
+  return readOther(path, (other) => other.pragma(name, { simple: true }) as number)
+}
+
 function committedNames (path: string): string[] {
-  const other = new SQLite(path, { readonly: true })
-  try {
-    return (other.prepare('select name from items order by id').all() as Array<{ name: string }>).map((row) => row.name)
-  } finally {
-    other.close()
-  }
+  return readOther(path, (other) => (other.prepare('select name from items order by id').all() as Array<{ name: string }>).map((row) => row.name))
 }
 
 /**
