@@ -64,7 +64,11 @@ export class SqliteWriter {
   async #request (request: Request): Promise<QueryResult<unknown> | null> {
     const worker = this.#thread()
     const id = this.#nextId++
-    worker.postMessage({ ...request, id } as WriteRequest)
+    // The caller's own object, given its id in place: a spread copy made each write promote about
+    // 145 bytes more into V8's old generation (README, "Memory under writes").
+    const message = request as WriteRequest
+    message.id = id
+    worker.postMessage(message)
     if (this.#pending.size === 0) worker.ref()
     return await new Promise((resolve, reject) => this.#pending.add({ id, resolve, reject }))
   }

@@ -64,8 +64,11 @@ export async function insertProduct (db: Db, row: NewProductFields, tags: string
   const { name, description = null, quantity, created_at: createdAt = null } = row
   const product = await productInsert(
     db, name, description, row.price_cents, quantity, row.owner_id, JSON.stringify(tags), createdAt
-  )
-  return { ...product, tags }
+  ) as ProductWithTags
+  // In place, as in `withTags`: a spread copy of the row made each insert promote about 290 bytes
+  // more into V8's old generation (README, "Memory under writes").
+  product.tags = tags
+  return product
 }
 
 /**
