@@ -136,10 +136,11 @@ interface ArrayColumn {
 }
 
 /**
- * PostgreSQL only: the rows of `INSERT … SELECT` made from one array a column, in the arrays' order.
- * Each array is one parameter, so the statement is the same for any number of rows and is prepared once.
+ * PostgreSQL only: the rows of `INSERT … SELECT` made from one array a column, in the arrays' order,
+ * all of them or, when `allIf` is false, none. Each array is one parameter, so the statement is the
+ * same for any number of rows and is prepared once.
  */
-export function rowsOfArrays (columns: Record<string, ArrayColumn>): RawBuilder<unknown> {
+export function rowsOfArrays (columns: Record<string, ArrayColumn>, allIf: Expression<SqlBool> = sql`true`): RawBuilder<unknown> {
   const names = Object.keys(columns)
   const selected = names.map((name) => {
     const { orElse } = columns[name]!
@@ -147,7 +148,7 @@ export function rowsOfArrays (columns: Record<string, ArrayColumn>): RawBuilder<
   })
   const arrays = Object.values(columns).map(({ values, type }) => sql`${values}::${sql.raw(type)}[]`)
   return sql`select ${sql.join(selected)} from unnest(${sql.join(arrays)})
-    with ordinality as given_rows(${sql.join(names.map((name) => sql.ref(name)))}, position) order by position`
+    with ordinality as given_rows(${sql.join(names.map((name) => sql.ref(name)))}, position) where ${allIf} order by position`
 }
 
 /** FOR UPDATE SKIP LOCKED: concurrent claimers never wait for or take the same row. SQLite has one writer. */

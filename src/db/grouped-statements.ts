@@ -55,17 +55,17 @@ type ColumnArrays<A extends unknown[]> = { [K in keyof A]: Array<A[K]> }
 /**
  * An insert of one row (`one`) whose concurrent calls share a statement on PostgreSQL (`many`, which
  * takes the rows' columns as arrays and must insert them in that order: a group answers its callers
- * by ascending id). A row that breaks a rule fails alone.
+ * by ascending id). `one` may insert nothing (undefined) when a condition of its own refuses the row;
+ * `many` then inserts no row of the group, and each goes again alone. A row that breaks a rule fails alone.
  */
 export function groupedInsert<A extends unknown[], R extends { id: number }> (
   one: PreparedQuery<A, R>, many: PreparedQuery<ColumnArrays<A>, R>
-): (db: Kysely<any>, ...args: A) => Promise<R> {
-  async function alone (db: Kysely<any>, args: A): Promise<R> {
-    const row = await one.executeTakeFirst(db, ...args)
-    if (row === undefined) throw new Error('an insert returned no row')
-    return row
+): (db: Kysely<any>, ...args: A) => Promise<R | undefined> {
+  const alone = async (db: Kysely<any>, args: A): Promise<R | undefined> => await one.executeTakeFirst(db, ...args)
+  const eachAlone = async (db: Kysely<any>, calls: Array<Call<A, R | undefined>>): Promise<void> => {
+    await Promise.all(calls.map(async ({ args, resolve, reject }) => { await alone(db, args).then(resolve, reject) }))
   }
-  const insert = groupedCalls<A, R>(alone, async (db, calls) => {
+  const insert = groupedCalls<A, R | undefined>(alone, async (db, calls) => {
     let rows: R[]
     try {
       rows = await many.execute(db, ...columnsOf(calls.map(({ args }) => args)))
@@ -73,9 +73,14 @@ export function groupedInsert<A extends unknown[], R extends { id: number }> (
       // PostgreSQL refused the statement as a whole: a row broke a rule, so each row goes again
       // alone and only that one fails. Any other error may follow a commit, and fails them all.
       if (!isRowError(error)) throw error
-      await Promise.all(calls.map(async ({ args, resolve, reject }) => { await alone(db, args).then(resolve, reject) }))
+      await eachAlone(db, calls)
       return
     }
+    if (rows.length === 0) {
+      await eachAlone(db, calls)
+      return
+    }
+    if (rows.length !== calls.length) throw new Error(`a grouped insert of ${calls.length} rows inserted ${rows.length}`)
     rows.sort((a, b) => a.id - b.id)
     calls.forEach(({ resolve }, index) => { resolve(rows[index]!) })
   })

@@ -1,10 +1,11 @@
 import jwt from '@fastify/jwt'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { Config } from '../config.js'
 import type { UserRow } from '../db/tables.js'
 import { InvalidToken, NotAuthenticated, NotEnoughPermissions } from '../errors/coded-errors.js'
+import { asList } from '../lib/as-list.js'
 
 export interface AccessTokenPayload {
   sub: string
@@ -21,12 +22,29 @@ declare module '@fastify/jwt' {
   }
 }
 
+/** Who a verified access token speaks for: its user, and when it was issued (`iat`). */
+export interface Caller {
+  id: number
+  issuedAt: number
+}
+
 type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified token's caller (set by every guard), or null without a token. */
+    caller: Caller | null
+  }
   interface FastifyInstance {
     /** Guard: a valid access token of an active user, loaded into `request.user`. */
     authenticate: Guard
+    /**
+     * Guard for a route whose one write checks the caller itself (`callerStillSignedIn`): a valid access
+     * token, its user not read. Any other answer of the route reads the user first, as `authenticate` would.
+     */
+    verifyToken: Guard
+    /** Reads and checks the user of `request.caller` if no guard has yet; a refused one is a 401. */
+    confirmCaller: (request: FastifyRequest) => Promise<void>
     /** Guard: like `authenticate`, and sets `request.user` to null instead of failing when no token is sent. */
     identify: Guard
     /** Guard: `authenticate`, then the user must have `role`. */
@@ -38,6 +56,12 @@ declare module 'fastify' {
 export function signedInUser (request: FastifyRequest): UserRow {
   if (request.user === null) throw new NotAuthenticated()
   return request.user
+}
+
+/** The caller of a route guarded by `verifyToken` (or `authenticate`). */
+export function signedInCaller (request: FastifyRequest): Caller {
+  if (request.caller === null) throw new NotAuthenticated()
+  return request.caller
 }
 
 type Viewer = Pick<UserRow, 'id' | 'role'>
@@ -103,7 +127,7 @@ export default fp<AuthOptions>(async function auth (fastify, { config, findUser 
     return payload
   }
 
-  async function loadUser (request: FastifyRequest, token: string): Promise<void> {
+  function verifyCaller (request: FastifyRequest, token: string): void {
     let payload: AccessTokenPayload
     try {
       payload = verifiedPayload(token)
@@ -113,22 +137,55 @@ export default fp<AuthOptions>(async function auth (fastify, { config, findUser 
     const id = Number(payload.sub)
     // A token dated in the future would outlive the password change meant to end it.
     if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidToken()
-    const user = Number.isSafeInteger(id) ? await findUser(id) : undefined
+    if (!Number.isSafeInteger(id)) throw new InvalidToken()
+    request.caller = { id, issuedAt: payload.iat }
+  }
+
+  // The rule that users.repository.ts's `callerStillSignedIn` puts in SQL.
+  async function loadUser (request: FastifyRequest, { id, issuedAt }: Caller): Promise<void> {
+    const user = await findUser(id)
     if (user === undefined || user.is_active !== 1) throw new InvalidToken()
-    if (user.tokens_valid_after !== null && payload.iat <= user.tokens_valid_after) throw new InvalidToken()
+    if (user.tokens_valid_after !== null && issuedAt <= user.tokens_valid_after) throw new InvalidToken()
     request.user = user
   }
+
+  fastify.decorateRequest('caller', null)
 
   fastify.decorate('authenticate', async function (request: FastifyRequest) {
     const token = bearerToken(request)
     if (token === undefined) throw new NotAuthenticated()
-    await loadUser(request, token)
+    verifyCaller(request, token)
+    await loadUser(request, request.caller!)
   })
 
   fastify.decorate('identify', async function (request: FastifyRequest) {
     const token = bearerToken(request)
     request.user = null
-    if (token !== undefined) await loadUser(request, token)
+    if (token === undefined) return
+    verifyCaller(request, token)
+    await loadUser(request, request.caller!)
+  })
+
+  async function verifyToken (request: FastifyRequest): Promise<void> {
+    const token = bearerToken(request)
+    if (token === undefined) throw new NotAuthenticated()
+    verifyCaller(request, token)
+  }
+  fastify.decorate('verifyToken', verifyToken)
+
+  fastify.decorate('confirmCaller', async function (request: FastifyRequest) {
+    if (request.caller !== null && request.user === null) await loadUser(request, request.caller)
+  })
+
+  // Whatever else a `verifyToken` route answers (a 422 for its body, say), a refused caller gets
+  // the 401 that `authenticate` gives before reading a body. The scope's handler formats either.
+  async function confirmBeforeAnswering (error: FastifyError, request: FastifyRequest): Promise<never> {
+    const status = error.statusCode ?? 500
+    if (status !== 401 && status < 500) await fastify.confirmCaller(request)
+    throw error
+  }
+  fastify.addHook('onRoute', (route: RouteOptions) => {
+    if (asList(route.onRequest).includes(verifyToken)) route.errorHandler ??= confirmBeforeAnswering
   })
 
   fastify.decorate('requireRole', (role: UserRow['role']): Guard => async function (request, reply) {

@@ -59,7 +59,7 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
   const pending = new WeakMap<FastifyRequest, Pending>()
 
   function callerOf (request: FastifyRequest): string {
-    if (request.user !== null && request.user !== undefined) return `user:${request.user.id}`
+    if (request.caller !== null) return `user:${request.caller.id}`
     // A route open to anyone (sign-up) has not looked at the token: a valid one still counts.
     const token = bearerToken(request)
     if (token !== undefined && token !== '') {
@@ -135,6 +135,8 @@ export default fp<{ config: Config }>(async function idempotency (fastify, { con
   ): Promise<StoredAnswer | undefined> {
     const route = request.routeOptions.config.idempotencyRoute
     if (route === undefined) throw new Error(`${request.method} ${request.url} is not an idempotent route`)
+    // A kept answer goes only to a caller still signed in (a route may leave that to its own write).
+    await fastify.confirmCaller(request)
     const scope = { caller: callerOf(request), route, key: state.key }
     const claimId = randomUUID()
     const result = await claimIdempotencyKey(fastify.db, scope, requestHash, claimId, leaseMs, ttlMs)

@@ -1,11 +1,11 @@
 import { describe, it, type TestContext } from 'node:test'
 import { productPage } from '../../src/modules/products/products.list.js'
-import { insertProduct } from '../../src/modules/products/products.repository.js'
 import type { ProductFilters } from '../../src/modules/products/products.filters.js'
 import { insertUser, listUsers } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { StatementCounter } from '../helpers/statement-counter.js'
 import { testDb } from '../jobs/helpers.js'
+import { insertTestProduct } from '../helpers/products.js'
 
 // The lists whose total the triggers keep: a tag, `in_stock`, both or neither.
 const KEPT: ProductFilters[] = [
@@ -19,7 +19,7 @@ for (const dialect of testDialects()) {
       const { db } = await testDb(t, dialect)
       const users = await Promise.all([1, 2, 3].map(async (n) =>
         await insertUser(db, { name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user' })))
-      const created = await Promise.all(Array.from({ length: 12 }, async (_, i) => await insertProduct(db, {
+      const created = await Promise.all(Array.from({ length: 12 }, async (_, i) => await insertTestProduct(db, {
         name: `Product ${i}`, price_cents: 100 + i, quantity: i % 3, owner_id: users[0]!.id
       }, [['red'], ['red', 'blue'], []][i % 3]!)))
       // Made concurrently: their ids need not follow the order of the calls.

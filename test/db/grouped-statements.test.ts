@@ -9,6 +9,7 @@ import { findUserById, insertUser, updateUser } from '../../src/modules/users/us
 import { testDialects } from '../helpers/build-app.js'
 import { StatementCounter } from '../helpers/statement-counter.js'
 import { testDb } from '../jobs/helpers.js'
+import { insertTestProduct } from '../helpers/products.js'
 
 // Values that PostgreSQL's array syntax must escape, and SQLite's text must keep as they are.
 const NAMES = ['Plain', 'A "quoted", {braced} name', 'Back\\slash', 'NULL', 'Ünïcödé 🌰', '  inner  spaces  ']
@@ -40,7 +41,7 @@ for (const dialect of testDialects()) {
       const { db } = await testDb(t, dialect)
       const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
       const sent = Array.from({ length: 40 }, (_, i) => productFor(owner.id, i))
-      const created = await Promise.all(sent.map(async ({ row, tags }) => await insertProduct(db, row, tags)))
+      const created = await Promise.all(sent.map(async ({ row, tags }) => await insertTestProduct(db, row, tags)))
 
       t.assert.strictEqual(new Set(created.map((product) => product.id)).size, sent.length)
       for (const [i, product] of created.entries()) {
@@ -60,7 +61,7 @@ for (const dialect of testDialects()) {
       const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
       await Promise.all(Array.from({ length: 60 }, async (_, i) => {
         const { row, tags } = productFor(owner.id, i)
-        return await insertProduct(db, row, tags)
+        return await insertTestProduct(db, row, tags)
       }))
       const real = async (where: ReturnType<typeof sql<boolean>>, tag?: string) => {
         const rows = tag === undefined ? sql`products where true` : sql`product_tags join products on products.id = product_tags.product_id where tag = ${tag}`
@@ -78,10 +79,10 @@ for (const dialect of testDialects()) {
     it('fails only the product that breaks a rule, not those sent beside it', async (t: TestContext) => {
       const { db } = await testDb(t, dialect)
       const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
-      const missingOwner = owner.id + 1000
       const outcomes = await Promise.allSettled(Array.from({ length: 20 }, async (_, i) => {
-        const { row, tags } = productFor(i === 10 ? missingOwner : owner.id, i)
-        return await insertProduct(db, row, tags)
+        const { row, tags } = productFor(owner.id, i)
+        // The table's CHECK (price_cents > 0).
+        return await insertTestProduct(db, i === 10 ? { ...row, price_cents: 0 } : row, tags)
       }))
 
       t.assert.strictEqual(outcomes[10]!.status, 'rejected')
@@ -90,6 +91,43 @@ for (const dialect of testDialects()) {
       const stored = await db.selectFrom('products').select(['id', 'name']).orderBy('id').execute()
       t.assert.deepStrictEqual(stored, created.map(({ id, name }) => ({ id, name })).sort((a, b) => a.id - b.id))
       t.assert.strictEqual(await countProducts(db, {}), 19)
+    })
+
+    it('inserts nothing for a caller no longer signed in, and every product of those sent beside it', async (t: TestContext) => {
+      const { db } = await testDb(t, dialect)
+      const newUser = async (n: number, fields: { is_active?: number } = {}) =>
+        await insertUser(db, { name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user', ...fields })
+      const active = await newUser(1)
+      const inactive = await newUser(2, { is_active: 0 })
+      const changedPassword = await newUser(3)
+      const now = Math.floor(Date.now() / 1000)
+      await updateUser(db, changedPassword.id, { tokens_valid_after: now })
+      const callers = [
+        { id: active.id, issuedAt: now },
+        { id: inactive.id, issuedAt: now },
+        { id: changedPassword.id, issuedAt: now },
+        { id: changedPassword.id, issuedAt: now + 1 },
+        { id: active.id + 1000, issuedAt: now }
+      ]
+      const refused = [false, true, true, false, true]
+      const created = await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+        const { row: { owner_id: _owner, ...row }, tags } = productFor(0, i)
+        return await insertProduct(db, callers[i % callers.length]!, row, tags)
+      }))
+
+      for (const [i, product] of created.entries()) {
+        const caller = callers[i % callers.length]!
+        if (refused[i % callers.length]!) t.assert.strictEqual(product, undefined, `${i}`)
+        else {
+          const expected = { name: productFor(0, i).row.name, owner_id: caller.id }
+          t.assert.deepStrictEqual({ name: product?.name, owner_id: product?.owner_id }, expected, `${i}`)
+        }
+      }
+      const stored = await db.selectFrom('products').select(['id', 'owner_id']).orderBy('id').execute()
+      const pick = ({ id, owner_id: ownerId }: { id: number, owner_id: number }) => ({ id, owner_id: ownerId })
+      const kept = created.flatMap((product) => product === undefined ? [] : [pick(product)])
+      t.assert.deepStrictEqual(stored, kept.sort((a, b) => a.id - b.id))
+      t.assert.strictEqual(await countProducts(db, {}), 12)
     })
 
     it('sends the inserts that piled up behind a waiting statement as one statement', async (t: TestContext) => {
@@ -109,10 +147,10 @@ for (const dialect of testDialects()) {
         await held
       })
       await ownerLocked
-      const first = insertProduct(counted, productFor(owner.id, 0).row, [])
+      const first = insertTestProduct(counted, productFor(owner.id, 0).row, [])
       await new Promise((resolve) => setTimeout(resolve, 50))
       const piled = Array.from({ length: 250 }, async (_, i) =>
-        await insertProduct(counted, productFor(owner.id, i + 1).row, []))
+        await insertTestProduct(counted, productFor(owner.id, i + 1).row, []))
       release()
       await locking
       await Promise.all([first, ...piled])
@@ -124,7 +162,7 @@ for (const dialect of testDialects()) {
       const { db } = await testDb(t, dialect)
       const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
       const rolledBack = db.transaction().execute(async (trx) => {
-        await Promise.all([1, 2, 3].map(async (i) => await insertProduct(trx, productFor(owner.id, i).row, [])))
+        await Promise.all([1, 2, 3].map(async (i) => await insertTestProduct(trx, productFor(owner.id, i).row, [])))
         throw new Error('rolled back')
       })
       await t.assert.rejects(rolledBack, /rolled back/)
@@ -140,7 +178,7 @@ for (const dialect of testDialects()) {
       const { db } = await testDb(t, dialect)
       const users = await Promise.all([1, 2, 3, 4, 5].map(async (n) =>
         await insertUser(db, { name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user' })))
-      const product = await insertProduct(db, productFor(users[0]!.id, 1).row, ['red'])
+      const product = await insertTestProduct(db, productFor(users[0]!.id, 1).row, ['red'])
       const post = await insertPost(db, { title: 'A post', content: 'Its text', user_id: users[1]!.id })
       const counter = new StatementCounter()
       const counted = db.withPlugin(counter)

@@ -6,9 +6,9 @@ import { analyzeIfNeverAnalyzed, finishBulkLoad } from '../../src/db/dialect-sql
 import { migrateToLatest } from '../../src/db/migrate.js'
 import type { Database } from '../../src/db/tables.js'
 import { productPageQuery } from '../../src/modules/products/products.list.js'
-import { insertProduct } from '../../src/modules/products/products.repository.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { migrateDownThrough, testDb } from '../jobs/helpers.js'
+import { insertTestProduct } from '../helpers/products.js'
 
 /** The statistics tables of a SQLite database. */
 async function statisticsTables (db: Kysely<any>): Promise<string[]> {
@@ -19,7 +19,7 @@ async function statisticsTables (db: Kysely<any>): Promise<string[]> {
 async function addProducts (db: Kysely<Database>, count: number): Promise<void> {
   const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' })
   for (let n = 1; n <= count; n++) {
-    await insertProduct(db, { name: `Product ${n}`, description: null, price_cents: 100 * n, quantity: n % 3, owner_id: owner.id }, [n % 2 === 0 ? 'even' : 'odd'])
+    await insertTestProduct(db, { name: `Product ${n}`, description: null, price_cents: 100 * n, quantity: n % 3, owner_id: owner.id }, [n % 2 === 0 ? 'even' : 'odd'])
   }
 }
 

@@ -1,10 +1,11 @@
 import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
 import { migrateDown, migrateToLatest } from '../../src/db/migrate.js'
-import { findProductById, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
+import { findProductById, updateProduct } from '../../src/modules/products/products.repository.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { testDb } from '../jobs/helpers.js'
+import { insertTestProduct } from '../helpers/products.js'
 
 const owner = { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' as const }
 const lamp = (ownerId: number) => ({ name: 'Lamp', price_cents: 1999, quantity: 1, owner_id: ownerId })
@@ -14,7 +15,7 @@ for (const dialect of testDialects()) {
     it('follow the tag rows through inserts and updates, in the order given', async (t: TestContext) => {
       const { db } = await testDb(t, dialect)
       const { id: ownerId } = await insertUser(db, owner)
-      const { id } = await db.transaction().execute(async (trx) => await insertProduct(trx, lamp(ownerId), ['b', 'a']))
+      const { id } = await db.transaction().execute(async (trx) => await insertTestProduct(trx, lamp(ownerId), ['b', 'a']))
       const tagRows = async () => (await db.selectFrom('product_tags').select('tag').where('product_id', '=', id).orderBy('position').execute())
         .map((row) => row.tag)
       t.assert.deepStrictEqual((await findProductById(db, id))?.tags, ['b', 'a'])
@@ -38,7 +39,7 @@ for (const dialect of testDialects()) {
       type Changes = { name?: string, price_cents?: number, in_stock?: number }
       const lampRows = (tags: string[], changes: Changes = {}) => tags.map((tag, position) =>
         ({ tag, position, name: 'Lamp', price_cents: 1999, in_stock: 1, created_at: '2021-02-03T04:05:06.789Z', ...changes }))
-      const { id } = await insertProduct(db, { ...lamp(ownerId), created_at: '2021-02-03T04:05:06.789Z' }, ['b', 'a', 'c'])
+      const { id } = await insertTestProduct(db, { ...lamp(ownerId), created_at: '2021-02-03T04:05:06.789Z' }, ['b', 'a', 'c'])
       t.assert.deepStrictEqual(await tagRows(id), lampRows(['b', 'a', 'c']))
       // A new list is written again, with the values changed in the same statement.
       await updateProduct(db, id, { price_cents: 500, quantity: 0 }, ['a', 'z'])

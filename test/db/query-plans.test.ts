@@ -4,12 +4,12 @@ import type { Dialect } from '../../src/db/database.js'
 import type { Database } from '../../src/db/tables.js'
 import type { ProductFilters, ProductOrder } from '../../src/modules/products/products.filters.js'
 import { listProducts, productPage, productPageQuery } from '../../src/modules/products/products.list.js'
-import { insertProduct } from '../../src/modules/products/products.repository.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { productCountQuery } from '../../src/modules/products/products.totals.js'
 import { seedDatabase } from '../../src/cli/seed/seed.service.js'
 import { testDialects } from '../helpers/build-app.js'
 import { testDb } from '../jobs/helpers.js'
+import { insertTestProduct } from '../helpers/products.js'
 
 // Enough rows that a planner prefers an index wherever one helps; PostgreSQL gets fewer
 // (then VACUUM ANALYZE) because its inserts are slower and its statistics make up the rest.
@@ -187,7 +187,7 @@ for (const dialect of testDialects()) {
       await db.transaction().execute(async (trx) => {
         for (let n = 1; n <= 1_500; n++) {
           const product = { name: `${n <= 500 ? 'A' : 'B'} ${n}`, price_cents: 100 * n, quantity: n <= 500 ? 1 : 0, owner_id: owner.id }
-          await insertProduct(trx, product, ['all'])
+          await insertTestProduct(trx, product, ['all'])
         }
       })
       const inStock = { inStock: true }

@@ -1,13 +1,14 @@
 import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
 import { migrateToLatest } from '../../src/db/migrate.js'
-import { deleteProduct, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
+import { deleteProduct, updateProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { countUsers, deleteUser, insertUser } from '../../src/modules/users/users.repository.js'
 import { MAX_CENTS } from '../../src/lib/money.js'
 import { bucketBounds, priceBucket } from '../../src/modules/products/price-buckets.js'
 import { testDialects } from '../helpers/build-app.js'
 import { migrateDownThrough, testDb } from '../jobs/helpers.js'
+import { insertTestProduct } from '../helpers/products.js'
 
 const user = (n: number) => ({ name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user' as const })
 const product = (ownerId: number, n: number) => ({ name: `Product ${n}`, price_cents: 100 * n, quantity: 1, owner_id: ownerId })
@@ -19,7 +20,7 @@ for (const dialect of testDialects()) {
       const owners = await Promise.all([1, 2, 3, 4].map(async (n) => await insertUser(db, user(n))))
       // Concurrent transactions, each inserting several products, some of them rolled back.
       const insertThree = async (i: number): Promise<void> => await db.transaction().execute(async (trx) => {
-        for (let j = 0; j < 3; j++) await insertProduct(trx, product(owners[i % 4]!.id, i * 3 + j + 1), ['tag'])
+        for (let j = 0; j < 3; j++) await insertTestProduct(trx, product(owners[i % 4]!.id, i * 3 + j + 1), ['tag'])
         if (i % 5 === 0) throw new Error('rolled back')
       })
       await Promise.allSettled(Array.from({ length: 40 }, async (_, i) => await insertThree(i)))
@@ -37,7 +38,7 @@ for (const dialect of testDialects()) {
     it('give tag rows their product\'s price, and follow a change of it', async (t: TestContext) => {
       const { db } = await testDb(t, dialect)
       const owner = await insertUser(db, user(1))
-      const created = await insertProduct(db, product(owner.id, 5), ['a', 'b'])
+      const created = await insertTestProduct(db, product(owner.id, 5), ['a', 'b'])
       const prices = async () => (await db.selectFrom('product_tags').select('price_cents').where('product_id', '=', created.id).execute())
         .map((row) => Number(row.price_cents))
       t.assert.deepStrictEqual(await prices(), [500, 500])
@@ -55,9 +56,9 @@ for (const dialect of testDialects()) {
       const tagRows = async () => await db.selectFrom('product_tags').innerJoin('products', 'products.id', 'product_tags.product_id')
         .select(['product_tags.product_id', 'product_tags.tag', sql<boolean>`product_tags.created_at = products.created_at`.as('same')])
         .orderBy('product_tags.product_id').orderBy('product_tags.tag').execute()
-      const created = await insertProduct(db, { ...product(owner.id, 1), created_at: '2020-01-02T03:04:05.678Z' }, ['a', 'b'])
+      const created = await insertTestProduct(db, { ...product(owner.id, 1), created_at: '2020-01-02T03:04:05.678Z' }, ['a', 'b'])
       await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { price_cents: 1999 }, ['c', 'd']))
-      await insertProduct(db, product(owner.id, 2), ['a'])
+      await insertTestProduct(db, product(owner.id, 2), ['a'])
       const same = (rows: Awaited<ReturnType<typeof tagRows>>) => rows.map((row) => `${row.tag} ${String(Boolean(row.same))}`)
       t.assert.deepStrictEqual(same(await tagRows()), ['c true', 'd true', 'a true'])
       await migrateDownThrough(db, config, '2026_12_05_0018_tag_rows_carry_name_and_date')
@@ -73,7 +74,7 @@ for (const dialect of testDialects()) {
       const names = async () => (await db.selectFrom('product_tags').innerJoin('products', 'products.id', 'product_tags.product_id')
         .select(['product_tags.tag', 'product_tags.name', 'products.name as product']).orderBy('product_tags.product_id').orderBy('product_tags.tag').execute())
         .map((row) => `${row.tag} ${row.name} ${String(row.name === row.product)}`)
-      const created = await insertProduct(db, product(owner.id, 1), ['a', 'b'])
+      const created = await insertTestProduct(db, product(owner.id, 1), ['a', 'b'])
       t.assert.deepStrictEqual(await names(), ['a Product 1 true', 'b Product 1 true'])
       await db.transaction().execute(async (trx) => await updateProduct(trx, created.id, { name: 'Renamed' }, undefined))
       t.assert.deepStrictEqual(await names(), ['a Renamed true', 'b Renamed true'])
@@ -93,7 +94,7 @@ for (const dialect of testDialects()) {
       // Concurrent transactions, some rolled back: products with 0–2 tags, half of them out of stock.
       const insertOne = async (i: number): Promise<void> => await db.transaction().execute(async (trx) => {
         const row = { ...product(owners[i % 3]!.id, i + 1), quantity: i % 2 }
-        const created = await insertProduct(trx, row, tags.slice(i % 3, i % 3 + (i % 3)))
+        const created = await insertTestProduct(trx, row, tags.slice(i % 3, i % 3 + (i % 3)))
         if (i % 4 === 0) await updateProduct(trx, created.id, { quantity: i % 2 === 0 ? 5 : 0 }, ['blue', 'red'])
         if (i % 7 === 0) throw new Error('rolled back')
       })
@@ -134,7 +135,7 @@ for (const dialect of testDialects()) {
       // A third of the products out of stock; some move in or out of stock, with or without a new price.
       const insertOne = async (i: number): Promise<void> => await db.transaction().execute(async (trx) => {
         const row = { ...product(owners[i % 3]!.id, i + 1), price_cents: priceOf(i), quantity: i % 3 === 0 ? 0 : 2 }
-        const created = await insertProduct(trx, row, tags.slice(i % 3, 1 + (i % 3) * 2))
+        const created = await insertTestProduct(trx, row, tags.slice(i % 3, 1 + (i % 3) * 2))
         if (i % 4 === 0) await updateProduct(trx, created.id, { price_cents: priceOf(i + 5), quantity: i % 8 === 0 ? 3 : 0 }, ['blue', 'red'])
         if (i % 7 === 0) throw new Error('rolled back')
       })
@@ -238,7 +239,7 @@ for (const dialect of testDialects()) {
       await migrateToLatest(db, config)
       t.assert.deepStrictEqual(await rowidFree(), dialect === 'sqlite' ? ['price_counts', 'row_counts', 'stock_price_counts', 'tag_counts'] : [])
       t.assert.deepStrictEqual(await totals(), before)
-      await insertProduct(db, { ...product(owner.id, 13), quantity: 13 % 3 }, tagsOf(13))
+      await insertTestProduct(db, { ...product(owner.id, 13), quantity: 13 % 3 }, tagsOf(13))
       t.assert.deepStrictEqual(await totals(), [13, 13, 9, 9, 4, 4])
       await revert0016()
       t.assert.deepStrictEqual(await rowidFree(), [])

@@ -6,11 +6,12 @@ import type { Database } from '../../src/db/tables.js'
 import { listPosts } from '../../src/modules/posts/posts.list.js'
 import { insertPost } from '../../src/modules/posts/posts.repository.js'
 import { listProducts } from '../../src/modules/products/products.list.js'
-import { deleteProduct, insertProduct, updateProduct } from '../../src/modules/products/products.repository.js'
+import { deleteProduct, updateProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { migrateDownThrough, testDb } from '../jobs/helpers.js'
+import { insertTestProduct } from '../helpers/products.js'
 
 const NAMES = [
   'Sale 50%_off\\x', 'Proof Reader', 'Under_score', 'Back\\slash', 'Backslash', 'Oak Table', 'OAK TABLE XL',
@@ -25,7 +26,7 @@ async function seed (db: Kysely<Database>): Promise<{ ownerId: number, ids: Map<
   for (const [i, name] of NAMES.entries()) {
     // Every other one carries the text in the description, to search both columns.
     const row = i % 2 === 0 ? { name, description: null } : { name: `Item ${i}`, description: name }
-    const product = await insertProduct(db, { ...row, price_cents: 100, quantity: 1, owner_id: owner.id }, [])
+    const product = await insertTestProduct(db, { ...row, price_cents: 100, quantity: 1, owner_id: owner.id }, [])
     ids.set(name, product.id)
   }
   return { ownerId: owner.id, ids }
@@ -84,7 +85,7 @@ for (const dialect of testDialects()) {
         const name = `${i % 3 === 0 ? 'Walnut' : 'Pine'} ${i % 3 === 0 ? desks[(i / 3) % desks.length]! : ['lamp', 'chair'][i % 2]!}`
         const description = i % 4 === 1 ? `Looks like walnut, a caf\u00e9 ${i % 8 === 1 ? 'D\u0130SK' : 'DESK'}` : i % 4 === 2 ? '50%_off, a\\b' : null
         const product = { name, description, price_cents: 100 * (1 + (i % 7)), quantity: i % 2, owner_id: owner.id }
-        await insertProduct(db, product, [])
+        await insertTestProduct(db, product, [])
       }
       const orders = [['price_cents', 'desc'], ['price_cents', 'asc'], ['name', 'desc'], ['created_at', 'desc']] as const
       for (const text of ['walnut', 'desk', 'k c', 'caf\u00e9 d', 'CAFÉ', 'DE\u017fK', '0%_o', 'a\\b', '0__o']) {
@@ -139,7 +140,7 @@ for (const dialect of testDialects()) {
       const added: number[] = []
       // One commit each: on SQLite each leaves a small index segment, merged once eight exist.
       for (let i = 0; i < 40; i++) {
-        added.push((await insertProduct(db, { name: `Walnut shelf ${i}`, description: null, price_cents: 100, quantity: 1, owner_id: ownerId }, [])).id)
+        added.push((await insertTestProduct(db, { name: `Walnut shelf ${i}`, description: null, price_cents: 100, quantity: 1, owner_id: ownerId }, [])).id)
       }
       t.assert.deepStrictEqual(await found(db, 'walnut sh'), added)
       t.assert.deepStrictEqual(await found(db, 'oak'), await scanned(db, 'oak'))
@@ -154,10 +155,10 @@ for (const dialect of testDialects()) {
       const { ownerId } = await seed(db)
       const product = (name: string) => ({ name, description: null, price_cents: 100, quantity: 1, owner_id: ownerId })
       const { gone, renamed, kept } = await db.transaction().execute(async (trx) => {
-        const gone = await insertProduct(trx, product('Walnut alpha'), [])
-        const renamed = await insertProduct(trx, product('Walnut beta'), [])
-        const kept = await insertProduct(trx, product('Walnut gamma'), [])
-        for (let i = 0; i < 20; i++) await insertProduct(trx, product(`Maple ${i}`), [])
+        const gone = await insertTestProduct(trx, product('Walnut alpha'), [])
+        const renamed = await insertTestProduct(trx, product('Walnut beta'), [])
+        const kept = await insertTestProduct(trx, product('Walnut gamma'), [])
+        for (let i = 0; i < 20; i++) await insertTestProduct(trx, product(`Maple ${i}`), [])
         // Taken out of the index by their old text before the commit indexes them.
         await updateProduct(trx, renamed.id, { name: 'Cherry beta' }, undefined)
         await deleteProduct(trx, gone.id)
@@ -176,14 +177,14 @@ for (const dialect of testDialects()) {
       const { db, config } = await testDb(t, dialect)
       const { ownerId } = await seed(db)
       const product = (name: string) => ({ name, description: null, price_cents: 100, quantity: 1, owner_id: ownerId })
-      const many = await Promise.all(Array.from({ length: 30 }, async (_, i) => await insertProduct(db, product(`Walnut tray ${i}`), [])))
+      const many = await Promise.all(Array.from({ length: 30 }, async (_, i) => await insertTestProduct(db, product(`Walnut tray ${i}`), [])))
       t.assert.deepStrictEqual(await found(db, 'walnut tr'), many.map((p) => p.id).sort((a, b) => a - b))
       await Promise.all(many.slice(0, 10).map(async (p) => await deleteProduct(db, p.id)))
       t.assert.strictEqual((await found(db, 'walnut tr')).length, 20)
       await migrateDownThrough(db, config, '2026_12_07_0021_index_search_rows_at_commit')
-      const before = await insertProduct(db, product('Walnut bowl'), [])
+      const before = await insertTestProduct(db, product('Walnut bowl'), [])
       await migrateToLatest(db, config)
-      const after = await insertProduct(db, product('Walnut bowl, deep'), [])
+      const after = await insertTestProduct(db, product('Walnut bowl, deep'), [])
       t.assert.deepStrictEqual(await found(db, 'walnut bo'), [before.id, after.id])
       if (dialect === 'sqlite') await sql`insert into products_fts(products_fts, rank) values ('integrity-check', 1)`.execute(db)
     })

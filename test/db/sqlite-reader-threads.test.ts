@@ -3,12 +3,12 @@ import { describe, it, type TestContext } from 'node:test'
 import { sql, type Compilable, type Kysely, type RawBuilder } from 'kysely'
 import { directReader, readOffLoop, sqlitePath } from '../../src/db/database.js'
 import { readerThreadCount, SqliteReaderThreads } from '../../src/db/sqlite-reader-threads.js'
-import { insertProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { testDb } from '../jobs/helpers.js'
 import { waitFor } from '../helpers/wait.js'
+import { insertTestProduct } from '../helpers/products.js'
 
 // A read that keeps one core busy for a while (about 0.1–0.5 s).
 const SLOW_COUNT = sql<{ count: number }>`with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000000) select count(*) as count from n`
@@ -24,7 +24,7 @@ for (const dialect of testDialects()) {
       const { db } = await testDb(t, dialect)
       const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', age: null, role: 'user' })
       for (let i = 0; i < 30; i++) {
-        await insertProduct(db, { name: `${i % 3 === 0 ? 'Walnut' : 'Oak'} shelf ${i}`, price_cents: 100 + i, quantity: i, owner_id: owner.id }, [])
+        await insertTestProduct(db, { name: `${i % 3 === 0 ? 'Walnut' : 'Oak'} shelf ${i}`, price_cents: 100 + i, quantity: i, owner_id: owner.id }, [])
         // Each total is read right after the commit of the row it must count.
         t.assert.strictEqual(await countProducts(db, { text: 'walnut' }), Math.floor(i / 3) + 1)
       }
@@ -41,7 +41,7 @@ for (const dialect of testDialects()) {
       const { db } = await testDb(t, dialect)
       const owner = await insertUser(db, { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', age: null, role: 'user' })
       const seen = await db.transaction().execute(async (trx) => {
-        await insertProduct(trx, { name: 'Walnut desk', price_cents: 100, quantity: 1, owner_id: owner.id }, [])
+        await insertTestProduct(trx, { name: 'Walnut desk', price_cents: 100, quantity: 1, owner_id: owner.id }, [])
         // Not a search: on SQLite the search index takes a transaction's rows as it commits.
         return await countProducts(trx, { minCents: 100 })
       })

@@ -163,6 +163,18 @@ for (const dialect of testDialects()) {
       t.assert.strictEqual(await countRows(app, 'posts'), 1)
     })
 
+    it('replays a kept answer only to a caller still signed in', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      const ann = await createUser(app)
+      t.assert.strictEqual((await post(app, ann, '/api/v1/products', 'key-1', productBody)).statusCode, 201)
+      t.assert.strictEqual((await post(app, ann, '/api/v1/products', 'key-1', productBody)).headers['idempotent-replayed'], 'true')
+      const password = { current_password: ann.password, new_password: 'another-horse' }
+      t.assert.strictEqual((await injectAs(app, ann, { method: 'PUT', url: '/api/v1/users/me/password', payload: password })).statusCode, 204)
+      const retry = await post(app, ann, '/api/v1/products', 'key-1', productBody)
+      t.assert.deepStrictEqual([retry.statusCode, retry.headers['idempotent-replayed']], [401, undefined])
+      t.assert.strictEqual(await countRows(app, 'products'), 1)
+    })
+
     it('runs the request again once the kept response expired', async (t: TestContext) => {
       const app = await buildTestApp(t, dialect)
       const ann = await createUser(app)

@@ -3,6 +3,8 @@ import { nowPlus, rowsOfArrays } from '../../db/dialect-sql.js'
 import { groupedInsert, groupedLookupById } from '../../db/grouped-statements.js'
 import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewProduct, ProductRow, ProductRowUpdate } from '../../db/tables.js'
+import type { Caller } from '../../plugins/auth.js'
+import { callersStillSignedIn, callerStillSignedIn } from '../users/users.repository.js'
 
 type Db = Kysely<Database>
 
@@ -24,20 +26,23 @@ export async function findProductById (db: Db, id: number): Promise<ProductWithT
 
 const insertedProduct = preparedQuery((
   db: Db, name: string, description: string | null, priceCents: number, quantity: number,
-  ownerId: number, tagsJson: string, createdAt: string | null
-) => db.insertInto('products').values({
-  name,
-  description,
-  price_cents: priceCents,
-  quantity,
-  owner_id: ownerId,
-  tags_json: tagsJson,
-  created_at: sql<string>`coalesce(${createdAt}, ${nowPlus(db)})`
-}).returningAll())
+  ownerId: number, tagsJson: string, createdAt: string | null, issuedAt: number
+) => db.insertInto('products')
+  .columns(['name', 'description', 'price_cents', 'quantity', 'owner_id', 'tags_json', 'created_at'])
+  .expression(db.selectNoFrom([
+    sql.val(name).as('name'),
+    sql.val(description).as('description'),
+    sql.val(priceCents).as('price_cents'),
+    sql.val(quantity).as('quantity'),
+    sql.val(ownerId).as('owner_id'),
+    sql.val(tagsJson).as('tags_json'),
+    sql<string>`coalesce(${createdAt}, ${nowPlus(db)})`.as('created_at')
+  ]).where(callerStillSignedIn(db, ownerId, issuedAt)))
+  .returningAll())
 
 const insertedProducts = preparedQuery((
   db: Db, names: string[], descriptions: Array<string | null>, pricesCents: number[], quantities: number[],
-  ownerIds: number[], tagLists: string[], createdAts: Array<string | null>
+  ownerIds: number[], tagLists: string[], createdAts: Array<string | null>, issuedAts: number[]
 ) => db.insertInto('products')
   .columns(['name', 'description', 'price_cents', 'quantity', 'owner_id', 'tags_json', 'created_at'])
   .expression(rowsOfArrays({
@@ -48,23 +53,27 @@ const insertedProducts = preparedQuery((
     owner_id: { values: ownerIds, type: 'bigint' },
     tags_json: { values: tagLists, type: 'text' },
     created_at: { values: createdAts, type: 'timestamptz', orElse: nowPlus(db) }
-  }))
+  }, callersStillSignedIn(db, ownerIds, issuedAts)))
   .returningAll())
 
 const productInsert = groupedInsert(insertedProduct, insertedProducts)
 
-// What a new product is made of; the database gives it the rest.
-type NewProductFields = Pick<NewProduct, 'name' | 'description' | 'price_cents' | 'quantity' | 'owner_id' | 'created_at'>
+// What a new product is made of; the database gives it the rest, and its owner is the caller.
+type NewProductFields = Pick<NewProduct, 'name' | 'description' | 'price_cents' | 'quantity' | 'created_at'>
 
 /**
- * Inserts a product in one statement, which concurrent requests share on PostgreSQL (grouped-statements.ts):
- * the database writes its tag rows from its list (migration 0019).
+ * Inserts `caller`'s product in one statement, which concurrent requests share on PostgreSQL
+ * (grouped-statements.ts): the database writes its tag rows from its list (migration 0019). The same
+ * statement checks that the caller is still signed in (`callerStillSignedIn`): undefined when not.
  */
-export async function insertProduct (db: Db, row: NewProductFields, tags: string[]): Promise<ProductWithTags> {
+export async function insertProduct (
+  db: Db, caller: Caller, row: NewProductFields, tags: string[]
+): Promise<ProductWithTags | undefined> {
   const { name, description = null, quantity, created_at: createdAt = null } = row
   const product = await productInsert(
-    db, name, description, row.price_cents, quantity, row.owner_id, JSON.stringify(tags), createdAt
-  ) as ProductWithTags
+    db, name, description, row.price_cents, quantity, caller.id, JSON.stringify(tags), createdAt, caller.issuedAt
+  ) as ProductWithTags | undefined
+  if (product === undefined) return undefined
   // In place, as in `withTags`: a spread copy of the row made each insert promote about 290 bytes
   // more into V8's old generation (README, "Memory under writes").
   product.tags = tags

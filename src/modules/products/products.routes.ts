@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { UserRow } from '../../db/tables.js'
-import { ProductNotFound } from '../../errors/coded-errors.js'
+import { InvalidToken, ProductNotFound } from '../../errors/coded-errors.js'
 import { errorResponses } from '../../errors/responses.js'
 import { etagOf, expectedVersion, isNotModified, unchangedRowError } from '../../http/etag.js'
 import { toCents } from '../../lib/money.js'
 import { described } from '../../lib/openapi.js'
-import { assertOwnerOrAdmin, signedInUser } from '../../plugins/auth.js'
+import { assertOwnerOrAdmin, signedInCaller, signedInUser } from '../../plugins/auth.js'
 import { bearerSecurity, noSecurity, rowId, toPage } from '../../schemas/common.js'
 import { IfMatchHeadersSchema, IfNoneMatchHeadersSchema, NotModifiedResponse } from '../../schemas/etag.js'
 import type { ProductOrder } from './products.filters.js'
@@ -44,13 +44,16 @@ const productsRoutes: FastifyPluginAsyncTypebox = async function (fastify) {
       body: CreateProductBodySchema,
       response: { 201: described('The new product; `Location` is its URL, `ETag` its version', ProductSchema), ...errorResponses(401, 413, 415) }
     },
-    onRequest: fastify.authenticate,
+    // One statement checks the caller and inserts: on PostgreSQL, reading the caller first cost a round
+    // trip before every insert (README, "The caller checked by its write").
+    onRequest: fastify.verifyToken,
     config: { idempotent: true }
   }, async function (request, reply) {
     const { price, tags = [], description = null, ...fields } = request.body
     const product = await products.insertProduct(
-      db, { ...fields, description, price_cents: toCents(price), owner_id: signedInUser(request).id }, uniqueTags(tags)
+      db, signedInCaller(request), { ...fields, description, price_cents: toCents(price) }, uniqueTags(tags)
     )
+    if (product === undefined) throw new InvalidToken()
     return reply.code(201).header('location', `/api/v1/products/${product.id}`).header('etag', etagOf(product))
       .send(toProductResponse(product))
   })

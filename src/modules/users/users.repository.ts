@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
 import { carriedTotal, sumOfCounts } from '../../db/carried-total.js'
 import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
 import { groupedLookupById } from '../../db/grouped-statements.js'
@@ -9,6 +9,27 @@ type Db = Kysely<Database>
 
 // Every authenticated request runs this one.
 export const findUserById = groupedLookupById('users')
+
+/**
+ * The auth plugin's rule, in SQL for a write that checks its caller itself: user `id` exists, is
+ * active, and has not ended (by a password change or reset) the tokens issued at `issuedAt`.
+ */
+export function callerStillSignedIn (
+  db: Db, id: Expression<number> | number, issuedAt: Expression<number> | number
+): RawBuilder<SqlBool> {
+  // Kysely puts the subquery in parentheses itself.
+  return sql<SqlBool>`exists ${db.selectFrom('users').select(sql.lit(1).as('one'))
+    .where('id', '=', id)
+    .where('is_active', '=', 1)
+    .where((eb) => eb.or([eb('tokens_valid_after', 'is', null), eb('tokens_valid_after', '<', issuedAt)]))}`
+}
+
+/** PostgreSQL only: `callerStillSignedIn` for every pair of the two arrays. */
+export function callersStillSignedIn (db: Db, ids: number[], issuedAts: number[]): RawBuilder<SqlBool> {
+  const signedIn = callerStillSignedIn(db, sql.ref<number>('callers.id'), sql.ref<number>('callers.issued_at'))
+  return sql<SqlBool>`not exists (select from unnest(${ids}::bigint[], ${issuedAts}::bigint[]) as callers(id, issued_at)
+    where not ${signedIn})`
+}
 
 export async function findUserByEmail (db: Db, email: string): Promise<UserRow | undefined> {
   return await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()

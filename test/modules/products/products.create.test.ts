@@ -1,5 +1,7 @@
 import { describe, it, type TestContext } from 'node:test'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, InjectOptions } from 'fastify'
+import { countProducts } from '../../../src/modules/products/products.totals.js'
+import { updateUser } from '../../../src/modules/users/users.repository.js'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
 import { createUser, injectAs, type TestUser } from '../../helpers/users.js'
 
@@ -49,6 +51,41 @@ for (const dialect of testDialects()) {
       const res = await app.inject({ method: 'POST', url: '/api/v1/products', payload: valid })
       t.assert.strictEqual(res.statusCode, 401)
       t.assert.strictEqual(res.headers['www-authenticate'], 'Bearer')
+    })
+
+    it('returns 401 to a token of a user deleted, deactivated or whose password changed since, and creates nothing', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      const [deleted, deactivated, changed] = [await createUser(app), await createUser(app), await createUser(app)]
+      t.assert.strictEqual((await injectAs(app, deleted, { method: 'DELETE', url: '/api/v1/users/me' })).statusCode, 204)
+      await updateUser(app.db, deactivated.user.id, { is_active: 0 })
+      const password = { current_password: changed.password, new_password: 'another-horse' }
+      t.assert.strictEqual((await injectAs(app, changed, { method: 'PUT', url: '/api/v1/users/me/password', payload: password })).statusCode, 204)
+      for (const who of [deleted, deactivated, changed]) {
+        const res = await create(app, who, valid)
+        t.assert.deepStrictEqual([res.statusCode, res.json(), res.headers['www-authenticate']], [401, { detail: 'Could not validate credentials' }, 'Bearer'])
+      }
+      t.assert.strictEqual(await countProducts(app.db, {}), 0)
+    })
+
+    it('answers such a token 401 before anything it would answer about the request itself', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      const ann = await createUser(app)
+      await updateUser(app.db, ann.user.id, { is_active: 0 })
+      const requests: InjectOptions[] = [
+        { payload: { ...valid, price: 'free' } },
+        { payload: '{"name": ', headers: { 'content-type': 'application/json' } },
+        { payload: 'name=Pen', headers: { 'content-type': 'text/plain' } },
+        { payload: { ...valid, description: 'x'.repeat(2_000_000) } }
+      ]
+      for (const request of requests) {
+        const res = await injectAs(app, ann, { method: 'POST', url: '/api/v1/products', ...request })
+        t.assert.deepStrictEqual([res.statusCode, res.headers['www-authenticate']], [401, 'Bearer'], JSON.stringify(request).slice(0, 80))
+      }
+      // The same requests of a user still signed in get their own answers.
+      const bob = await createUser(app)
+      const statuses = []
+      for (const request of requests) statuses.push((await injectAs(app, bob, { method: 'POST', url: '/api/v1/products', ...request })).statusCode)
+      t.assert.deepStrictEqual(statuses, [422, 422, 415, 413])
     })
 
     it('stores prices exactly and reads them back as sent', async (t: TestContext) => {

@@ -1,8 +1,8 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { insertProduct } from '../../../src/modules/products/products.repository.js'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
 import { createUser } from '../../helpers/users.js'
+import { insertTestProduct } from '../../helpers/products.js'
 
 interface Seed {
   name: string
@@ -20,7 +20,7 @@ async function seedProducts (app: FastifyInstance, seeds: Seed[]): Promise<numbe
   for (const seed of seeds) {
     const { cents, tags = [], quantity = 1, description = null, ...rest } = seed
     const fields = { ...rest, description, price_cents: cents, quantity, owner_id: user.id }
-    const row = await insertProduct(app.db, fields, tags)
+    const row = await insertTestProduct(app.db, fields, tags)
     ids.push(row.id)
   }
   return ids

@@ -1,9 +1,9 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { insertPost } from '../../../src/modules/posts/posts.repository.js'
-import { insertProduct } from '../../../src/modules/products/products.repository.js'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
 import { createUser, injectAs, seedUsers, type TestUser } from '../../helpers/users.js'
+import { insertTestProduct } from '../../helpers/products.js'
 
 const PROBLEM = /^application\/problem\+json/
 
@@ -42,7 +42,7 @@ async function allIds (app: FastifyInstance, table: 'users' | 'products' | 'post
 
 async function seedProducts (app: FastifyInstance, ownerId: number, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
-    await insertProduct(app.db, { name: `Product ${i}`, description: null, price_cents: 1999, quantity: i, owner_id: ownerId }, ['tag'])
+    await insertTestProduct(app.db, { name: `Product ${i}`, description: null, price_cents: 1999, quantity: i, owner_id: ownerId }, ['tag'])
   }
 }
 
