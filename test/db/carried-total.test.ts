@@ -5,7 +5,7 @@ import { insertUser, listUsers } from '../../src/modules/users/users.repository.
 import { testDialects } from '../helpers/build-app.js'
 import { StatementCounter } from '../helpers/statement-counter.js'
 import { testDb } from '../jobs/helpers.js'
-import { insertTestProduct } from '../helpers/products.js'
+import { insertTestProduct } from '../helpers/rows.js'
 
 // The lists whose total the triggers keep: a tag, `in_stock`, both or neither.
 const KEPT: ProductFilters[] = [

@@ -2,14 +2,14 @@ import { describe, it, type TestContext } from 'node:test'
 import { sql, type Kysely } from 'kysely'
 import { directReader } from '../../src/db/database.js'
 import type { Database } from '../../src/db/tables.js'
-import { findPostById, insertPost } from '../../src/modules/posts/posts.repository.js'
+import { findPostById } from '../../src/modules/posts/posts.repository.js'
 import { findProductById, insertProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { findUserById, insertUser, updateUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { StatementCounter } from '../helpers/statement-counter.js'
 import { testDb } from '../jobs/helpers.js'
-import { insertTestProduct } from '../helpers/products.js'
+import { insertTestPost, insertTestProduct } from '../helpers/rows.js'
 
 // Values that PostgreSQL's array syntax must escape, and SQLite's text must keep as they are.
 const NAMES = ['Plain', 'A "quoted", {braced} name', 'Back\\slash', 'NULL', 'Ünïcödé 🌰', '  inner  spaces  ']
@@ -179,7 +179,7 @@ for (const dialect of testDialects()) {
       const users = await Promise.all([1, 2, 3, 4, 5].map(async (n) =>
         await insertUser(db, { name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user' })))
       const product = await insertTestProduct(db, productFor(users[0]!.id, 1).row, ['red'])
-      const post = await insertPost(db, { title: 'A post', content: 'Its text', user_id: users[1]!.id })
+      const post = await insertTestPost(db, { title: 'A post', content: 'Its text', user_id: users[1]!.id })
       const counter = new StatementCounter()
       const counted = db.withPlugin(counter)
       const ids = Array.from({ length: 40 }, (_, i) => i % 8 === 7 ? 10_000 + i : users[i % 5]!.id)

@@ -8,7 +8,7 @@ import type { Database } from '../../src/db/tables.js'
 import { productPageQuery } from '../../src/modules/products/products.list.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { migrateDownThrough, testDb } from '../jobs/helpers.js'
-import { insertTestProduct } from '../helpers/products.js'
+import { insertTestProduct } from '../helpers/rows.js'
 
 /** The statistics tables of a SQLite database. */
 async function statisticsTables (db: Kysely<any>): Promise<string[]> {

@@ -5,7 +5,7 @@ import { findProductById, updateProduct } from '../../src/modules/products/produ
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { testDb } from '../jobs/helpers.js'
-import { insertTestProduct } from '../helpers/products.js'
+import { insertTestProduct } from '../helpers/rows.js'
 
 const owner = { name: 'Owner', email: 'owner@example.com', hashed_password: 'x', role: 'user' as const }
 const lamp = (ownerId: number) => ({ name: 'Lamp', price_cents: 1999, quantity: 1, owner_id: ownerId })

@@ -9,7 +9,7 @@ import { productCountQuery } from '../../src/modules/products/products.totals.js
 import { seedDatabase } from '../../src/cli/seed/seed.service.js'
 import { testDialects } from '../helpers/build-app.js'
 import { testDb } from '../jobs/helpers.js'
-import { insertTestProduct } from '../helpers/products.js'
+import { insertTestProduct } from '../helpers/rows.js'
 
 // Enough rows that a planner prefers an index wherever one helps; PostgreSQL gets fewer
 // (then VACUUM ANALYZE) because its inserts are slower and its statistics make up the rest.

@@ -8,7 +8,7 @@ import { MAX_CENTS } from '../../src/lib/money.js'
 import { bucketBounds, priceBucket } from '../../src/modules/products/price-buckets.js'
 import { testDialects } from '../helpers/build-app.js'
 import { migrateDownThrough, testDb } from '../jobs/helpers.js'
-import { insertTestProduct } from '../helpers/products.js'
+import { insertTestProduct } from '../helpers/rows.js'
 
 const user = (n: number) => ({ name: `User ${n}`, email: `user${n}@example.com`, hashed_password: 'x', role: 'user' as const })
 const product = (ownerId: number, n: number) => ({ name: `Product ${n}`, price_cents: 100 * n, quantity: 1, owner_id: ownerId })

@@ -4,14 +4,13 @@ import { containsText } from '../../src/db/dialect-sql.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import type { Database } from '../../src/db/tables.js'
 import { listPosts } from '../../src/modules/posts/posts.list.js'
-import { insertPost } from '../../src/modules/posts/posts.repository.js'
 import { listProducts } from '../../src/modules/products/products.list.js'
 import { deleteProduct, updateProduct } from '../../src/modules/products/products.repository.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { migrateDownThrough, testDb } from '../jobs/helpers.js'
-import { insertTestProduct } from '../helpers/products.js'
+import { insertTestPost, insertTestProduct } from '../helpers/rows.js'
 
 const NAMES = [
   'Sale 50%_off\\x', 'Proof Reader', 'Under_score', 'Back\\slash', 'Backslash', 'Oak Table', 'OAK TABLE XL',
@@ -192,9 +191,9 @@ for (const dialect of testDialects()) {
     it('searches post titles and contents the same way', async (t: TestContext) => {
       const { db } = await testDb(t, dialect)
       const { ownerId } = await seed(db)
-      const a = await insertPost(db, { title: 'Über 100% sure', content: 'plain', user_id: ownerId })
-      const b = await insertPost(db, { title: 'Other', content: 'snake_case and back\\slash', user_id: ownerId })
-      await insertPost(db, { title: 'Decoy', content: 'snakeXcase 1000 sure', user_id: ownerId })
+      const a = await insertTestPost(db, { title: 'Über 100% sure', content: 'plain', user_id: ownerId })
+      const b = await insertTestPost(db, { title: 'Other', content: 'snake_case and back\\slash', user_id: ownerId })
+      await insertTestPost(db, { title: 'Decoy', content: 'snakeXcase 1000 sure', user_id: ownerId })
       const search = async (text: string) => (await listPosts(db, { viewer: null, text }, 0, 100)).map((p) => p.id)
       t.assert.deepStrictEqual(await search('ÜBER'), [a.id])
       t.assert.deepStrictEqual(await search('0% s'), [a.id])

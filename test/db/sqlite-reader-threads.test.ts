@@ -8,7 +8,7 @@ import { insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { testDb } from '../jobs/helpers.js'
 import { waitFor } from '../helpers/wait.js'
-import { insertTestProduct } from '../helpers/products.js'
+import { insertTestProduct } from '../helpers/rows.js'
 
 // A read that keeps one core busy for a while (about 0.1–0.5 s).
 const SLOW_COUNT = sql<{ count: number }>`with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000000) select count(*) as count from n`

@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { groupedLookupById } from '../../db/grouped-statements.js'
 import type { Database, NewPostRow, PostRow, PostRowUpdate, UserRow } from '../../db/tables.js'
-import { isOwnerOrAdmin } from '../../plugins/auth.js'
+import { isOwnerOrAdmin, type Caller } from '../../plugins/auth.js'
+import { callerStillSignedIn } from '../users/users.repository.js'
 
 type Db = Kysely<Database>
 
@@ -12,8 +13,20 @@ export function canSeePost (post: Pick<PostRow, 'published' | 'user_id'>, viewer
 
 export const findPostById = groupedLookupById('posts')
 
-export async function insertPost (db: Db, row: NewPostRow): Promise<PostRow> {
-  return await db.insertInto('posts').values(row).returningAll().executeTakeFirstOrThrow()
+/** Inserts `caller`'s post if the same statement finds them still signed in (`callerStillSignedIn`), else undefined. */
+export async function insertPost (
+  db: Db, caller: Caller, row: Pick<NewPostRow, 'title' | 'content'> & { published: number }
+): Promise<PostRow | undefined> {
+  return await db.insertInto('posts')
+    .columns(['title', 'content', 'published', 'user_id'])
+    .expression(db.selectNoFrom([
+      sql.val(row.title).as('title'),
+      sql.val(row.content).as('content'),
+      sql.val(row.published).as('published'),
+      sql.val(caller.id).as('user_id')
+    ]).where(callerStillSignedIn(db, caller.id, caller.issuedAt)))
+    .returningAll()
+    .executeTakeFirst()
 }
 
 /**

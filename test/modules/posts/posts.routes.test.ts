@@ -1,5 +1,6 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
+import { updateUser } from '../../../src/modules/users/users.repository.js'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
 import { createUser, injectAs, type TestUser } from '../../helpers/users.js'
 
@@ -23,6 +24,23 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual([body.title, body.content, body.published, body.user_id], ['Hi', ' body ', true, ann.user.id])
       const anonymous = await app.inject({ method: 'POST', url: '/api/v1/posts', payload: { title: 'a', content: 'b' } })
       t.assert.strictEqual(anonymous.statusCode, 401)
+    })
+
+    it('returns 401 to a token of a user deleted, deactivated or whose password changed since, before judging the body', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      const [deleted, deactivated, changed] = [await createUser(app), await createUser(app), await createUser(app)]
+      t.assert.strictEqual((await injectAs(app, deleted, { method: 'DELETE', url: '/api/v1/users/me' })).statusCode, 204)
+      await updateUser(app.db, deactivated.user.id, { is_active: 0 })
+      const password = { current_password: changed.password, new_password: 'another-horse' }
+      t.assert.strictEqual((await injectAs(app, changed, { method: 'PUT', url: '/api/v1/users/me/password', payload: password })).statusCode, 204)
+      for (const who of [deleted, deactivated, changed]) {
+        for (const payload of [{ title: 'Hello', content: 'World' }, { title: '   ' }]) {
+          const res = await injectAs(app, who, { method: 'POST', url: '/api/v1/posts', payload })
+          t.assert.deepStrictEqual([res.statusCode, res.headers['www-authenticate']], [401, 'Bearer'])
+        }
+      }
+      const { count } = await app.db.selectFrom('posts').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
+      t.assert.strictEqual(Number(count), 0)
     })
 
     it('checks the title (trimmed, 1–200), the content (1–50 000) and published', async (t: TestContext) => {

@@ -2,7 +2,7 @@ import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
 import { createUser } from '../../helpers/users.js'
-import { insertTestProduct } from '../../helpers/products.js'
+import { insertTestProduct } from '../../helpers/rows.js'
 
 interface Seed {
   name: string

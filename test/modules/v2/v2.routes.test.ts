@@ -1,9 +1,8 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { insertPost } from '../../../src/modules/posts/posts.repository.js'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
 import { createUser, injectAs, seedUsers, type TestUser } from '../../helpers/users.js'
-import { insertTestProduct } from '../../helpers/products.js'
+import { insertTestPost, insertTestProduct } from '../../helpers/rows.js'
 
 const PROBLEM = /^application\/problem\+json/
 
@@ -47,7 +46,7 @@ async function seedProducts (app: FastifyInstance, ownerId: number, count: numbe
 }
 
 async function seedPosts (app: FastifyInstance, userId: number, count: number, published = 1): Promise<void> {
-  for (let i = 0; i < count; i++) await insertPost(app.db, { title: `Post ${i}`, content: 'Text', published, user_id: userId })
+  for (let i = 0; i < count; i++) await insertTestPost(app.db, { title: `Post ${i}`, content: 'Text', published, user_id: userId })
 }
 
 function assertProblem (
