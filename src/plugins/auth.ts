@@ -127,7 +127,7 @@ export default fp<AuthOptions>(async function auth (fastify, { config, findUser 
     return payload
   }
 
-  function verifyCaller (request: FastifyRequest, token: string): void {
+  function verifiedCaller (token: string): Caller {
     let payload: AccessTokenPayload
     try {
       payload = verifiedPayload(token)
@@ -138,7 +138,7 @@ export default fp<AuthOptions>(async function auth (fastify, { config, findUser 
     // A token dated in the future would outlive the password change meant to end it.
     if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw new InvalidToken()
     if (!Number.isSafeInteger(id)) throw new InvalidToken()
-    request.caller = { id, issuedAt: payload.iat }
+    return { id, issuedAt: payload.iat }
   }
 
   // The rule that users.repository.ts's `callerStillSignedIn` puts in SQL.
@@ -154,22 +154,20 @@ export default fp<AuthOptions>(async function auth (fastify, { config, findUser 
   fastify.decorate('authenticate', async function (request: FastifyRequest) {
     const token = bearerToken(request)
     if (token === undefined) throw new NotAuthenticated()
-    verifyCaller(request, token)
-    await loadUser(request, request.caller!)
+    await loadUser(request, request.caller = verifiedCaller(token))
   })
 
   fastify.decorate('identify', async function (request: FastifyRequest) {
     const token = bearerToken(request)
     request.user = null
     if (token === undefined) return
-    verifyCaller(request, token)
-    await loadUser(request, request.caller!)
+    await loadUser(request, request.caller = verifiedCaller(token))
   })
 
   async function verifyToken (request: FastifyRequest): Promise<void> {
     const token = bearerToken(request)
     if (token === undefined) throw new NotAuthenticated()
-    verifyCaller(request, token)
+    request.caller = verifiedCaller(token)
   }
   fastify.decorate('verifyToken', verifyToken)
 
@@ -185,7 +183,9 @@ export default fp<AuthOptions>(async function auth (fastify, { config, findUser 
     throw error
   }
   fastify.addHook('onRoute', (route: RouteOptions) => {
-    if (asList(route.onRequest).includes(verifyToken)) route.errorHandler ??= confirmBeforeAnswering
+    if (!asList(route.onRequest).includes(verifyToken)) return
+    if (route.errorHandler !== undefined) throw new Error(`${String(route.method)} ${route.url}: verifyToken needs the route's error handler`)
+    route.errorHandler = confirmBeforeAnswering
   })
 
   fastify.decorate('requireRole', (role: UserRow['role']): Guard => async function (request, reply) {
