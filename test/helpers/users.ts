@@ -50,3 +50,20 @@ export async function seedUsers (
   }
   return seeded
 }
+
+/**
+ * Three users whose tokens no longer sign anyone in: one deleted, one deactivated, one who has
+ * changed their password since logging in (each through the API, but the deactivation).
+ */
+export async function formerlySignedIn (app: FastifyInstance): Promise<TestUser[]> {
+  const [deleted, deactivated, changed] = [await createUser(app), await createUser(app), await createUser(app)]
+  expectStatus(await injectAs(app, deleted, { method: 'DELETE', url: '/api/v1/users/me' }), 204)
+  await updateUser(app.db, deactivated.user.id, { is_active: 0 })
+  const password = { current_password: changed.password, new_password: 'another-horse' }
+  expectStatus(await injectAs(app, changed, { method: 'PUT', url: '/api/v1/users/me/password', payload: password }), 204)
+  return [deleted, deactivated, changed]
+}
+
+function expectStatus (res: LightMyRequestResponse, status: number): void {
+  if (res.statusCode !== status) throw new Error(`expected ${status}, got ${res.statusCode} ${res.body}`)
+}

@@ -1,8 +1,7 @@
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { updateUser } from '../../../src/modules/users/users.repository.js'
 import { buildTestApp, testDialects } from '../../helpers/build-app.js'
-import { createUser, injectAs, type TestUser } from '../../helpers/users.js'
+import { createUser, formerlySignedIn, injectAs, type TestUser } from '../../helpers/users.js'
 
 async function write (app: FastifyInstance, who: TestUser, payload: object = {}) {
   const res = await injectAs(app, who, { method: 'POST', url: '/api/v1/posts', payload: { title: 'Hello', content: 'World', ...payload } })
@@ -28,12 +27,7 @@ for (const dialect of testDialects()) {
 
     it('returns 401 to a token of a user deleted, deactivated or whose password changed since, before judging the body', async (t: TestContext) => {
       const app = await buildTestApp(t, dialect)
-      const [deleted, deactivated, changed] = [await createUser(app), await createUser(app), await createUser(app)]
-      t.assert.strictEqual((await injectAs(app, deleted, { method: 'DELETE', url: '/api/v1/users/me' })).statusCode, 204)
-      await updateUser(app.db, deactivated.user.id, { is_active: 0 })
-      const password = { current_password: changed.password, new_password: 'another-horse' }
-      t.assert.strictEqual((await injectAs(app, changed, { method: 'PUT', url: '/api/v1/users/me/password', payload: password })).statusCode, 204)
-      for (const who of [deleted, deactivated, changed]) {
+      for (const who of await formerlySignedIn(app)) {
         for (const payload of [{ title: 'Hello', content: 'World' }, { title: '   ' }]) {
           const res = await injectAs(app, who, { method: 'POST', url: '/api/v1/posts', payload })
           t.assert.deepStrictEqual([res.statusCode, res.headers['www-authenticate']], [401, 'Bearer'])
