@@ -140,7 +140,7 @@ interface ArrayColumn {
  * all of them or, when `allIf` is false, none. Each array is one parameter, so the statement is the
  * same for any number of rows and is prepared once.
  */
-export function rowsOfArrays (columns: Record<string, ArrayColumn>, allIf: Expression<SqlBool> = sql`true`): RawBuilder<unknown> {
+export function rowsOfArrays (columns: Record<string, ArrayColumn>, allIf: Expression<SqlBool>): RawBuilder<unknown> {
   const names = Object.keys(columns)
   const selected = names.map((name) => {
     const { orElse } = columns[name]!
