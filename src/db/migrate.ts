@@ -37,7 +37,7 @@ function unwrap ({ error, results }: MigrationResultSet): string[] {
   return (results ?? []).map((r) => r.migrationName)
 }
 
-/** A start with nothing to do skips Kysely's lock: a write, which on SQLite starts the writer thread. */
+/** A start with nothing to do skips Kysely's lock: taking and dropping it are two writes, each a commit. */
 export async function migrateToLatest (db: Kysely<any>, config: Config): Promise<string[]> {
   const migrator = await createMigrator(db, config)
   if (await isCurrent(db, config, migrator)) return []
