@@ -44,7 +44,11 @@ export class GroupCommitSqliteDriver implements Driver {
     return { writer: this.#writer.statements, reader: this.#reader.size }
   }
 
-  async init (): Promise<void> {}
+  // Kysely calls this before the first query, and destroys only a driver it initialized: the thread
+  // starts with a server's first read at boot, beside the rest of the boot, and always gets closed.
+  async init (): Promise<void> {
+    this.#writer.start()
+  }
 
   async acquireConnection (): Promise<DatabaseConnection> {
     return new Session(this)

@@ -21,13 +21,11 @@ export class SqliteWriter {
   #commits = 0
   #statements = 0
 
-  /**
-   * `onCommit`: runs before the units a commit covers are answered. The thread starts now, beside the
-   * rest of the boot: started at the first write, it kept the first `/ready` waiting about 100 ms.
-   */
-  constructor (private readonly path: string, private readonly onCommit: () => void = () => {}) {
-    this.#thread()
-  }
+  /** `onCommit`: runs before the units a commit covers are answered. */
+  constructor (private readonly path: string, private readonly onCommit: () => void = () => {}) {}
+
+  /** Starts the thread ahead of the first write: a server's first `/ready` waited about 100 ms for it. */
+  start (): void { this.#thread() }
 
   get commits (): number { return this.#commits }
 
