@@ -6,11 +6,10 @@ import { hash as bcrypt } from '@node-rs/bcrypt'
 import { verifyPassword } from '../../src/lib/passwords.js'
 import { findUserByEmail, insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
-import { runCli } from '../helpers/cli.js'
+import { agoraCommand, runCli } from '../helpers/cli.js'
 import { waitFor } from '../helpers/wait.js'
 import { configEnv, testDb } from '../jobs/helpers.js'
 
-const CLI = new URL('../../src/cli/index.ts', import.meta.url).pathname
 // util-linux `script` gives the command a pseudo-terminal, as a person at a shell has.
 const SCRIPT = '/usr/bin/script'
 
@@ -18,7 +17,7 @@ const SCRIPT = '/usr/bin/script'
 async function createAdminOnTerminal (
   env: NodeJS.ProcessEnv, answers: string[]
 ): Promise<{ code: number | null, output: string }> {
-  const command = `${process.execPath} --import tsx ${CLI} users create-admin --email tty@example.com --name Tty`
+  const command = `${process.execPath} ${agoraCommand().join(' ')} users create-admin --email tty@example.com --name Tty`
   const child = spawn(SCRIPT, ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })

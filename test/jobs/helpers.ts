@@ -7,6 +7,7 @@ import { migrateDown, migrateToLatest } from '../../src/db/migrate.js'
 import type { Database } from '../../src/db/tables.js'
 import type { WorkerOptions } from '../../src/jobs/jobs.worker.js'
 import { testConfig, type Cleanup } from '../helpers/build-app.js'
+import { agoraCommand } from '../helpers/cli.js'
 import { waitFor } from '../helpers/wait.js'
 import './fixtures/test-jobs.js'
 
@@ -61,10 +62,6 @@ export interface ChildWorker {
   exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 }
 
-/**
- * Runs `node --import tsx FILE ARGS` in DATA_DIR (so no stray .env applies), collecting its
- * JSON log lines; `t.after` kills it if the test has not ended it.
- */
 /** A `data` listener that parses whole lines as JSON into `logs` (a line that is not JSON as `{ msg }`). */
 export function jsonLinesInto (logs: Array<Record<string, unknown>>): (chunk: Buffer) => void {
   let pending = ''
@@ -81,10 +78,22 @@ export function jsonLinesInto (logs: Array<Record<string, unknown>>): (chunk: Bu
   }
 }
 
+/**
+ * Runs `node --import tsx FILE ARGS` in DATA_DIR (so no stray .env applies), collecting its
+ * JSON log lines; `t.after` kills it if the test has not ended it.
+ */
 export function spawnTs (t: Cleanup, file: string, args: string[], env: NodeJS.ProcessEnv): ChildWorker {
   // tsx by its full URL: the working directory is not the project's.
-  const tsx = import.meta.resolve('tsx')
-  const child = spawn(process.execPath, ['--import', tsx, file, ...args], { env, cwd: env.DATA_DIR, stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawnNode(t, ['--import', import.meta.resolve('tsx'), file, ...args], env)
+}
+
+/** Runs `agora ARGS` as `spawnTs` runs a file (`agoraCommand` says how). */
+export function spawnAgora (t: Cleanup, args: string[], env: NodeJS.ProcessEnv): ChildWorker {
+  return spawnNode(t, [...agoraCommand(), ...args], env)
+}
+
+function spawnNode (t: Cleanup, nodeArgs: string[], env: NodeJS.ProcessEnv): ChildWorker {
+  const child = spawn(process.execPath, nodeArgs, { env, cwd: env.DATA_DIR, stdio: ['ignore', 'pipe', 'pipe'] })
   const logs: Array<Record<string, unknown>> = []
   child.stdout.on('data', jsonLinesInto(logs))
   let errors = ''

@@ -1,14 +1,11 @@
 import { describe, it, type TestContext } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { claimJobs, enqueueJob, failJob, findJobById, listJobs } from '../../src/jobs/jobs.repository.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
 import { testDialects } from '../helpers/build-app.js'
 import { runCli } from '../helpers/cli.js'
 import { startSmtpServer } from '../helpers/smtp.js'
 import { waitFor } from '../helpers/wait.js'
-import { configEnv, spawnTs, testDb, waitForLog } from './helpers.js'
-
-const CLI = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url))
+import { configEnv, spawnAgora, testDb, waitForLog } from './helpers.js'
 
 for (const dialect of testDialects()) {
   describe(`agora jobs, worker and serve (${dialect})`, () => {
@@ -48,7 +45,7 @@ for (const dialect of testDialects()) {
       const { db, config } = await testDb(t, dialect)
       const user = await insertUser(db, { name: 'Grace', email: 'grace@example.com', hashed_password: 'x', age: null, role: 'user' })
       const job = await enqueueJob(db, 'send-welcome-email', { user_id: user.id })
-      const worker = spawnTs(t, CLI, ['worker'], configEnv(config, { SMTP_URL: smtp.url, LOG_LEVEL: 'info', JOBS_POLL_INTERVAL_MS: '20' }))
+      const worker = spawnAgora(t, ['worker'], configEnv(config, { SMTP_URL: smtp.url, LOG_LEVEL: 'info', JOBS_POLL_INTERVAL_MS: '20' }))
       const mail = await waitFor(() => smtp.received[0], 15_000, 'the welcome mail')
       t.assert.deepStrictEqual(mail.to, ['grace@example.com'])
       await waitFor(async () => (await findJobById(db, job.id))?.status === 'done', 5000, 'the job to be done')
@@ -60,7 +57,7 @@ for (const dialect of testDialects()) {
     it('`agora serve` runs a worker: a sign-up over HTTP gets its welcome mail', async (t: TestContext) => {
       const smtp = await startSmtpServer(t)
       const { db, config } = await testDb(t, dialect)
-      const server = spawnTs(t, CLI, ['serve'], configEnv(config, { SMTP_URL: smtp.url, LOG_LEVEL: 'info', PORT: '0', JOBS_POLL_INTERVAL_MS: '20' }))
+      const server = spawnAgora(t, ['serve'], configEnv(config, { SMTP_URL: smtp.url, LOG_LEVEL: 'info', PORT: '0', JOBS_POLL_INTERVAL_MS: '20' }))
       const listening = await waitForLog(server, /^Server listening at http:\/\/127\.0\.0\.1:/)
       const url = String(listening.msg).replace('Server listening at ', '')
       const res = await fetch(`${url}/api/v1/users`, {

@@ -1,36 +1,15 @@
 import { jsonLinesInto } from '../jobs/helpers.js'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Cleanup } from '../helpers/build-app.js'
+import { agoraCommand } from '../helpers/cli.js'
 import { freePort } from '../helpers/smtp.js'
 import { waitFor } from '../helpers/wait.js'
 
 export { freePort }
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const CLI = join(ROOT, 'src/cli/index.ts')
-const BUILT_CLI = join(ROOT, 'dist/agora.js')
-
-function newestIn (dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
-  }
-  return newest
-}
-
-/**
- * How to run `agora`: the compiled CLI when `npm run build` has compiled the sources as
- * they are (CI does), which starts in a fraction of the time; else the sources through tsx.
- */
-function agoraCommand (): string[] {
-  if (existsSync(BUILT_CLI) && statSync(BUILT_CLI).mtimeMs >= newestIn(join(ROOT, 'src'))) return [BUILT_CLI]
-  return ['--import', import.meta.resolve('tsx'), CLI]
-}
 
 /** A temp dir removed by `t.after`. */
 export function tempDir (t: Cleanup, name: string): string {
