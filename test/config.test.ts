@@ -114,6 +114,14 @@ describe('loadConfig', () => {
     for (const [env, variable] of cases) assertRejected(t, env, variable)
   })
 
+  it('converts numbers and booleans strictly, and lists the choices of a word', (t: TestContext) => {
+    const config = loadConfig({ PORT: '8003', REFRESH_TOKEN_EXPIRE_DAYS: '.5', MIGRATE_ON_START: 'false' })
+    t.assert.deepStrictEqual([config.PORT, config.REFRESH_TOKEN_EXPIRE_DAYS, config.MIGRATE_ON_START], [8003, 0.5, false])
+    for (const port of ['1e3', '0x10', '8000abc', 'true']) assertRejected(t, { PORT: port }, 'PORT')
+    for (const flag of ['1', 'yes', 'TRUE']) assertRejected(t, { MIGRATE_ON_START: flag }, 'MIGRATE_ON_START')
+    t.assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent/)
+  })
+
   it('names every bad variable at once', (t: TestContext) => {
     assertRejected(t, { PORT: 'abc', DATABASE_URL: 'mysql://x' }, 'PORT')
     assertRejected(t, { PORT: 'abc', DATABASE_URL: 'mysql://x' }, 'DATABASE_URL')
@@ -134,7 +142,7 @@ describe('loadConfig', () => {
     t.assert.strictEqual(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'short' }).JWT_SECRET, 'short')
   })
 
-  // The boot compiles ConfigSchema without this check (config.ts): it is made here instead.
+  // TypeBox checks the values at boot, not the schema itself (config.ts): that check is made here.
   it('has a ConfigSchema that Ajv\'s meta-schema accepts', (t: TestContext) => {
     const ajv = new Ajv()
     t.assert.strictEqual(ajv.validateSchema(ConfigSchema), true, ajv.errorsText())
