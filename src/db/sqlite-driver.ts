@@ -38,6 +38,8 @@ export class GroupCommitSqliteDriver implements Driver {
 
   get commits (): number { return this.#writer.commits }
 
+  get writerStarted (): boolean { return this.#writer.started }
+
   get readSnapshots (): number { return this.#readSnapshots }
 
   get preparedStatements (): { writer: number, reader: number } {

@@ -29,6 +29,9 @@ export class SqliteWriter {
 
   get commits (): number { return this.#commits }
 
+  /** Whether the thread runs now, for tests. */
+  get started (): boolean { return this.#worker !== undefined }
+
   get statements (): number { return this.#statements }
 
   /** A statement as a unit of its own, resolved once committed; `more` and `inFlight` as in `WriteRequest`. */

@@ -97,6 +97,14 @@ describe('SQLite driver', () => {
     t.assert.strictEqual(driver.preparedStatements.reader, before + 1)
   })
 
+  it('starts its writer thread with its first query, a read, and none while nothing is asked', async (t: TestContext) => {
+    const { db, driver } = open(t)
+    t.assert.strictEqual(driver.writerStarted, false)
+    await db.selectNoFrom(sql<number>`1`.as('one')).execute()
+    t.assert.strictEqual(driver.writerStarted, true)
+    t.assert.strictEqual(driver.commits, 0)
+  })
+
   it('gives rows as better-sqlite3 would, on the read connection and in a transaction alike', async (t: TestContext) => {
     const { db } = open(t)
     await createTable(db)
