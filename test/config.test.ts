@@ -116,7 +116,8 @@ describe('loadConfig', () => {
 
   it('converts numbers and booleans strictly, and lists the choices of a word', (t: TestContext) => {
     const config = loadConfig({ PORT: '8003', REFRESH_TOKEN_EXPIRE_DAYS: '.5', MIGRATE_ON_START: 'false' })
-    t.assert.deepStrictEqual([config.PORT, config.REFRESH_TOKEN_EXPIRE_DAYS, config.MIGRATE_ON_START], [8003, 0.5, false])
+    const { PORT, REFRESH_TOKEN_EXPIRE_DAYS, MIGRATE_ON_START } = config
+    t.assert.deepStrictEqual([PORT, REFRESH_TOKEN_EXPIRE_DAYS, MIGRATE_ON_START], [8003, 0.5, false])
     for (const port of ['1e3', '0x10', '8000abc', 'true']) assertRejected(t, { PORT: port }, 'PORT')
     for (const flag of ['1', 'yes', 'TRUE']) assertRejected(t, { MIGRATE_ON_START: flag }, 'MIGRATE_ON_START')
     const choices = /LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent/
