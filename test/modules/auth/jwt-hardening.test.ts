@@ -125,3 +125,13 @@ describe('token settings', () => {
     }
   })
 })
+
+describe('verifyToken', () => {
+  // Its routes answer a refused token's 4xx from the auth plugin's error handler (after the caller's check).
+  it('refuses a route that brings an error handler of its own', async (t: TestContext) => {
+    const app = await buildTestApp(t, 'sqlite')
+    t.assert.throws(() => {
+      app.post('/own-handler', { onRequest: app.verifyToken, errorHandler: (error) => { throw error } }, async () => ({}))
+    }, /POST \/own-handler: verifyToken needs the route's error handler/)
+  })
+})
