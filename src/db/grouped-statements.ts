@@ -1,5 +1,5 @@
 import type { Compilable, Kysely } from 'kysely'
-import { isPostgres } from './dialect-sql.js'
+import { isPostgres, opaqueToPlanner } from './dialect-sql.js'
 import { preparedQuery, type PreparedQuery } from './prepared-query.js'
 import type { Database, PostRow, ProductRow, UserRow } from './tables.js'
 
@@ -123,7 +123,7 @@ export function groupedLookupById<T extends keyof RowsById> (
     preparedQuery((db: Kysely<any>, id: number) =>
       db.selectFrom(table).selectAll().where('id', '=', id) as Compilable<RowsById[T]>),
     preparedQuery((db: Kysely<any>, ids: number[]) =>
-      db.selectFrom(table).selectAll().where((eb) => eb('id', '=', eb.fn.any(eb.val(ids)))) as Compilable<RowsById[T]>)
+      db.selectFrom(table).selectAll().where((eb) => eb('id', '=', eb.fn.any(opaqueToPlanner(db, ids, 'bigint[]')))) as Compilable<RowsById[T]>)
   )
 }
 

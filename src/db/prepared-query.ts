@@ -16,7 +16,7 @@ export interface PreparedQuery<A extends unknown[], R> {
 /**
  * A hot route's query, compiled once per dialect. `build` gets placeholders for its arguments, so it
  * may only pass them on as values, never compute with them. On PostgreSQL the statement is also
- * prepared once per connection (postgres.ts).
+ * prepared once per connection (postgres.ts); a value that sizes its work goes through `opaqueToPlanner`.
  */
 export function preparedQuery<A extends unknown[], R> (
   build: (db: Kysely<any>, ...args: A) => Compilable<R>, { plannedOnce = true } = {}

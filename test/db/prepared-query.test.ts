@@ -3,7 +3,8 @@ import { sql } from 'kysely'
 import { createDb, directReader } from '../../src/db/database.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { preparedQuery, shapedQuery } from '../../src/db/prepared-query.js'
-import { testConfig, testDialects } from '../helpers/build-app.js'
+import { buildTestApp, testConfig, testDialects } from '../helpers/build-app.js'
+import { createUser, injectAs } from '../helpers/users.js'
 
 for (const dialect of testDialects()) {
   describe(`preparedQuery (${dialect})`, () => {
@@ -111,6 +112,44 @@ for (const dialect of testDialects()) {
         const { rows } = await sql<{ count: number }>`select count(*)::int as count from pg_prepared_statements where statement like '%"age" >= $1%'`.execute(db)
         t.assert.strictEqual(rows[0]?.count, 0)
       }
+    })
+  })
+}
+
+if (testDialects().includes('postgres')) {
+  describe('preparedQuery (postgres), under the hot routes', () => {
+    it('keeps one plan for each statement, whatever values it is bound to', async (t: TestContext) => {
+      // One connection holds every statement; tables big enough, and analyzed, that a plan for five
+      // ids or a LIMIT of 10 is estimated cheaper than the generic one, as on a live database.
+      const app = await buildTestApp(t, 'postgres', { DATABASE_POOL_MAX: '1' })
+      const owner = await createUser(app)
+      await sql`insert into users (name, email, hashed_password, role)
+        select 'User ' || i, 'user' || i || '@example.com', 'x', 'user' from generate_series(1, 5000) as i`.execute(app.db)
+      await sql`insert into products (name, description, price_cents, quantity, owner_id, tags_json)
+        select 'Product ' || i, null, 100 + i, i % 7, ${owner.user.id}, '["home"]' from generate_series(1, 20000) as i`.execute(app.db)
+      await sql`analyze`.execute(app.db)
+      const product = { name: 'Lamp', price: 19.99, quantity: 3, tags: ['home'] }
+      // Requests made together share a statement (grouped-statements.ts).
+      const together = async (count: number, request: (index: number) => Promise<unknown>): Promise<void> => {
+        await Promise.all(Array.from({ length: count }, async (_, index) => await request(index)))
+      }
+      for (let round = 0; round < 8; round++) {
+        await together(4, async () => await injectAs(app, owner, { method: 'POST', url: '/api/v1/products', payload: product }))
+        await together(4, async (index) => await app.inject({ url: `/api/v1/products/${round * 10 + index + 1}` }))
+        await together(4, async (index) => await injectAs(app, owner, { url: `/api/v1/users/${index + 1}` }))
+        await app.inject({ url: `/api/v1/products?page=${round + 1}&page_size=10` })
+        await injectAs(app, owner, { url: `/api/v1/users?page=${round + 1}&page_size=10` })
+        await app.inject({ url: `/api/v2/products?limit=${round + 5}` })
+        await injectAs(app, owner, { url: `/api/v2/users?limit=${round + 5}` })
+      }
+      const { rows } = await sql<{ statement: string, generic_plans: string, custom_plans: string }>`
+        select statement, generic_plans, custom_plans from pg_prepared_statements`.execute(app.db)
+      const ran = rows.filter((row) => Number(row.generic_plans) + Number(row.custom_plans) > 5)
+      for (const part of ['insert into "products"', 'unnest(', '"products" where "id" = any(', '"users" where "id" = any(', 'offset', '"id" >']) {
+        t.assert.ok(ran.some((row) => row.statement.includes(part)), `a statement with ${part} ran more than five times`)
+      }
+      // PostgreSQL makes five plans for a statement's values before it may keep its generic plan.
+      for (const row of ran) t.assert.ok(Number(row.custom_plans) <= 5, `planned ${row.custom_plans} times: ${row.statement}`)
     })
   })
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import { carriedTotal } from '../../db/carried-total.js'
-import { rowOffset, takesIndexHints, textMatchPageIds } from '../../db/dialect-sql.js'
+import { opaqueToPlanner, rowOffset, takesIndexHints, textMatchPageIds } from '../../db/dialect-sql.js'
 import { preparedQuery, shapedQuery } from '../../db/prepared-query.js'
 import type { Database, ProductRow } from '../../db/tables.js'
 import {
@@ -109,10 +109,12 @@ export async function productPage (
 
 // The page every visitor without filters gets: compiled once, and planned once on PostgreSQL.
 const plainPage = preparedQuery((db: Db, offset: number, limit: number) =>
-  db.selectFrom('products').selectAll().select(keptTotal(db, {}).as('total')).orderBy('id').offset(offset).limit(limit))
+  db.selectFrom('products').selectAll().select(keptTotal(db, {}).as('total'))
+    .orderBy('id').offset(opaqueToPlanner(db, offset, 'bigint')).limit(opaqueToPlanner(db, limit, 'bigint')))
 
 const pageAfter = preparedQuery((db: Db, afterId: number, limit: number) =>
-  db.selectFrom('products').selectAll().where('id', '>', afterId).orderBy('id').limit(limit))
+  db.selectFrom('products').selectAll().where('id', '>', opaqueToPlanner(db, afterId, 'bigint'))
+    .orderBy('id').limit(opaqueToPlanner(db, limit, 'bigint')))
 
 /** The keyset page after `afterId` (by id ascending), for cursor pagination. */
 export async function listProductsAfter (db: Db, afterId: number, limit: number): Promise<ProductWithTags[]> {

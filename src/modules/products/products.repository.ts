@@ -45,7 +45,7 @@ const insertedProducts = preparedQuery((
   ownerIds: number[], tagLists: string[], createdAts: Array<string | null>, issuedAts: number[]
 ) => db.insertInto('products')
   .columns(['name', 'description', 'price_cents', 'quantity', 'owner_id', 'tags_json', 'created_at'])
-  .expression(rowsOfArrays({
+  .expression(rowsOfArrays(db, {
     name: { values: names, type: 'varchar' },
     description: { values: descriptions, type: 'varchar' },
     price_cents: { values: pricesCents, type: 'bigint' },

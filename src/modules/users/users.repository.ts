@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
 import { carriedTotal, sumOfCounts } from '../../db/carried-total.js'
-import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
+import { containsTextIndexed, opaqueToPlanner, rowOffset } from '../../db/dialect-sql.js'
 import { groupedLookupById } from '../../db/grouped-statements.js'
 import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewUserRow, UserRow, UserRowUpdate } from '../../db/tables.js'
@@ -27,7 +27,8 @@ export function callerStillSignedIn (
 /** PostgreSQL only: `callerStillSignedIn` for every pair of the two arrays. */
 export function callersStillSignedIn (db: Db, ids: number[], issuedAts: number[]): RawBuilder<SqlBool> {
   const signedIn = callerStillSignedIn(db, sql.ref<number>('callers.id'), sql.ref<number>('callers.issued_at'))
-  return sql<SqlBool>`not exists (select from unnest(${ids}::bigint[], ${issuedAts}::bigint[]) as callers(id, issued_at)
+  const [idArray, issuedAtArray] = [opaqueToPlanner(db, ids, 'bigint[]'), opaqueToPlanner(db, issuedAts, 'bigint[]')]
+  return sql<SqlBool>`not exists (select from unnest(${idArray}, ${issuedAtArray}) as callers(id, issued_at)
     where not ${signedIn})`
 }
 
@@ -59,9 +60,10 @@ const allUsers = (db: Db) => db.selectFrom('row_counts').where('table_name', '='
 
 const usersPage = preparedQuery((db: Db, offset: number, limit: number) =>
   db.selectFrom('users').selectAll().select(sql<number | string>`(${allUsers(db)})`.as('total'))
-    .orderBy('id').offset(offset).limit(limit))
+    .orderBy('id').offset(opaqueToPlanner(db, offset, 'bigint')).limit(opaqueToPlanner(db, limit, 'bigint')))
 const usersAfter = preparedQuery((db: Db, afterId: number, limit: number) =>
-  db.selectFrom('users').selectAll().where('id', '>', afterId).orderBy('id').limit(limit))
+  db.selectFrom('users').selectAll().where('id', '>', opaqueToPlanner(db, afterId, 'bigint'))
+    .orderBy('id').limit(opaqueToPlanner(db, limit, 'bigint')))
 
 /** A page of users by id, and how many there are (carried-total.ts). */
 export async function listUsers (db: Db, offset: number, limit: number): Promise<{ rows: UserRow[], total: number }> {
