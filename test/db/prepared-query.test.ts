@@ -133,7 +133,7 @@ if (testDialects().includes('postgres')) {
       const together = async (count: number, request: (index: number) => Promise<unknown>): Promise<void> => {
         await Promise.all(Array.from({ length: count }, async (_, index) => await request(index)))
       }
-      for (let round = 0; round < 8; round++) {
+      for (let round = 0; round < 10; round++) {
         await together(4, async () => await injectAs(app, owner, { method: 'POST', url: '/api/v1/products', payload: product }))
         await together(4, async (index) => await app.inject({ url: `/api/v1/products/${round * 10 + index + 1}` }))
         await together(4, async (index) => await injectAs(app, owner, { url: `/api/v1/users/${index + 1}` }))
