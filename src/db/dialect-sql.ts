@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely'
 import { DROP_VALUE_SAMPLES } from './sqlite-connection.js'
-import { INDEXED_COLUMNS, type SearchIndexes } from './search-indexes.js'
+import { INDEXED_COLUMNS, SUBSTRING_INDEXED_COLUMNS, type SearchIndexes } from './search-indexes.js'
+import { searchesBySubstring } from './search-substrings.js'
 
 // The only place that knows SQLite from PostgreSQL at query time.
 
@@ -67,12 +68,18 @@ function usesFts5 (db: Kysely<any>, text: string): boolean {
 }
 
 // A column filter costs time even when it names every indexed column, so it is written
-// only when it leaves one out.
+// only when it leaves one out. A word's letters and digits go to the substring index, where the
+// table has one covering the columns searched (search-substrings.ts): it finds the same rows, sooner.
 function fts5Matches<T extends keyof SearchIndexes> (
   table: T, columns: Array<SearchIndexes[T]>, text: string, what: RawBuilder<unknown>
 ): RawBuilder<unknown> {
-  const fts = sql.table(`${table}_fts`)
   const quoted = `"${text.replaceAll('"', '""')}"`
+  const covered = SUBSTRING_INDEXED_COLUMNS[table]?.every((column) => columns.includes(column)) === true
+  if (covered && searchesBySubstring(text)) {
+    const substrings = sql.table(`${table}_substrings`)
+    return sql`select ${what} from ${substrings} where ${substrings} match ${quoted}`
+  }
+  const fts = sql.table(`${table}_fts`)
   const everyColumn = INDEXED_COLUMNS[table].every((column) => columns.includes(column))
   const phrase = everyColumn ? quoted : `{${columns.join(' ')}} : ${quoted}`
   return sql`select ${what} from ${fts} where ${fts} match ${phrase}`
@@ -191,10 +198,11 @@ export async function prepareBulkLoad (db: Kysely<any>): Promise<void> {
 /** Merges each search index into one segment (a search reads every one), then gathers the planner's statistics. */
 export async function finishBulkLoad (db: Kysely<any>, onStep?: (step: string) => void): Promise<void> {
   if (isPostgres(db)) return
-  for (const table of Object.keys(INDEXED_COLUMNS)) {
-    onStep?.(`merging the search index of ${table}`)
-    const fts = `${table}_fts`
-    await sql`insert into ${sql.table(fts)}(${sql.ref(fts)}) values ('optimize')`.execute(db)
+  const indexes = [...Object.keys(INDEXED_COLUMNS).map((table) => ({ table, index: `${table}_fts` })),
+    ...Object.keys(SUBSTRING_INDEXED_COLUMNS).map((table) => ({ table, index: `${table}_substrings` }))]
+  for (const { table, index } of indexes) {
+    onStep?.(`merging the ${index.endsWith('_fts') ? 'search' : 'substring'} index of ${table}`)
+    await sql`insert into ${sql.table(index)}(${sql.ref(index)}) values ('optimize')`.execute(db)
   }
   onStep?.('gathering the planner\'s statistics')
   await analyze(db)

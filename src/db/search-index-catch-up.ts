@@ -1,4 +1,6 @@
-import { INDEXED_COLUMNS } from './search-indexes.js'
+import type SQLite from 'better-sqlite3'
+import { INDEXED_COLUMNS, SUBSTRING_INDEXED_COLUMNS } from './search-indexes.js'
+import { substringsOf } from './search-substrings.js'
 import type { StatementCache } from './statement-cache.js'
 
 // FTS5 writes the rows it holds to a new segment of its index at every savepoint, and SQLite opens
@@ -9,24 +11,46 @@ import type { StatementCache } from './statement-cache.js'
 // So a search inside a write transaction does not find the rows it added; no route searches there.
 const CATCH_UP = Object.entries(INDEXED_COLUMNS).map(([table, columns]) => ({
   tables: [table, `${table}_fts_docsize`],
-  statement: `insert into ${table}_fts(rowid, ${columns.join(', ')}) select id, ${columns.join(', ')} from ${table}
-    where id > (select coalesce(max(id), 0) from ${table}_fts_docsize)`
+  statements: [`insert into ${table}_fts(rowid, ${columns.join(', ')}) select id, ${columns.join(', ')} from ${table}
+    where id > (select coalesce(max(id), 0) from ${table}_fts_docsize)`]
 }))
+
+// The substring indexes (migration 0022) take their tokens from `substringsOf`, so their rows are
+// written here, not by triggers that every connection writing the table would need the function for.
+// An update has already taken its row out and marked it stale; a stale row past the last id the index
+// holds is a new one, indexed with the others.
+const SUBSTRINGS_OF = 'search_substrings'
+const CATCH_UP_SUBSTRINGS = Object.entries(SUBSTRING_INDEXED_COLUMNS).map(([table, columns]) => {
+  const index = `${table}_substrings`
+  const last = `(select coalesce(max(id), 0) from ${index}_docsize)`
+  const rows = `select id, ${SUBSTRINGS_OF}(${columns.join(', ')}) from ${table}`
+  return {
+    tables: [table, `${index}_docsize`, `${index}_stale`],
+    statements: [
+      `insert into ${index}(rowid, substrings) ${rows} where id in (select id from ${index}_stale where id <= ${last})`,
+      `delete from ${index}_stale`,
+      `insert into ${index}(rowid, substrings) ${rows} where id > ${last}`
+    ]
+  }
+})
 
 /** Brings each search index up to date with its table: run in each write transaction, before it commits. */
 export class SearchIndexCatchUp {
   #schemaVersion: unknown
   #statements: string[] = []
 
-  constructor (private readonly statements: StatementCache) {}
+  constructor (database: SQLite.Database, private readonly statements: StatementCache) {
+    database.function(SUBSTRINGS_OF, { deterministic: true, varargs: true }, substringsOf)
+  }
 
   run (): void {
     // Migrations create and drop the indexes; the schema's version says when to look again.
     const schemaVersion = this.statements.value('pragma schema_version')
     if (schemaVersion !== this.#schemaVersion) {
       this.#schemaVersion = schemaVersion
-      this.#statements = CATCH_UP.filter(({ tables }) => tables.every((table) => this.#exists(table)))
-        .map(({ statement }) => statement)
+      this.#statements = [...CATCH_UP, ...CATCH_UP_SUBSTRINGS]
+        .filter(({ tables }) => tables.every((table) => this.#exists(table)))
+        .flatMap(({ statements }) => statements)
     }
     for (const statement of this.#statements) this.statements.run(statement)
   }

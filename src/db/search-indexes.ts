@@ -10,3 +10,8 @@ export const INDEXED_COLUMNS: { [T in keyof SearchIndexes]: Array<SearchIndexes[
   posts: ['title', 'content'],
   users: ['name', 'email']
 }
+
+/** Tables with a substring index besides (migration 0022, SQLite), and the columns it covers together. */
+export const SUBSTRING_INDEXED_COLUMNS: Partial<typeof INDEXED_COLUMNS> = {
+  products: ['name', 'description']
+}

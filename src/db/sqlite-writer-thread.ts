@@ -52,7 +52,7 @@ database.pragma('temp_store = MEMORY')
 // connection: under a steady stream of writes its checkpoints never let the WAL start over.
 database.pragma(`wal_autocheckpoint = ${WAL_PAGES_BEFORE_CHECKPOINT}`)
 const statements = new StatementCache(database)
-const searchIndexes = new SearchIndexCatchUp(statements)
+const searchIndexes = new SearchIndexCatchUp(database, statements)
 
 let groupOpen = false
 let unitOpen = false

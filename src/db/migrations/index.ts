@@ -20,6 +20,7 @@ import * as tagRowsCarryNameAndDate from './2026_12_05_0018_tag_rows_carry_name_
 import * as tagRowsFromProductLists from './2026_12_05_0019_tag_rows_from_product_lists.js'
 import * as dropTagRowsProductIndex from './2026_12_05_0020_drop_tag_rows_product_index.js'
 import * as indexSearchRowsAtCommit from './2026_12_07_0021_index_search_rows_at_commit.js'
+import * as addProductSubstringIndex from './2026_12_07_0022_add_product_substring_index.js'
 
 /** Every migration, by name; names sort in the order they run. */
 export const migrations: Record<string, Migration> = {
@@ -43,5 +44,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_0018_tag_rows_carry_name_and_date': tagRowsCarryNameAndDate,
   '2026_12_05_0019_tag_rows_from_product_lists': tagRowsFromProductLists,
   '2026_12_05_0020_drop_tag_rows_product_index': dropTagRowsProductIndex,
-  '2026_12_07_0021_index_search_rows_at_commit': indexSearchRowsAtCommit
+  '2026_12_07_0021_index_search_rows_at_commit': indexSearchRowsAtCommit,
+  '2026_12_07_0022_add_product_substring_index': addProductSubstringIndex
 }
