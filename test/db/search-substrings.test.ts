@@ -103,6 +103,28 @@ describe('the substring index (sqlite)', () => {
     t.assert.strictEqual(rows[0]?.count, 0)
   })
 
+  it('counts exactly through many commits of inserts, renames and deletes, each its own segment', async (t: TestContext) => {
+    const { db } = await testDb(t, 'sqlite')
+    const ownerId = await seed(db)
+    const names = ['Walnut bowl', 'Oak bowl', 'Cloak', 'Walnuts']
+    const ids: number[] = []
+    let random = 7
+    const next = (n: number) => { random = (random * 16807) % 2147483647; return random % n }
+    for (let step = 0; step < 60; step++) {
+      const id = ids.length > 0 && next(3) > 0 ? ids[next(ids.length)]! : undefined
+      if (id === undefined) {
+        const product = { name: names[next(4)]!, description: null, price_cents: 100, quantity: 1, owner_id: ownerId }
+        ids.push((await insertTestProduct(db, product, [])).id)
+      } else if (next(2) === 0) {
+        await updateProduct(db, id, { name: names[next(4)]! }, undefined)
+      } else {
+        await deleteProduct(db, id)
+        ids.splice(ids.indexOf(id), 1)
+      }
+    }
+    await assertFindsAsScan(t, db, 'after 60 commits')
+  })
+
   it('holds the rows that were there when its migration ran', async (t: TestContext) => {
     const { db, config } = await testDb(t, 'sqlite')
     await migrateDownThrough(db, config, '2026_12_07_0022_add_product_substring_index')

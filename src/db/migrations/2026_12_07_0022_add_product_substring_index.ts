@@ -13,6 +13,8 @@ export async function up (db: Kysely<any>): Promise<void> {
     tokenize='unicode61 remove_diacritics 0')`).execute(db)
   // As migration 0013 did for the trigram indexes: merge once eight segments of a size exist.
   await sql.raw(`insert into ${TABLE}(${TABLE}, rank) values ('automerge', 8)`).execute(db)
+  // Each token with the number of rows holding it, read from the index when asked (no storage).
+  await sql.raw(`create virtual table ${TABLE}_vocabulary using fts5vocab(${TABLE}, 'row')`).execute(db)
   await sql.raw(`create table ${TABLE}_stale (id integer primary key)`).execute(db)
   await sql.raw(`create trigger ${TABLE}_update after update of name, description on products begin
     delete from ${TABLE} where rowid = old.id;
@@ -30,6 +32,7 @@ export async function down (db: Kysely<any>): Promise<void> {
   await sql.raw(`drop trigger ${TABLE}_delete`).execute(db)
   await sql.raw(`drop trigger ${TABLE}_update`).execute(db)
   await sql.raw(`drop table ${TABLE}_stale`).execute(db)
+  await sql.raw(`drop table ${TABLE}_vocabulary`).execute(db)
   await sql.raw(`drop table ${TABLE}`).execute(db)
 }
 
