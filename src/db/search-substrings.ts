@@ -3,7 +3,7 @@
 // at a time: 2 ms for the 8 252 products that hold `walnut` among 100 000. This index holds, as its
 // tokens, every substring of 3 to 16 characters of each word of a row, and no positions: a text of
 // letters and digits alone is one token there, whose list gives the matching rows as they are,
-// four to five times sooner.
+// four to five times sooner, and its count sooner still (dialect-sql.ts).
 //
 // Exact for such a text: an occurrence of it lies inside one word (a word ends only at a character
 // that is not a letter or digit), so it is one of that word's substrings. FTS5's unicode61 tokenizer
@@ -12,7 +12,7 @@
 // still part of the row's text, and the text searched holds none.
 
 /** Substrings shorter than the trigram index can search for are not indexed; longer texts go to it. */
-export const SUBSTRING_LENGTH = { min: 3, max: 16 }
+const SUBSTRING_LENGTH = { min: 3, max: 16 }
 
 const SEARCHABLE_BY_SUBSTRING = new RegExp(`^[A-Za-z0-9]{${SUBSTRING_LENGTH.min},${SUBSTRING_LENGTH.max}}$`)
 
