@@ -211,10 +211,12 @@ export async function prepareBulkLoad (db: Kysely<any>): Promise<void> {
 /** Merges each search index into one segment (a search reads every one), then gathers the planner's statistics. */
 export async function finishBulkLoad (db: Kysely<any>, onStep?: (step: string) => void): Promise<void> {
   if (isPostgres(db)) return
-  const indexes = [...Object.keys(INDEXED_COLUMNS).map((table) => ({ table, index: `${table}_fts` })),
-    ...Object.keys(SUBSTRING_INDEXED_COLUMNS).map((table) => ({ table, index: `${table}_substrings` }))]
-  for (const { table, index } of indexes) {
-    onStep?.(`merging the ${index.endsWith('_fts') ? 'search' : 'substring'} index of ${table}`)
+  const indexes = [
+    ...Object.keys(INDEXED_COLUMNS).map((table) => ({ index: `${table}_fts`, step: `the search index of ${table}` })),
+    ...Object.keys(SUBSTRING_INDEXED_COLUMNS).map((table) => ({ index: `${table}_substrings`, step: `the substring index of ${table}` }))
+  ]
+  for (const { index, step } of indexes) {
+    onStep?.(`merging ${step}`)
     await sql`insert into ${sql.table(index)}(${sql.ref(index)}) values ('optimize')`.execute(db)
   }
   onStep?.('gathering the planner\'s statistics')
