@@ -18,7 +18,8 @@ const CATCH_UP = Object.entries(INDEXED_COLUMNS).map(([table, columns]) => ({
 // The substring indexes (migration 0022) take their tokens from `substringsOf`, so their rows are
 // written here, not by triggers that every connection writing the table would need the function for.
 // An update has already taken its row out and marked it stale; a stale row past the last id the index
-// holds is a new one, indexed with the others.
+// holds is a new one, indexed with the others. The stale rows go by a `where`: a delete of a whole
+// table rewrites its root page, empty or not, and so wrote one more page to the WAL at every commit.
 const SUBSTRINGS_OF = 'search_substrings'
 const CATCH_UP_SUBSTRINGS = Object.entries(SUBSTRING_INDEXED_COLUMNS).map(([table, columns]) => {
   const index = `${table}_substrings`
@@ -28,7 +29,7 @@ const CATCH_UP_SUBSTRINGS = Object.entries(SUBSTRING_INDEXED_COLUMNS).map(([tabl
     tables: [table, `${index}_docsize`, `${index}_stale`],
     statements: [
       `insert into ${index}(rowid, substrings) ${rows} where id in (select id from ${index}_stale where id <= ${last})`,
-      `delete from ${index}_stale`,
+      `delete from ${index}_stale where true`,
       `insert into ${index}(rowid, substrings) ${rows} where id > ${last}`
     ]
   }

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { describe, it, type TestContext } from 'node:test'
 import { sql, type Kysely } from 'kysely'
+import { sqlitePath } from '../../src/db/database.js'
 import { containsText } from '../../src/db/dialect-sql.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { searchesBySubstring, substringsOf } from '../../src/db/search-substrings.js'
@@ -125,6 +127,18 @@ describe('the substring index (sqlite)', () => {
     await assertFindsAsScan(t, db, 'after 60 commits')
   })
 
+  it('writes no page of the stale rows at a commit that renamed nothing', async (t: TestContext) => {
+    const { db, config } = await testDb(t, 'sqlite')
+    const ownerId = await seed(db)
+    const { rows } = await sql<{ rootpage: number }>`select rootpage from sqlite_schema where name = 'products_substrings_stale'`.execute(db)
+    const walFile = `${sqlitePath(config)}-wal`
+    const before = readFileSync(walFile).length
+    await insertTestProduct(db, { name: 'Walnut lamp', description: null, price_cents: 100, quantity: 1, owner_id: ownerId }, [])
+    const pages = walPages(readFileSync(walFile), before)
+    t.assert.ok(pages.length > 0, 'the commit is in the WAL')
+    t.assert.ok(!pages.includes(rows[0]!.rootpage), `pages written: ${pages.join(', ')}`)
+  })
+
   it('holds the rows that were there when its migration ran', async (t: TestContext) => {
     const { db, config } = await testDb(t, 'sqlite')
     await migrateDownThrough(db, config, '2026_12_07_0022_add_product_substring_index')
@@ -133,3 +147,14 @@ describe('the substring index (sqlite)', () => {
     await assertFindsAsScan(t, db, 'migrated')
   })
 })
+
+/** The page numbers of the WAL's frames from byte `from` on (a frame: 24 bytes of header, then the page). */
+function walPages (wal: Buffer, from: number): number[] {
+  const pageSize = wal.readUInt32BE(8)
+  const pages: number[] = []
+  const frameSize = 24 + pageSize
+  for (let offset = Math.max(from, 32); offset + frameSize <= wal.length; offset += frameSize) {
+    pages.push(wal.readUInt32BE(offset))
+  }
+  return pages
+}
