@@ -9,13 +9,57 @@ export function isPostgres (db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter
 }
 
-export function escapeLike (text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
+/** What about a text decides how it is searched, and so the SQL of its search. */
+export interface SearchFacts {
+  /** 3 characters or more: the search indexes can narrow it (a shorter text has no trigram). */
+  indexed: boolean
+  /** 3 to 16 ASCII letters and digits: one token of a substring index (search-substrings.ts). */
+  word: boolean
+  /** ASCII alone, whose case LIKE folds as the search indexes do. */
+  ascii: boolean
 }
 
-/** Case-insensitive "column contains text", with `text` taken literally. */
-export function containsText (db: Kysely<any>, column: string, text: string): Expression<SqlBool> {
-  const pattern = `%${escapeLike(text)}%`
+/**
+ * A text to search for, as a search's statements take it: `facts` decide their SQL, the rest are
+ * the values they bind, so that a statement built once for some facts serves every text that has
+ * them (products.list.ts prepares them so).
+ */
+export interface SearchText {
+  facts: SearchFacts
+  /** The text as a LIKE pattern, its `%`, `_` and `\` taken literally. */
+  pattern: string
+  /** The text as one FTS5 phrase. */
+  phrase: string
+  /** The text lower-cased, as the substring index holds its tokens. */
+  token: string
+}
+
+// Trigrams: a shorter text has none, so neither index can narrow the search.
+const MIN_INDEXED_LENGTH = 3
+
+// Characters whose case LIKE and the search index fold alike: the index folds all of
+// Unicode (`É` matches `é`, the Kelvin sign `k`), LIKE only ASCII.
+const ASCII = /^\p{ASCII}*$/u
+
+/** `text` (taken literally) as the search functions below take it. */
+export function searchText (text: string): SearchText {
+  return {
+    facts: {
+      indexed: [...text].length >= MIN_INDEXED_LENGTH, word: searchesBySubstring(text), ascii: ASCII.test(text)
+    },
+    pattern: `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+    phrase: `"${text.replaceAll('"', '""')}"`,
+    token: text.toLowerCase()
+  }
+}
+
+/** The facts as a key of the statements prepared for them. */
+export function searchFactsKey ({ indexed, word, ascii }: SearchFacts): string {
+  return `${String(indexed)} ${String(word)} ${String(ascii)}`
+}
+
+/** Case-insensitive "column matches `pattern`", a `SearchText`'s. */
+export function containsPattern (db: Kysely<any>, column: string, pattern: string): Expression<SqlBool> {
   // SQLite's LIKE is case-insensitive already; it plans the statement again for each pattern
   // bound to a bare `?`, and `+?` binds the same text.
   return isPostgres(db)
@@ -23,98 +67,96 @@ export function containsText (db: Kysely<any>, column: string, text: string): Ex
     : sql<SqlBool>`${sql.ref(column)} like +${pattern} escape '\\'`
 }
 
-// Trigrams: a shorter text has none, so neither index can narrow the search.
-const MIN_INDEXED_LENGTH = 3
-
 /**
- * `containsText` through the search index for 3 characters or more. `walkOrder`: a sorted page tests
- * the rows met on its sort's index instead of collecting every match, which pays when many match.
+ * Whether a column of `columns` contains the text, through the search index for 3 characters or
+ * more. `walkOrder`: a sorted page tests the rows met on its sort's index instead of collecting
+ * every match, which pays when many match.
  */
 export function containsTextIndexed<T extends keyof SearchIndexes> (
-  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string, walkOrder = false
+  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, search: SearchText, walkOrder = false
 ): Expression<SqlBool> {
-  if (!usesFts5(db, text)) return containsTextScanned(db, table, columns, text)
-  if (walkOrder) return walkedRowContains(db, table, columns, text)
-  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (${fts5Matches(table, columns, text, sql`rowid`)})`
+  if (!usesFts5(db, search)) return containsTextScanned(db, table, columns, search)
+  if (walkOrder) return walkedRowContains(db, table, columns, search)
+  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (${fts5Matches(table, columns, search, sql`rowid`)})`
 }
 
-function containsTextScanned (db: Kysely<any>, table: string, columns: string[], text: string): Expression<SqlBool> {
-  const tests = columns.map((column) => containsText(db, `${table}.${column}`, text))
+function containsTextScanned (
+  db: Kysely<any>, table: string, columns: string[], search: SearchText
+): Expression<SqlBool> {
+  const tests = columns.map((column) => containsPattern(db, `${table}.${column}`, search.pattern))
   return tests.length === 1 ? tests[0]! : sql<SqlBool>`(${sql.join(tests, sql` or `)})`
 }
 
-// Characters whose case LIKE and the search index fold alike: the index folds all of
-// Unicode (`É` matches `é`, the Kelvin sign `k`), LIKE only ASCII.
-const ASCII = /^\p{ASCII}*$/u
-
-// The index's own test collects every match before a page's first row. Where `text` and the
+// The index's own test collects every match before a page's first row. Where the text and the
 // row are ASCII, LIKE finds the same, cheaply; other rows ask the index (the unary `+` keeps
 // the planner from looking matches up by id), which collects its matches only if one is met.
 function walkedRowContains<T extends keyof SearchIndexes> (
-  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string
+  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, search: SearchText
 ): Expression<SqlBool> {
-  const matches = sql<SqlBool>`+${sql.ref(`${table}.id`)} in (${fts5Matches(table, columns, text, sql`rowid`)})`
-  if (!ASCII.test(text)) return matches
+  const matches = sql<SqlBool>`+${sql.ref(`${table}.id`)} in (${fts5Matches(table, columns, search, sql`rowid`)})`
+  if (!search.facts.ascii) return matches
   // length counts characters, octet_length bytes: equal only for ASCII (and NULL, coalesced).
   const asciiRow = columns.map((column) => {
     const value = sql.ref(`${table}.${column}`)
     return sql`coalesce(length(${value}) = octet_length(${value}), true)`
   })
-  return sql<SqlBool>`case when ${sql.join(asciiRow, sql` and `)} then ${containsTextScanned(db, table, columns, text)} else ${matches} end`
+  return sql<SqlBool>`case when ${sql.join(asciiRow, sql` and `)} then ${containsTextScanned(db, table, columns, search)} else ${matches} end`
 }
 
-function usesFts5 (db: Kysely<any>, text: string): boolean {
-  return !isPostgres(db) && [...text].length >= MIN_INDEXED_LENGTH
+function usesFts5 (db: Kysely<any>, search: SearchText): boolean {
+  return !isPostgres(db) && search.facts.indexed
 }
 
 // A column filter costs time even when it names every indexed column, so it is written
 // only when it leaves one out. A word's letters and digits go to the substring index, where the
 // table has one covering the columns searched (search-substrings.ts): it finds the same rows, sooner.
 function fts5Matches<T extends keyof SearchIndexes> (
-  table: T, columns: Array<SearchIndexes[T]>, text: string, what: RawBuilder<unknown>
+  table: T, columns: Array<SearchIndexes[T]>, search: SearchText, what: RawBuilder<unknown>
 ): RawBuilder<unknown> {
-  const quoted = `"${text.replaceAll('"', '""')}"`
-  if (bySubstrings(table, columns, text)) {
+  if (bySubstrings(table, columns, search)) {
     const substrings = sql.table(`${table}_substrings`)
-    return sql`select ${what} from ${substrings} where ${substrings} match ${quoted}`
+    return sql`select ${what} from ${substrings} where ${substrings} match ${search.phrase}`
   }
   const fts = sql.table(`${table}_fts`)
   const everyColumn = INDEXED_COLUMNS[table].every((column) => columns.includes(column))
-  const phrase = everyColumn ? quoted : `{${columns.join(' ')}} : ${quoted}`
+  const phrase = everyColumn ? sql`${search.phrase}` : sql`(${`{${columns.join(' ')}} : `} || ${search.phrase})`
   return sql`select ${what} from ${fts} where ${fts} match ${phrase}`
 }
 
-/** A page by id, text the only filter: FTS5 stops after `offset + limit` matches; add no OFFSET to the page. */
+/**
+ * A page by id, the text the only filter: FTS5 stops after `offset + limit` matches; add no OFFSET
+ * to the page. `offset`: a row offset (`rowOffset`).
+ */
 export function textMatchPageIds<T extends keyof SearchIndexes> (
-  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string, offset: number, limit: number
+  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, search: SearchText, offset: number, limit: number
 ): Expression<SqlBool> | undefined {
-  if (!usesFts5(db, text)) return undefined
-  const ids = fts5Matches(table, columns, text, sql`rowid`)
+  if (!usesFts5(db, search)) return undefined
+  const ids = fts5Matches(table, columns, search, sql`rowid`)
   // `+?`: in this subquery SQLite reads a bare `?` of LIMIT or OFFSET while planning, and plans
   // the statement again whenever it is bound anew (as `limit +?` in sqlite.ts).
-  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (${ids} order by rowid limit +${limit} offset +${rowOffset(offset)})`
+  return sql<SqlBool>`${sql.ref(`${table}.id`)} in (${ids} order by rowid limit +${limit} offset +${offset})`
 }
 
 function bySubstrings<T extends keyof SearchIndexes> (
-  table: T, columns: Array<SearchIndexes[T]>, text: string
+  table: T, columns: Array<SearchIndexes[T]>, search: SearchText
 ): boolean {
   const covered = SUBSTRING_INDEXED_COLUMNS[table]?.every((column) => columns.includes(column)) === true
-  return covered && searchesBySubstring(text)
+  return covered && search.facts.word
 }
 
-/** The number of rows containing `text`, the only filter, from the FTS5 index alone. */
+/** The number of rows containing the text, the only filter, from the FTS5 index alone. */
 export function countTextMatches<T extends keyof SearchIndexes> (
-  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, text: string
+  db: Kysely<any>, table: T, columns: Array<SearchIndexes[T]>, search: SearchText
 ): RawBuilder<number> | undefined {
-  if (!usesFts5(db, text)) return undefined
+  if (!usesFts5(db, search)) return undefined
   // The rows of one token of the substring index, counted by FTS5's vocabulary table as it reads
   // the token's list, without a row of the query for each: 0.18 ms for `walnut` where `count(*)`
   // takes 0.41–0.45 ms. The index holds folded tokens; the tokenizer folds ASCII as lower-case does.
-  if (bySubstrings(table, columns, text)) {
+  if (bySubstrings(table, columns, search)) {
     const vocabulary = sql.table(`${table}_substrings_vocabulary`)
-    return sql<number>`coalesce((select doc from ${vocabulary} where term = ${text.toLowerCase()}), 0)`
+    return sql<number>`coalesce((select doc from ${vocabulary} where term = ${search.token}), 0)`
   }
-  return sql<number>`(${fts5Matches(table, columns, text, sql`count(*)`)})`
+  return sql<number>`(${fts5Matches(table, columns, search, sql`count(*)`)})`
 }
 
 /**

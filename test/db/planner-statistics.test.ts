@@ -2,7 +2,7 @@ import { describe, it, type TestContext } from 'node:test'
 import SQLite from 'better-sqlite3'
 import { sql, type Kysely } from 'kysely'
 import { createDb, sqlitePath } from '../../src/db/database.js'
-import { analyzeIfNeverAnalyzed, finishBulkLoad } from '../../src/db/dialect-sql.js'
+import { analyzeIfNeverAnalyzed, finishBulkLoad, searchText } from '../../src/db/dialect-sql.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import type { Database } from '../../src/db/tables.js'
 import { productPageQuery } from '../../src/modules/products/products.list.js'
@@ -72,10 +72,10 @@ describe('SQLite planner statistics', () => {
     const { db } = await testDb(t, 'sqlite')
     // Bare, either is read while the statement is planned (nothing in its program shows it), so
     // that binding the next call's value plans it again: 52 µs a page over the bench's seed, 38 with `+?`.
-    const { sql: text } = productPageQuery(db, { text: 'product' }, undefined, 2, 3).compile()
+    const { sql: text } = productPageQuery(db, { text: searchText('product') }, undefined, 2, 3).compile()
     t.assert.match(text, /match \? order by rowid limit \+\? offset \+\?\)/)
     await addProducts(db, 8)
-    const page = await productPageQuery(db, { text: 'product' }, undefined, 2, 3).execute()
+    const page = await productPageQuery(db, { text: searchText('product') }, undefined, 2, 3).execute()
     t.assert.deepStrictEqual(page.map((row) => row.id), [3, 4, 5])
   })
 })

@@ -1,6 +1,7 @@
 import { after, before, describe, it, type TestContext } from 'node:test'
 import { CompiledQuery, sql, type Compilable, type Kysely } from 'kysely'
 import type { Dialect } from '../../src/db/database.js'
+import { searchText } from '../../src/db/dialect-sql.js'
 import type { Database } from '../../src/db/tables.js'
 import type { ProductFilters, ProductOrder } from '../../src/modules/products/products.filters.js'
 import { listProducts, productPage, productPageQuery } from '../../src/modules/products/products.list.js'
@@ -49,7 +50,7 @@ for (const dialect of testDialects()) {
     })
 
     // A rare pair of words (a material and a kind of product), so that an index pays off.
-    const q = { text: 'walnut tent' }
+    const q = { text: searchText('walnut tent') }
 
     it('finds `q` of 3 or more characters through the trigram index', async (t: TestContext) => {
       for (const query of [page(db, q), productCountQuery(db, q)]) {
@@ -69,7 +70,7 @@ for (const dialect of testDialects()) {
 
     it('walks the sort\'s index for a sorted page of a common word on SQLite, when told to', async (t: TestContext) => {
       if (dialect !== 'sqlite') return
-      const common = { text: 'walnut' }
+      const common = { text: searchText('walnut') }
       const byPrice = { column: 'price_cents', direction: 'desc' } as const
       const walked = await plan(db, dialect, productPageQuery(db, common, byPrice, 0, 20, WHOLE_TABLE))
       t.assert.match(walked, /SEARCH products USING INDEX products_price_idx \(price_cents>\?\)/, walked)
@@ -79,7 +80,7 @@ for (const dialect of testDialects()) {
     })
 
     it('scans for `q` of 1–2 characters, which has no trigram', async (t: TestContext) => {
-      const text = await plan(db, dialect, page(db, { text: 'wa' }))
+      const text = await plan(db, dialect, page(db, { text: searchText('wa') }))
       t.assert.doesNotMatch(text, /products_fts|trgm_idx/, text)
     })
 
@@ -142,8 +143,8 @@ for (const dialect of testDialects()) {
         [{ minCents: 2_000, maxCents: 10_000 }, { column: 'name', direction: 'desc' }, /SEARCH products USING INDEX products_name_idx \(name>\?\)/],
         [{ tag: 'winter', minCents: 1_000, maxCents: 50_000 }, undefined, /SEARCH product_tags USING INDEX product_tags_tag_idx \(tag=\? AND product_id<\?\)/],
         [{ tag: 'winter', inStock: true }, { column: 'price_cents', direction: 'desc' }, /product_tags_tag_price_idx \(tag=\? AND price_cents>\?\)/],
-        [{ text: 'walnut', tag: 'winter' }, { column: 'created_at', direction: 'desc' }, /product_tags_tag_created_at_idx \(tag=\? AND created_at>\?\)/],
-        [{ text: 'walnut', inStock: true }, undefined, /SEARCH products USING INTEGER PRIMARY KEY \(rowid<\?\)/]
+        [{ text: searchText('walnut'), tag: 'winter' }, { column: 'created_at', direction: 'desc' }, /product_tags_tag_created_at_idx \(tag=\? AND created_at>\?\)/],
+        [{ text: searchText('walnut'), inStock: true }, undefined, /SEARCH products USING INTEGER PRIMARY KEY \(rowid<\?\)/]
       ]
       for (const [filters, order, index] of walks) {
         const text = await plan(db, dialect, productPageQuery(db, filters, order, 40, 20, WHOLE_TABLE))
@@ -157,7 +158,7 @@ for (const dialect of testDialects()) {
         { tag: 'winter' }, { inStock: false }, { inStock: true }, { minCents: 2_000, maxCents: 10_000 },
         { tag: 'winter', minCents: 1_000, maxCents: 50_000 }, { tag: 'winter', inStock: false }, { minCents: 5_000, inStock: true },
         // A search with other filters: in id order its walk tests each row's text.
-        { text: 'walnut', tag: 'winter' }, { text: 'oak', inStock: false }, { text: 'walnut', minCents: 2_000, maxCents: 10_000 }
+        { text: searchText('walnut'), tag: 'winter' }, { text: searchText('oak'), inStock: false }, { text: searchText('walnut'), minCents: 2_000, maxCents: 10_000 }
       ]
       const orders: Array<ProductOrder | undefined> = [undefined, ...(['name', 'price_cents', 'created_at'] as const)
         .flatMap((column) => (['asc', 'desc'] as const).map((direction) => ({ column, direction })))]

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { sql, type Compilable, type Kysely, type RawBuilder } from 'kysely'
 import { directReader, readOffLoop, sqlitePath } from '../../src/db/database.js'
+import { searchText } from '../../src/db/dialect-sql.js'
 import { readerThreadCount, SqliteReaderThreads } from '../../src/db/sqlite-reader-threads.js'
 import { countProducts } from '../../src/modules/products/products.totals.js'
 import { insertUser } from '../../src/modules/users/users.repository.js'
@@ -26,7 +27,7 @@ for (const dialect of testDialects()) {
       for (let i = 0; i < 30; i++) {
         await insertTestProduct(db, { name: `${i % 3 === 0 ? 'Walnut' : 'Oak'} shelf ${i}`, price_cents: 100 + i, quantity: i, owner_id: owner.id }, [])
         // Each total is read right after the commit of the row it must count.
-        t.assert.strictEqual(await countProducts(db, { text: 'walnut' }), Math.floor(i / 3) + 1)
+        t.assert.strictEqual(await countProducts(db, { text: searchText('walnut') }), Math.floor(i / 3) + 1)
       }
       const stocked = db.selectFrom('products').select(['id', 'name', 'price_cents']).where('quantity', '>', 10).orderBy('id')
       t.assert.deepStrictEqual(await readOffLoop(db, stocked), await stocked.execute())

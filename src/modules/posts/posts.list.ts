@@ -1,6 +1,6 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
 import { readOffLoop } from '../../db/database.js'
-import { containsTextIndexed, rowOffset } from '../../db/dialect-sql.js'
+import { containsTextIndexed, rowOffset, searchText } from '../../db/dialect-sql.js'
 import { shapedQuery } from '../../db/prepared-query.js'
 import type { Database, PostRow, UserRow } from '../../db/tables.js'
 
@@ -23,7 +23,7 @@ function applyPostFilters<O> (
     query = query.where((eb) => eb.or([eb('posts.published', '=', 1), eb('posts.user_id', '=', viewer.id)]))
   }
   if (authorId !== undefined) query = query.where('posts.user_id', '=', authorId)
-  if (searches(text)) query = query.where(containsTextIndexed(db, 'posts', ['title', 'content'], text))
+  if (searches(text)) query = query.where(containsTextIndexed(db, 'posts', ['title', 'content'], searchText(text)))
   return query
 }
 

@@ -1,5 +1,5 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely'
-import { containsTextIndexed, readThrough } from '../../db/dialect-sql.js'
+import { containsTextIndexed, readThrough, type SearchText } from '../../db/dialect-sql.js'
 import type { Database } from '../../db/tables.js'
 
 type Db = Kysely<Database>
@@ -7,9 +7,9 @@ type Db = Kysely<Database>
 /** What `q` searches. */
 export const SEARCHED_COLUMNS: Array<'name' | 'description'> = ['name', 'description']
 
-/** What a product list may be narrowed by; prices in cents, `tag` normalised. */
+/** What a product list may be narrowed by; prices in cents, `tag` normalised, `text` from `searchText`. */
 export interface ProductFilters {
-  text?: string
+  text?: SearchText
   tag?: string
   minCents?: number
   maxCents?: number
@@ -124,7 +124,7 @@ export function idColumn (filters: ProductFilters) {
 }
 
 /** The text of filters that hold nothing else: the case the search index can answer alone. */
-export function textOnly (filters: ProductFilters): string | undefined {
+export function textOnly (filters: ProductFilters): SearchText | undefined {
   const { text, ...others } = filters
   return hasText(filters) && Object.values(others).every((value) => value === undefined) ? filters.text : undefined
 }
@@ -162,9 +162,14 @@ export function filterValues ({ tag, minCents, maxCents }: ProductFilters): [str
   return [tag ?? '', minCents ?? 0, maxCents ?? 0]
 }
 
-/** Whether `filters` search for a text: an empty `q` searches for nothing. */
-export function hasText (filters: ProductFilters): filters is ProductFilters & { text: string } {
-  return filters.text !== undefined && filters.text !== ''
+/** The arguments of a search's prepared queries; without a search, values they ignore. */
+export function searchValues (text: SearchText | undefined): [pattern: string, phrase: string, token: string] {
+  return text === undefined ? ['', '', ''] : [text.pattern, text.phrase, text.token]
+}
+
+/** Whether `filters` search for a text (an empty `q` gives none: `toProductFilters`). */
+export function hasText (filters: ProductFilters): filters is ProductFilters & { text: SearchText } {
+  return filters.text !== undefined
 }
 
 /** The filters that narrow the list: an empty value narrows nothing. */

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IdParams, MAX_QUERY_NUMBER, Nullable, PageQuerySchema, PageSchema, TimestampSchema, TrimmedString } from '../../schemas/common.js'
+import { searchText } from '../../db/dialect-sql.js'
 import { fromCents, priceBoundToCents } from '../../lib/money.js'
 import { PriceSchema } from '../../schemas/money.js'
 import type { ProductFilters } from './products.filters.js'
@@ -67,7 +68,7 @@ export type ProductListQuery = Static<typeof ProductListQuerySchema>
 /** The repository's filters for a validated query: prices as cents, rounded inwards. */
 export function toProductFilters (query: ProductFilterQuery): ProductFilters {
   return {
-    text: query.q,
+    text: query.q === undefined || query.q === '' ? undefined : searchText(query.q),
     // An empty tag (`tag=`, or blanks trimmed away) narrows nothing, as an empty `q` does:
     // a list and its total must agree on it (a tag row named '' would hold no product).
     tag: query.tag === '' ? undefined : query.tag,

@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
 import { carriedTotal, sumOfCounts } from '../../db/carried-total.js'
-import { containsTextIndexed, opaqueToPlanner, rowOffset } from '../../db/dialect-sql.js'
+import { containsTextIndexed, opaqueToPlanner, rowOffset, searchText } from '../../db/dialect-sql.js'
 import { groupedLookupById } from '../../db/grouped-statements.js'
 import { preparedQuery } from '../../db/prepared-query.js'
 import type { Database, NewUserRow, UserRow, UserRowUpdate } from '../../db/tables.js'
@@ -93,7 +93,7 @@ export interface UserSearch {
 /** Users whose name (or e-mail, when `includeEmail`) contains `text` literally. */
 export async function searchUsers (db: Db, search: UserSearch): Promise<UserRow[]> {
   let query = db.selectFrom('users').selectAll()
-    .where(containsTextIndexed(db, 'users', search.includeEmail ? ['name', 'email'] : ['name'], search.text))
+    .where(containsTextIndexed(db, 'users', search.includeEmail ? ['name', 'email'] : ['name'], searchText(search.text)))
   if (search.sort !== undefined) query = query.orderBy(search.sort)
   return await query.orderBy('id').offset(rowOffset(search.skip)).limit(search.limit).execute()
 }
