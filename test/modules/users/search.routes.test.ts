@@ -93,6 +93,17 @@ for (const dialect of testDialects()) {
       t.assert.deepStrictEqual(await names(t, app, me, { q: '\\\\\\' }), [])
     })
 
+    // A search of names alone goes through the index with a column filter: the text stays one phrase.
+    it('takes double quotes and FTS5 syntax in q literally', async (t: TestContext) => {
+      const app = await buildTestApp(t, dialect)
+      const me = await createUser(app)
+      await seedUsers(app, [{ name: 'Say "hi" Al' }, { name: 'Say hi Al' }, { name: 'Near OR Far' }])
+      t.assert.deepStrictEqual(await names(t, app, me, { q: '"hi"' }), ['Say "hi" Al'])
+      t.assert.deepStrictEqual(await names(t, app, me, { q: 'y "h' }), ['Say "hi" Al'])
+      t.assert.deepStrictEqual(await names(t, app, me, { q: 'r OR f' }), ['Near OR Far'])
+      t.assert.deepStrictEqual(await names(t, app, me, { q: '} : "' }), [])
+    })
+
     it('matches e-mails only when an admin searches', async (t: TestContext) => {
       const app = await buildTestApp(t, dialect)
       const me = await createUser(app)
