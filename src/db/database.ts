@@ -43,5 +43,5 @@ export function directReader (db: Kysely<any>): GroupCommitSqliteDriver | undefi
 export async function readOffLoop<R> (db: Kysely<any>, query: Compilable<R>): Promise<R[]> {
   const compiled = query.compile()
   const driver = directReader(db)
-  return driver === undefined ? (await db.executeQuery(compiled)).rows : await driver.threads.read<R>(compiled)
+  return driver === undefined ? (await db.executeQuery(compiled)).rows : await driver.readOffLoop<R>(compiled)
 }

@@ -6,9 +6,11 @@ import type { StatementCache } from './statement-cache.js'
 // FTS5 writes the rows it holds to a new segment of its index at every savepoint, and SQLite opens
 // one for each write unit and for each statement that runs triggers. Indexed by an insert trigger,
 // each new row cost a segment, and later the merges of those segments: a fifth of the writer's time
-// for `POST /products`. Since migration 0021 a commit's new rows are indexed just before it, in one
-// segment. Ids only grow, so the rows waiting are those past the last one the index holds.
-// So a search inside a write transaction does not find the rows it added; no route searches there.
+// for `POST /products`. Since migration 0021 the writer indexes new rows in a step of some commit
+// after theirs (sqlite-writer-thread.ts), many in one segment; a search first waits for that step
+// if the index lacks a committed row (search-index-lag.ts). Ids only grow, so the rows waiting are
+// those past the last one the index holds. A search inside a write transaction does not find the
+// rows it added; no route searches there.
 const CATCH_UP = Object.entries(INDEXED_COLUMNS).map(([table, columns]) => ({
   tables: [table, `${table}_fts_docsize`],
   statements: [`insert into ${table}_fts(rowid, ${columns.join(', ')}) select id, ${columns.join(', ')} from ${table}
@@ -35,7 +37,7 @@ const CATCH_UP_SUBSTRINGS = Object.entries(SUBSTRING_INDEXED_COLUMNS).map(([tabl
   }
 })
 
-/** Brings each search index up to date with its table: run in each write transaction, before it commits. */
+/** Brings each search index up to date with its table: run in a write transaction, before it commits. */
 export class SearchIndexCatchUp {
   #schemaVersion: unknown
   #statements: string[] = []

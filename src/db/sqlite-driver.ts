@@ -3,6 +3,7 @@ import {
   SelectQueryNode, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings
 } from 'kysely'
 import { atTurnEnd } from '../lib/turn-end.js'
+import { SearchIndexLag } from './search-index-lag.js'
 import type { SqliteReaderThreads } from './sqlite-reader-threads.js'
 import { SqliteWriter } from './sqlite-writer.js'
 import { rowsOf, StatementCache, type PreparedStatement } from './statement-cache.js'
@@ -21,6 +22,7 @@ const MAX_READS_PER_SNAPSHOT = 64
 export class GroupCommitSqliteDriver implements Driver {
   readonly #writer: SqliteWriter
   readonly #reader: StatementCache
+  readonly #searchIndexLag: SearchIndexLag
   readonly #lock = new WriteLock()
   // Units begun and not yet answered: waiting for the lock, being written or waiting for their commit.
   #unitsInFlight = 0
@@ -34,6 +36,7 @@ export class GroupCommitSqliteDriver implements Driver {
     // What the units of a commit wrote must be visible to their callers' next reads.
     this.#writer = new SqliteWriter(path, () => this.endReadSnapshot())
     this.#reader = new StatementCache(reader)
+    this.#searchIndexLag = new SearchIndexLag(this.#reader)
   }
 
   get commits (): number { return this.#writer.commits }
@@ -119,8 +122,11 @@ export class GroupCommitSqliteDriver implements Driver {
   async execute<R> (session: Session, query: CompiledQuery): Promise<QueryResult<R>> {
     if (session.inTransaction) return await this.#writer.query<R>(query)
     if (SelectQueryNode.is(query.query)) {
-      const rows = this.read<R>(query)
-      if (rows !== undefined) return { rows }
+      const readable = this.readable(query)
+      if (readable !== undefined) {
+        if (this.searchIndexBehind(readable)) await this.catchUpSearchIndexes()
+        return { rows: this.readNow<R>(readable, query) }
+      }
     }
     this.#unitsInFlight++
     try {
@@ -137,10 +143,11 @@ export class GroupCommitSqliteDriver implements Driver {
     }
   }
 
-  /** A read at once, in the task's read transaction (reads through Kysely); undefined if the statement writes. */
-  read<R> (query: CompiledQuery): R[] | undefined {
+  /** A read on a reader thread (`readOffLoop`), once the search indexes it reads hold every committed row. */
+  async readOffLoop<R> (query: CompiledQuery): Promise<R[]> {
     const readable = this.readable(query)
-    return readable === undefined ? undefined : this.readNow<R>(readable, query)
+    if (readable !== undefined && this.searchIndexBehind(readable)) await this.catchUpSearchIndexes()
+    return await this.threads.read<R>(query)
   }
 
   /**
@@ -163,6 +170,10 @@ export class GroupCommitSqliteDriver implements Driver {
     return new Promise<R[]>((resolve, reject) => {
       group.push(() => {
         try {
+          if (this.searchIndexBehind(readable)) {
+            this.catchUpSearchIndexes().then(() => this.readNow<R>(readable, query)).then(resolve, reject)
+            return
+          }
           resolve(this.readNow<R>(readable, query))
         } catch (error) {
           reject(error)
@@ -180,6 +191,28 @@ export class GroupCommitSqliteDriver implements Driver {
   private readNow<R> ({ statement, columns }: Readable, query: CompiledQuery): R[] {
     this.readSnapshot()
     return rowsOf<R>(statement, columns, query.parameters)
+  }
+
+  // In the snapshot the statement will read (search-index-lag.ts).
+  private searchIndexBehind ({ statement }: Readable): boolean {
+    const test = this.#searchIndexLag.testFor(statement)
+    if (test === null) return false
+    this.readSnapshot()
+    // Prepared on this connection, whose statements give rows as arrays (statement-cache.ts).
+    return (test.get() as [number])[0] === 1
+  }
+
+  // Sent as a unit, so that it commits with a group and never inside a transaction.
+  private async catchUpSearchIndexes (): Promise<void> {
+    this.#unitsInFlight++
+    try {
+      await this.startUnit()
+      const caughtUp = this.#writer.catchUp(this.#lock.contended, this.#unitsInFlight)
+      this.#lock.release()
+      await caughtUp
+    } finally {
+      this.#unitsInFlight--
+    }
   }
 
   private async startUnit (): Promise<void> {

@@ -1,7 +1,8 @@
 // Each unit is a SAVEPOINT in one `BEGIN IMMEDIATE`; the group commits once it holds half the units
-// in flight, or once no message waits and no unit is open, or when full. Just before it commits, the
-// search indexes take its new rows (search-index-catch-up.ts). A unit is answered only after the
-// commit that makes it durable.
+// in flight, or once no message waits and no unit is open, or when full. A unit is answered only
+// after the commit that makes it durable. The search indexes take the new rows (search-index-catch-up.ts)
+// in the first group to commit `CATCH_UP_AFTER_MS` after the first commit they lack, or in a group of
+// their own if none comes; sooner when a search asks (search-index-lag.ts).
 import { parentPort, workerData } from 'node:worker_threads'
 import type { CompiledQuery, QueryResult } from 'kysely'
 import { toThreadError, type ThreadError } from './db-thread.js'
@@ -11,6 +12,11 @@ import { StatementCache } from './statement-cache.js'
 
 /** Units of work one commit may cover at most, so that a steady stream of writes still commits. */
 const MAX_UNITS_PER_COMMIT = 256
+
+// Indexing a group's rows just before each commit took a sixth of this thread's time under a stream
+// of `POST /products`: FTS5 writes its pending rows as a new segment, merged later, and each commit
+// wrote about ten pages of the indexes. Rows gathered over this long go in one segment.
+const CATCH_UP_AFTER_MS = 20
 
 type Query = Pick<CompiledQuery, 'sql' | 'parameters'>
 
@@ -28,6 +34,8 @@ export type WriteRequest =
   | { op: 'finish', id: number, more: boolean, inFlight: number }
   /** Rolls the open unit back, alone: answered at once. */
   | { op: 'abandon', id: number, more: boolean }
+  /** Brings the search indexes up to date with the group's commit: answered once committed. */
+  | { op: 'catch-up', id: number, more: boolean, inFlight: number }
   /** Commits the group, then runs a statement outside any transaction (a setting). */
   | { op: 'alone', id: number, query: Query }
   | { op: 'close', id: number }
@@ -61,6 +69,9 @@ let waitingForCommit: WriteReply[] = []
 let commitScheduled = false
 let commits = 0
 let outbox: WriteReply[] = []
+// Set when a commit leaves rows the search indexes may lack; their catch-up is due by then.
+let catchUpTimer: NodeJS.Timeout | undefined
+let catchUpDue = false
 
 function send (reply: WriteReply): void {
   if (outbox.length === 0) queueMicrotask(flush)
@@ -78,11 +89,14 @@ function failure (id: number, error: unknown): WriteReply {
   return { id, error: toThreadError(error) }
 }
 
+function openGroup (): void {
+  if (groupOpen) return
+  statements.run('begin immediate')
+  groupOpen = true
+}
+
 function startUnit (): void {
-  if (!groupOpen) {
-    statements.run('begin immediate')
-    groupOpen = true
-  }
+  openGroup()
   statements.run('savepoint agora_unit')
 }
 
@@ -94,7 +108,11 @@ function finishUnit (id: number, result: QueryResult<unknown> | null, more: bool
     send(failure(id, error))
     return
   }
-  waitingForCommit.push({ id, result })
+  unitDone({ id, result }, more, inFlight)
+}
+
+function unitDone (reply: WriteReply, more: boolean, inFlight: number): void {
+  waitingForCommit.push(reply)
   // Commits once the group holds half the units in flight: their callers are answered while the
   // other half is written, so the event loop and this thread work at the same time. A group that
   // waited for them all made each wait for the other (`POST /products` at 10 clients: 14-34 % slower).
@@ -130,8 +148,9 @@ function commitGroup (): void {
   const units = waitingForCommit
   waitingForCommit = []
   groupOpen = false
+  const catchUp = catchUpDue
   try {
-    searchIndexes.run()
+    if (catchUp) searchIndexes.run()
     statements.run('commit')
     commits++
   } catch (error) {
@@ -139,7 +158,35 @@ function commitGroup (): void {
     failGroup(error)
     return
   }
+  if (catchUp) caughtUp()
+  else catchUpLater()
   for (const unit of units) send(unit)
+}
+
+function caughtUp (): void {
+  catchUpDue = false
+  clearTimeout(catchUpTimer)
+  catchUpTimer = undefined
+}
+
+// Any group may have added rows that a search index lacks.
+function catchUpLater (): void {
+  catchUpTimer ??= setTimeout(catchUpNow, CATCH_UP_AFTER_MS)
+}
+
+function catchUpNow (): void {
+  catchUpDue = true
+  // An open group catches up as it commits.
+  if (groupOpen) return
+  try {
+    openGroup()
+  } catch {
+    // The file is locked or failing: the next group catches up, or the next search asks again.
+    clearTimeout(catchUpTimer)
+    catchUpTimer = undefined
+    return
+  }
+  commitGroup()
 }
 
 function failGroup (error: unknown): void {
@@ -187,12 +234,20 @@ function handle (request: WriteRequest): void {
       }
       send({ id, result: null })
       return
+    case 'catch-up':
+      openGroup()
+      catchUpDue = true
+      unitDone({ id, result: null }, request.more, request.inFlight)
+      return
     case 'alone':
       commitGroup()
       send({ id, result: statements.execute(request.query) })
       return
     case 'close':
+      // What this process wrote is indexed before it stops.
+      if (catchUpTimer !== undefined) catchUpNow()
       commitGroup()
+      clearTimeout(catchUpTimer)
       try {
         // SQLite's advice for long-lived connections: refreshes statistics of tables that grew.
         statements.run('pragma optimize')

@@ -51,6 +51,9 @@ export class SqliteWriter {
 
   async abandon (more: boolean): Promise<void> { await this.#request({ op: 'abandon', more }) }
 
+  /** Resolves once the search indexes hold every row committed before; `more` and `inFlight` as for `unit`. */
+  async catchUp (more: boolean, inFlight: number): Promise<void> { await this.#request({ op: 'catch-up', more, inFlight }) }
+
   /** Commits what the group holds, then runs `query` outside any transaction. */
   async alone<R> (query: CompiledQuery): Promise<QueryResult<R>> {
     return await this.#request({ op: 'alone', query: sendable(query) }) as QueryResult<R>
