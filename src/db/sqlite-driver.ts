@@ -184,13 +184,13 @@ export class GroupCommitSqliteDriver implements Driver {
 
   // The read connection's statement for `query`, unless it writes.
   private readable (query: CompiledQuery): Readable | undefined {
-    const { statement, columns } = this.#reader.prepare(query.sql)
-    return statement.readonly && columns !== undefined ? { statement, columns } : undefined
+    const { statement, toRow } = this.#reader.prepare(query.sql)
+    return statement.readonly && toRow !== undefined ? { statement, toRow } : undefined
   }
 
-  private readNow<R> ({ statement, columns }: Readable, query: CompiledQuery): R[] {
+  private readNow<R> ({ statement, toRow }: Readable, query: CompiledQuery): R[] {
     this.readSnapshot()
-    return rowsOf<R>(statement, columns, query.parameters)
+    return rowsOf<R>(statement, toRow, query.parameters)
   }
 
   // In the snapshot the statement will read (search-index-lag.ts).
@@ -257,8 +257,8 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 }
 
-// A read connection's statement that only reads, with the names of its columns.
-type Readable = PreparedStatement & { columns: string[] }
+// A read connection's statement that only reads, with the builder of its rows.
+type Readable = PreparedStatement & { toRow: NonNullable<PreparedStatement['toRow']> }
 
 // What Kysely calls a connection: one caller's view, in a transaction or not.
 class Session implements DatabaseConnection {

@@ -19,9 +19,9 @@ parentPort!.on('message', ({ id, sql, parameters }: ReadRequest) => {
   let reply: ReadReply
   try {
     // Outside any transaction: the statement sees every commit made before it runs.
-    const { statement, columns } = statements.prepare(sql)
-    if (columns === undefined) throw new Error('a reader thread runs only statements that return rows')
-    reply = { id, rows: rowsOf(statement, columns, parameters) }
+    const { statement, toRow } = statements.prepare(sql)
+    if (toRow === undefined) throw new Error('a reader thread runs only statements that return rows')
+    reply = { id, rows: rowsOf(statement, toRow, parameters) }
   } catch (error) {
     reply = { id, error: toThreadError(error) }
   }

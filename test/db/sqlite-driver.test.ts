@@ -123,6 +123,18 @@ describe('SQLite driver', () => {
     t.assert.deepStrictEqual((await sql`select 1 where 0`.execute(db)).rows, [])
   })
 
+  it('gives each column as a field of its own, whatever its name', async (t: TestContext) => {
+    const { db } = open(t)
+    await createTable(db)
+    await db.insertInto('items').values({ name: 'a' }).execute()
+    const odd = (await db.selectFrom('items').select(['name as constructor', 'name as it\'s "quoted" }; (', 'id as 0'])
+      .execute())[0] as Record<string, unknown>
+    t.assert.deepStrictEqual({ ...odd }, { 0: 1, constructor: 'a', 'it\'s "quoted" }; (': 'a' })
+    const proto = (await db.selectFrom('items').select(['name as __proto__', 'id']).execute())[0] as Record<string, unknown>
+    t.assert.deepStrictEqual(Object.getOwnPropertyNames(proto).sort(), ['__proto__', 'id'])
+    t.assert.strictEqual(Object.getPrototypeOf(proto), Object.prototype)
+  })
+
   it('answers a write only once it is committed, and commits overlapping writes together', async (t: TestContext) => {
     await assertOverlappingWritesCommitted(t, 'transaction', async (db, name) => {
       await db.transaction().execute(async (trx) => { await trx.insertInto('items').values({ name }).execute() })
