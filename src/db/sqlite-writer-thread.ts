@@ -15,7 +15,7 @@ const MAX_UNITS_PER_COMMIT = 256
 
 // Indexing a group's rows just before each commit took a sixth of this thread's time under a stream
 // of `POST /products`: FTS5 writes its pending rows as a new segment, merged later, and each commit
-// wrote about ten pages of the indexes. Rows gathered over this long go in one segment.
+// wrote about thirteen pages of the indexes. Rows gathered over this long go in one segment.
 const CATCH_UP_AFTER_MS = 20
 
 type Query = Pick<CompiledQuery, 'sql' | 'parameters'>
