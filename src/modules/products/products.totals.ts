@@ -81,7 +81,16 @@ function countPlan (filters: ProductFilters): CountPlan {
   if (low >= high) {
     return { kind: 'indexed', shape: listShape({ tag, minCents: min, maxCents: max, inStock }), args: [tag ?? '', min, max] }
   }
-  const args: BucketArgs = [tag ?? '', min, max, bucketBounds(low)[1], bucketBounds(high)[0], low, high]
+  const [lowStart, lowEnd] = bucketBounds(low)
+  const [highStart, highEnd] = bucketBounds(high)
+  // An end bucket that the range holds whole (`min_price=20` starts one) is counted as the
+  // buckets between are, and its index entries not at all: the same statement, an empty range.
+  const lowWhole = min === lowStart
+  const highWhole = max === highEnd
+  const args: BucketArgs = [
+    tag ?? '', min, max, lowWhole ? min - 1 : lowEnd, highWhole ? max + 1 : highStart,
+    lowWhole ? low - 1 : low, highWhole ? high + 1 : high
+  ]
   return { kind: 'buckets', tagged: tag !== undefined, inStock, args }
 }
 
