@@ -1,4 +1,4 @@
-import { Server as NetServer } from 'node:net'
+import { Server as NetServer, type Socket } from 'node:net'
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
@@ -39,9 +39,11 @@ export async function stopListening (app: FastifyInstance, limitMs: number): Pro
   const { server } = app
   if (!server.listening) return
   const giveUpAt = Date.now() + limitMs
-  app.drain.closeConnections()
-  await takeWaitingConnections(server, giveUpAt)
+  await takeWaitingConnections(app, giveUpAt)
   NetServer.prototype.close.call(server)
+  // Only now for the proxy's pooled connections (plugins/drain.ts): each closed while the server
+  // still listened made the proxy open a new one, a stream that met the listener as it closed.
+  app.drain.closeConnections()
   while (Date.now() < giveUpAt && await openConnections(server) > 0) await sleep(50)
 }
 
@@ -51,9 +53,13 @@ export async function stopListening (app: FastifyInstance, limitMs: number): Pro
 // past which connections are arriving rather than waiting.
 const LISTEN_BACKLOG = 511
 
-async function takeWaitingConnections (server: NetServer, giveUpAt: number): Promise<void> {
+async function takeWaitingConnections (app: FastifyInstance, giveUpAt: number): Promise<void> {
+  const { server } = app
   let taken = 0
-  const count = (): void => { taken++ }
+  const count = (socket: Socket): void => {
+    taken++
+    app.drain.closeConnection(socket)
+  }
   server.on('connection', count)
   try {
     let turns = 0

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import { LinkedList } from '../lib/linked-list.js'
 import { announcesBody } from './request-body.js'
@@ -6,15 +7,20 @@ import { announcesBody } from './request-body.js'
 export function createDrain () {
   let draining = false
   let closingConnections = false
+  // Connections taken while the server stops listening: each closes after its first response.
+  const lastConnections = new WeakSet<Socket>()
   // Not a Set: one request in, one out, per request with a body (lib/linked-list.ts).
   const requests = new LinkedList<IncomingMessage>()
   return {
     get draining (): boolean { return draining },
-    get closingConnections (): boolean { return closingConnections },
     /** From now on `/ready` answers 503. */
     start (): void { draining = true },
     /** From now on every response closes its connection; call it once the server stops listening. */
     closeConnections (): void { closingConnections = true },
+    /** `socket`'s responses close it: a connection accepted as the server stops listening. */
+    closeConnection (socket: Socket): void { lastConnections.add(socket) },
+    /** Whether the response to `request` closes its connection. */
+    closes (request: IncomingMessage): boolean { return closingConnections || lastConnections.has(request.socket) },
     track (request: IncomingMessage, response: ServerResponse): void {
       const link = requests.add(request)
       response.once('close', () => requests.remove(link))
@@ -52,7 +58,7 @@ export default fp(async function drain (fastify) {
   // Only a request with a body can still be arriving when the drain ends.
   fastify.addHook('onRequest', function (request, reply, done) {
     if (announcesBody(request.headers)) state.track(request.raw, reply.raw)
-    if (state.closingConnections) reply.header('connection', 'close')
+    if (state.closes(request.raw)) reply.header('connection', 'close')
     done()
   })
 }, { name: 'drain' })
