@@ -1,5 +1,5 @@
 import type SQLite from 'better-sqlite3'
-import { INDEXED_COLUMNS, SUBSTRING_INDEXED_COLUMNS } from './search-indexes.js'
+import { INDEXED_COLUMNS, lastIndexedId, SUBSTRING_INDEXED_COLUMNS } from './search-indexes.js'
 import { substringsOf } from './search-substrings.js'
 import type { StatementCache } from './statement-cache.js'
 
@@ -14,7 +14,7 @@ import type { StatementCache } from './statement-cache.js'
 const CATCH_UP = Object.entries(INDEXED_COLUMNS).map(([table, columns]) => ({
   tables: [table, `${table}_fts_docsize`],
   statements: [`insert into ${table}_fts(rowid, ${columns.join(', ')}) select id, ${columns.join(', ')} from ${table}
-    where id > (select coalesce(max(id), 0) from ${table}_fts_docsize)`]
+    where id > ${lastIndexedId(`${table}_fts`)}`]
 }))
 
 // The substring indexes (migration 0022) take their tokens from `substringsOf`, so their rows are
@@ -25,7 +25,7 @@ const CATCH_UP = Object.entries(INDEXED_COLUMNS).map(([table, columns]) => ({
 const SUBSTRINGS_OF = 'search_substrings'
 const CATCH_UP_SUBSTRINGS = Object.entries(SUBSTRING_INDEXED_COLUMNS).map(([table, columns]) => {
   const index = `${table}_substrings`
-  const last = `(select coalesce(max(id), 0) from ${index}_docsize)`
+  const last = lastIndexedId(index)
   const rows = `select id, ${SUBSTRINGS_OF}(${columns.join(', ')}) from ${table}`
   return {
     tables: [table, `${index}_docsize`, `${index}_stale`],

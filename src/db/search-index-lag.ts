@@ -1,5 +1,5 @@
 import type SQLite from 'better-sqlite3'
-import { INDEXED_COLUMNS, SUBSTRING_INDEXED_COLUMNS } from './search-indexes.js'
+import { INDEXED_COLUMNS, lastIndexedId, SUBSTRING_INDEXED_COLUMNS } from './search-indexes.js'
 import type { StatementCache } from './statement-cache.js'
 
 // The writer indexes new rows some time after their commit (search-index-catch-up.ts). Before a
@@ -11,9 +11,9 @@ function lagTests (sql: string): string[] {
   const tests: string[] = []
   for (const table of Object.keys(INDEXED_COLUMNS) as Array<keyof typeof INDEXED_COLUMNS>) {
     const lastRow = `(select coalesce(max(id), 0) from ${table})`
-    if (sql.includes(`${table}_fts`)) tests.push(`${lastRow} > (select coalesce(max(id), 0) from ${table}_fts_docsize)`)
+    if (sql.includes(`${table}_fts`)) tests.push(`${lastRow} > ${lastIndexedId(`${table}_fts`)}`)
     if (SUBSTRING_INDEXED_COLUMNS[table] !== undefined && sql.includes(`${table}_substrings`)) {
-      tests.push(`${lastRow} > (select coalesce(max(id), 0) from ${table}_substrings_docsize)`)
+      tests.push(`${lastRow} > ${lastIndexedId(`${table}_substrings`)}`)
       tests.push(`exists (select 1 from ${table}_substrings_stale)`)
     }
   }

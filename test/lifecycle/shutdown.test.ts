@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage } from 'node:http'
+import { Socket, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
@@ -58,6 +59,16 @@ describe('draining', () => {
     app.drain.closeConnections()
     const served = await app.inject({ url: '/health' })
     t.assert.deepStrictEqual([served.statusCode, served.headers.connection], [200, 'close'])
+  })
+
+  it('closes the connections it takes as it stops listening, and the others only once it no longer listens', async (t: TestContext) => {
+    const app = await buildTestApp(t, 'sqlite')
+    const [taken, pooled] = [new Socket(), new Socket()]
+    const request = (socket: Socket): IncomingMessage => ({ socket }) as IncomingMessage
+    app.drain.closeConnection(taken)
+    t.assert.deepStrictEqual([app.drain.closes(request(taken)), app.drain.closes(request(pooled))], [true, false])
+    app.drain.closeConnections()
+    t.assert.strictEqual(app.drain.closes(request(pooled)), true)
   })
 
   it('answers the connections waiting to be accepted when it stops listening, rather than resetting them', async (t: TestContext) => {
